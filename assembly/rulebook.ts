@@ -1,0 +1,137 @@
+// Rulebooks: for each kernel offset k, the list of (input row, output row) pairs it connects.
+// Layout: ruleStart i32[K+1] (pairs of offset k are [ruleStart[k], ruleStart[k+1])), ruleIn i32[P],
+// ruleOut i32[P]. Within one offset every output row appears at most once and pairs are in
+// ascending output order, so a kernel can update outputs in place without conflicts and the
+// per-output summation order is the canonical offset order (see DESIGN.md).
+//
+// Submanifold offsets enumerate d in {-r..r}^dim row-major with the last axis fastest, which is
+// SparseConvNet's weight order. Strided (kernel 2, stride 2) offsets enumerate kvec in {0,1}^dim the
+// same way.
+
+import { hashFind } from "./hash";
+
+/** Builds the submanifold rulebook of odd kernel size ks over n sites with sorted unique keys,
+ *  by merging the sorted key list with itself shifted by each offset's key delta: sequential
+ *  memory access only, O(n) per offset. Coordinates (i32 [n, dim]) give the bounds check that
+ *  keeps a shifted key from wrapping into the next row. Returns the number of pairs. */
+export function subRulesMerge(
+  keys: usize, coords: usize, n: i32, dim: i32, s0: i32, s1: i32, s2: i32, ks: i32,
+  ruleStart: usize, ruleIn: usize, ruleOut: usize,
+): i32 {
+  const r = ks >> 1;
+  const K = dim == 2 ? ks * ks : ks * ks * ks;
+  const S1 = <i64>s1, S2 = <i64>s2;
+  let p = 0;
+  for (let k = 0; k < K; k++) {
+    store<i32>(ruleStart + (<usize>k << 2), p);
+    let d0: i32, d1: i32, d2: i32 = 0;
+    let delta: i64;
+    if (dim == 2) {
+      d0 = k / ks - r; d1 = k % ks - r;
+      delta = <i64>d0 * S1 + <i64>d1;
+    } else {
+      d0 = k / (ks * ks) - r; d1 = (k / ks) % ks - r; d2 = k % ks - r;
+      delta = (<i64>d0 * S1 + <i64>d1) * S2 + <i64>d2;
+    }
+    let j = 0;
+    for (let o = 0; o < n; o++) {
+      const c = coords + <usize>o * <usize>dim * 4;
+      const x0 = load<i32>(c) + d0, x1 = load<i32>(c, 4) + d1;
+      if (<u32>x0 >= <u32>s0 || <u32>x1 >= <u32>s1) continue;
+      if (dim == 3) {
+        const x2 = load<i32>(c, 8) + d2;
+        if (<u32>x2 >= <u32>s2) continue;
+      }
+      const target = load<i64>(keys + (<usize>o << 3)) + delta;
+      while (j < n && load<i64>(keys + (<usize>j << 3)) < target) j++;
+      if (j < n && load<i64>(keys + (<usize>j << 3)) == target) {
+        store<i32>(ruleIn + (<usize>p << 2), j);
+        store<i32>(ruleOut + (<usize>p << 2), o);
+        p++;
+      }
+    }
+  }
+  store<i32>(ruleStart + (<usize>K << 2), p);
+  return p;
+}
+
+/** The same rulebook built with hash-table lookups (table from hashBuild over the same keys).
+ *  Kept as an independent construction to cross-check subRulesMerge, and for unsorted keys. */
+export function subRulesHash(
+  table: usize, capLog2: i32, keys: usize, coords: usize, n: i32, dim: i32,
+  s0: i32, s1: i32, s2: i32, ks: i32, ruleStart: usize, ruleIn: usize, ruleOut: usize,
+): i32 {
+  const r = ks >> 1;
+  const K = dim == 2 ? ks * ks : ks * ks * ks;
+  const S1 = <i64>s1, S2 = <i64>s2;
+  let p = 0;
+  for (let k = 0; k < K; k++) {
+    store<i32>(ruleStart + (<usize>k << 2), p);
+    let d0: i32, d1: i32, d2: i32 = 0;
+    let delta: i64;
+    if (dim == 2) {
+      d0 = k / ks - r; d1 = k % ks - r;
+      delta = <i64>d0 * S1 + <i64>d1;
+    } else {
+      d0 = k / (ks * ks) - r; d1 = (k / ks) % ks - r; d2 = k % ks - r;
+      delta = (<i64>d0 * S1 + <i64>d1) * S2 + <i64>d2;
+    }
+    for (let o = 0; o < n; o++) {
+      const c = coords + <usize>o * <usize>dim * 4;
+      const x0 = load<i32>(c) + d0, x1 = load<i32>(c, 4) + d1;
+      if (<u32>x0 >= <u32>s0 || <u32>x1 >= <u32>s1) continue;
+      if (dim == 3) {
+        const x2 = load<i32>(c, 8) + d2;
+        if (<u32>x2 >= <u32>s2) continue;
+      }
+      const j = hashFind(table, capLog2, load<i64>(keys + (<usize>o << 3)) + delta);
+      if (j >= 0) {
+        store<i32>(ruleIn + (<usize>p << 2), j);
+        store<i32>(ruleOut + (<usize>p << 2), o);
+        p++;
+      }
+    }
+  }
+  store<i32>(ruleStart + (<usize>K << 2), p);
+  return p;
+}
+
+/** Rulebook of the strided convolution (kernel 2, stride 2) from fine sites to their parents:
+ *  parentOf[f] is the coarse row of fine site f, its offset k is the row-major index of its
+ *  coordinates' parities. Pairs are (fine, coarse), grouped by k, fine rows ascending within k.
+ *  The transposed convolution reads the same pairs swapped. */
+export function stridedRules(
+  coords: usize, nFine: i32, dim: i32, parentOf: usize,
+  ruleStart: usize, ruleIn: usize, ruleOut: usize,
+): void {
+  const K = 1 << dim;
+  memory.fill(ruleStart, 0, <usize>(K + 1) << 2);
+  for (let f = 0; f < nFine; f++) {
+    const k = parityIndex(coords, f, dim);
+    store<i32>(ruleStart + (<usize>(k + 1) << 2), load<i32>(ruleStart + (<usize>(k + 1) << 2)) + 1);
+  }
+  for (let k = 0; k < K; k++) {
+    store<i32>(ruleStart + (<usize>(k + 1) << 2),
+      load<i32>(ruleStart + (<usize>(k + 1) << 2)) + load<i32>(ruleStart + (<usize>k << 2)));
+  }
+  // Fill using ruleStart[k] as a cursor, then shift the cursors back.
+  for (let f = 0; f < nFine; f++) {
+    const k = parityIndex(coords, f, dim);
+    const pos = <usize>load<i32>(ruleStart + (<usize>k << 2));
+    store<i32>(ruleStart + (<usize>k << 2), <i32>pos + 1);
+    store<i32>(ruleIn + (pos << 2), f);
+    store<i32>(ruleOut + (pos << 2), load<i32>(parentOf + (<usize>f << 2)));
+  }
+  for (let k = K; k > 0; k--) {
+    store<i32>(ruleStart + (<usize>k << 2), load<i32>(ruleStart + (<usize>(k - 1) << 2)));
+  }
+  store<i32>(ruleStart, 0);
+}
+
+// @ts-ignore: decorator
+@inline function parityIndex(coords: usize, f: i32, dim: i32): i32 {
+  const c = coords + <usize>f * <usize>dim * 4;
+  let k = 0;
+  for (let a = 0; a < dim; a++) k = (k << 1) | (load<i32>(c + (<usize>a << 2)) & 1);
+  return k;
+}

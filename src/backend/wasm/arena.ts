@@ -1,0 +1,79 @@
+// The arena: all event data lives in the wasm instance's linear memory, allocated by a bump
+// pointer that is reset for every event. Memory only grows (with 25% headroom, so events of
+// similar size do not grow it again), and a finished event leaves nothing behind.
+// Typed-array views are created on demand: growing memory detaches the old ones.
+
+import { OutOfMemoryError } from "../../errors.js";
+import type { KernelExports } from "./module.js";
+
+const PAGE = 65536;
+/** wasm32 address space. */
+export const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
+
+export class Arena {
+  /** End of the persistent region (model weights); events allocate above it. */
+  private persistentTop: number;
+  private top: number;
+  private highWater = 0;
+
+  constructor(readonly k: KernelExports) {
+    this.persistentTop = k.heapBase();
+    this.top = this.persistentTop;
+  }
+
+  get memoryBytes(): number { return this.k.memory.buffer.byteLength; }
+  /** Bytes used by the current event so far. */
+  get eventBytes(): number { return this.top - this.persistentTop; }
+  get peakEventBytes(): number { return this.highWater; }
+
+  /** Allocates `bytes` (16-aligned) that stay for the life of the engine (weights). Only allowed
+   *  between events. */
+  allocPersistent(bytes: number): number {
+    if (this.top !== this.persistentTop) throw new Error("allocPersistent during an event");
+    const p = this.alloc(bytes);
+    this.persistentTop = this.top;
+    return p;
+  }
+
+  /** Frees everything allocated since the last reset (the previous event). */
+  resetEvent(): void { this.top = this.persistentTop; }
+
+  alloc(bytes: number): number {
+    const p = this.top;
+    const end = p + align16(bytes);
+    this.ensure(end);
+    this.top = end;
+    this.highWater = Math.max(this.highWater, this.top - this.persistentTop);
+    return p;
+  }
+
+  /** Allocates an upper bound now and gives back the unused tail later with shrinkLast. */
+  mark(): number { return this.top; }
+  /** Moves the top back to p + bytes; p must be the latest allocation still in use. */
+  shrinkTo(p: number, bytes: number): void {
+    const end = p + align16(bytes);
+    if (end > this.top) throw new Error("shrinkTo beyond top");
+    this.top = end;
+  }
+
+  private ensure(end: number): void {
+    const have = this.k.memory.buffer.byteLength;
+    if (end <= have) return;
+    if (end > MAX_BYTES) {
+      throw new OutOfMemoryError(`this event needs ${(end / 2 ** 20).toFixed(0)} MiB of wasm memory; a wasm32 instance holds at most 4096 MiB`);
+    }
+    const want = Math.min(MAX_BYTES, Math.max(end, Math.ceil(have * 1.25)));
+    const pages = Math.ceil((want - have) / PAGE);
+    try {
+      this.k.memory.grow(pages);
+    } catch (e) {
+      throw new OutOfMemoryError(`could not grow wasm memory from ${(have / 2 ** 20).toFixed(0)} MiB to ${(want / 2 ** 20).toFixed(0)} MiB: ${(e as Error).message}`);
+    }
+  }
+
+  f32(ptr: number, length: number): Float32Array { return new Float32Array(this.k.memory.buffer, ptr, length); }
+  i32(ptr: number, length: number): Int32Array { return new Int32Array(this.k.memory.buffer, ptr, length); }
+}
+
+export function align16(n: number): number { return (n + 15) & ~15; }
+export function roundUp4(n: number): number { return (n + 3) & ~3; }

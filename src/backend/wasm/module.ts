@@ -1,0 +1,78 @@
+// Loading the kernel module. The .wasm is embedded (base64) so no file system or fetch is needed:
+// the same code runs in Node and in browsers. Export signatures mirror assembly/index.ts.
+
+import { WASM_SIMD_BASE64 } from "./binary.generated.js";
+
+type Ptr = number;
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): Ptr;
+  computeKeys(coords: Ptr, batch: Ptr, n: number, dim: number, s0: number, s1: number, s2: number, shift: number, keys: Ptr): void;
+  gatherSiteCoords(coords: Ptr, batch: Ptr, dim: number, shift: number, firstRow: Ptr, nSites: number, coordsOut: Ptr, batchOut: Ptr): void;
+  radixSortPairs(keys: Ptr, vals: Ptr, n: number, tmpKeys: Ptr, tmpVals: Ptr, counts: Ptr, bits: number): number;
+  uniqueSorted(keys: Ptr, vals: Ptr, n: number, siteOf: Ptr, uniqueKeys: Ptr, firstVal: Ptr): number;
+  hashTableBytes(capLog2: number): number;
+  hashBuild(table: Ptr, capLog2: number, keys: Ptr, n: number): number;
+  hashLookupMany(table: Ptr, capLog2: number, queries: Ptr, n: number, out: Ptr): void;
+  subRulesMerge(keys: Ptr, coords: Ptr, n: number, dim: number, s0: number, s1: number, s2: number, ks: number,
+    ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): number;
+  subRulesHash(table: Ptr, capLog2: number, keys: Ptr, coords: Ptr, n: number, dim: number, s0: number, s1: number, s2: number,
+    ks: number, ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): number;
+  stridedRules(coords: Ptr, nFine: number, dim: number, parentOf: Ptr, ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): void;
+  convRules(inp: Ptr, inStride: number, out: Ptr, outStride: number, nOut: number, w: Ptr, cin: number, coutPad: number, K: number,
+    ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): void;
+  convRulesScalar(inp: Ptr, inStride: number, out: Ptr, outStride: number, nOut: number, w: Ptr, cin: number, coutPad: number, K: number,
+    ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): void;
+  gemmRows(inp: Ptr, inStride: number, out: Ptr, outStride: number, n: number, w: Ptr, cin: number, coutPad: number, bias: Ptr): void;
+  gemmRowsScalar(inp: Ptr, inStride: number, out: Ptr, outStride: number, n: number, w: Ptr, cin: number, coutPad: number, bias: Ptr): void;
+  zeroRows(ptr: Ptr, stride: number, n: number, cols: number): void;
+  affineAct(inp: Ptr, inStride: number, out: Ptr, outStride: number, n: number, cpad: number, scale: Ptr, shift: Ptr, leak: number): void;
+  affineActScalar(inp: Ptr, inStride: number, out: Ptr, outStride: number, n: number, cpad: number, scale: Ptr, shift: Ptr, leak: number): void;
+  addRows(a: Ptr, aStride: number, b: Ptr, bStride: number, out: Ptr, outStride: number, n: number, cpad: number): void;
+  addRowsScalar(a: Ptr, aStride: number, b: Ptr, bStride: number, out: Ptr, outStride: number, n: number, cpad: number): void;
+  concatRows(a: Ptr, aStride: number, ca: number, b: Ptr, bStride: number, cb: number, out: Ptr, outStride: number, outCols: number, n: number): void;
+  concatRowsScalar(a: Ptr, aStride: number, ca: number, b: Ptr, bStride: number, cb: number, out: Ptr, outStride: number, outCols: number, n: number): void;
+  gatherRows(inp: Ptr, inStride: number, idx: Ptr, n: number, out: Ptr, outStride: number, cols: number): void;
+  sumRowsIntoSites(inp: Ptr, inStride: number, site: Ptr, nRows: number, out: Ptr, outStride: number, nSites: number, cols: number): void;
+  softmaxRows(inp: Ptr, inStride: number, out: Ptr, outStride: number, n: number, c: number): void;
+  softmaxRowsScalar(inp: Ptr, inStride: number, out: Ptr, outStride: number, n: number, c: number): void;
+  argmaxRows(inp: Ptr, inStride: number, n: number, c: number, labels: Ptr): void;
+  argmaxRowsScalar(inp: Ptr, inStride: number, n: number, c: number, labels: Ptr): void;
+  expNeg(x: number): number;
+}
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** Compiles the kernel module once per process (or page). */
+export function compileKernels(): Promise<WebAssembly.Module> {
+  compiled ??= WebAssembly.compile(decodeBase64(WASM_SIMD_BASE64));
+  return compiled;
+}
+
+/** Whether this JavaScript engine runs WebAssembly SIMD (128-bit). */
+export function simdSupported(): boolean {
+  // (module (func (result v128) (v128.const i32x4 0 0 0 0)))
+  const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]);
+  return WebAssembly.validate(probe);
+}
+
+/** A fresh instance with its own linear memory. */
+export async function instantiateKernels(): Promise<KernelExports> {
+  const module = await compileKernels();
+  const instance = await WebAssembly.instantiate(module, {
+    env: {
+      abort(_msg: number, _file: number, line: number, col: number) {
+        throw new Error(`wasm abort at ${line}:${col}`);
+      },
+    },
+  });
+  return instance.exports as unknown as KernelExports;
+}

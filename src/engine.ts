@@ -1,0 +1,246 @@
+// The engine: one wasm instance and its arena, models loaded into it, events run through it.
+// An event is validated completely before any kernel runs; whatever happens during the event, the
+// arena is reset afterwards, so a failed event leaves the engine ready for the next one.
+
+import { Arena } from "./backend/wasm/arena.js";
+import { instantiateKernels, type KernelExports } from "./backend/wasm/module.js";
+import { EngineFault, SparseSSNetError } from "./errors.js";
+import { buildGeometry, type Geometry } from "./geometry/levels.js";
+import { parseModelConfig, type ModelConfig } from "./model/config.js";
+import { planBuffers, type BufferPlan, type Graph, type ParamSpec } from "./model/graph.js";
+import { buildUResNet } from "./model/uresnet.js";
+import type { SparseTensor } from "./tensor/sparse-tensor.js";
+import { validateSparseTensor } from "./tensor/sparse-tensor.js";
+import { packParam, type WeightTensors } from "./weights/scn.js";
+
+export interface Model {
+  readonly config: ModelConfig;
+  readonly graph: Graph;
+  /** Byte offset of each parameter group's packed data in wasm memory. */
+  readonly paramPtr: Map<string, number>;
+  readonly paramCount: number;
+}
+
+export interface RunOptions {
+  /** Extra per-row outputs to return: any of "after_input_conv", "after_unet", "after_final_bnrelu". */
+  taps?: string[];
+}
+
+export interface SegmentationResult {
+  nRows: number;
+  /** Distinct active sites (duplicate rows collapsed). */
+  nSites: number;
+  classes: number;
+  /** Per input row (each duplicate row carries its site's values): [nRows, classes]. */
+  logits: Float32Array;
+  scores: Float32Array;
+  /** 5-class label per row: 0 HIP, 1 MIP, 2 shower, 3 delta ray, 4 Michel. */
+  labels: Uint8Array;
+  /** 0 track (HIP, MIP), 1 shower (shower, delta, Michel) per row. */
+  trackShower: Uint8Array;
+  /** First input row of each site, in order of first occurrence. Per-site values of any per-row
+   *  output are its rows at these indices. */
+  siteRows: Int32Array;
+  /** Active sites per U-Net level. */
+  levelSizes: number[];
+  taps: Record<string, { channels: number; data: Float32Array }>;
+  /** Multiply-adds of all convolutions and linear layers, from the rulebook sizes. */
+  multiplyAdds: number;
+  timings: { geometryMs: number; networkMs: number; totalMs: number };
+}
+
+export const TRACK = 0;
+export const SHOWER = 1;
+
+export class Engine {
+  private arena: Arena;
+  private readonly models: { model: Model; packed: Map<string, Float32Array> }[] = [];
+  private planCache = new Map<string, BufferPlan>();
+
+  private constructor(private k: KernelExports) {
+    this.arena = new Arena(k);
+  }
+
+  static async create(): Promise<Engine> {
+    return new Engine(await instantiateKernels());
+  }
+
+  get backend(): "wasm" { return "wasm"; }
+  /** Current size of the wasm linear memory. */
+  get memoryBytes(): number { return this.arena.memoryBytes; }
+  get kernels(): KernelExports { return this.k; }
+
+  /** Packs weights into wasm memory. `weights` must already match the graph (see importScnStateDict). */
+  loadModel(config: ModelConfig | unknown, weights: WeightTensors): Model {
+    const cfg = parseModelConfig(config);
+    const graph = buildUResNet(cfg);
+    const packed = new Map<string, Float32Array>();
+    let paramCount = 0;
+    for (const p of graph.params) {
+      packed.set(p.prefix, packParam(p, weights, cfg.bnEps));
+      paramCount += paramElements(p);
+    }
+    const paramPtr = new Map<string, number>();
+    for (const [prefix, data] of packed) paramPtr.set(prefix, this.arena.allocPersistent(data.byteLength));
+    const model: Model = { config: cfg, graph, paramPtr, paramCount };
+    this.models.push({ model, packed });
+    this.upload(model, packed);
+    return model;
+  }
+
+  private upload(model: Model, packed: Map<string, Float32Array>) {
+    for (const [prefix, data] of packed) this.arena.f32(model.paramPtr.get(prefix)!, data.length).set(data);
+  }
+
+  /** Segments one event (or a batch of events told apart by `tensor.batch`). */
+  run(model: Model, tensor: SparseTensor, options: RunOptions = {}): SegmentationResult {
+    const cfg = model.config;
+    validateSparseTensor(tensor, { dim: cfg.dim, channels: cfg.inputChannels, divisor: 2 ** (cfg.depth - 1) });
+    for (const tap of options.taps ?? []) {
+      if (!(tap in model.graph.outputs)) throw new SparseSSNetError("INVALID_OPTION", `unknown tap "${tap}"; known: ${Object.keys(model.graph.outputs).join(", ")}`);
+    }
+    const nRows = tensor.coords.length / tensor.dim;
+    if (nRows === 0) return emptyResult(cfg, options.taps ?? []);
+    this.arena.resetEvent();
+    try {
+      return this.runValidated(model, tensor, options.taps ?? []);
+    } catch (e) {
+      if (e instanceof SparseSSNetError) throw e;
+      // A trap here is a bug (input was validated): restore the weights in case the faulty kernel
+      // wrote over them, and report it with its context.
+      for (const m of this.models) this.upload(m.model, m.packed);
+      throw new EngineFault(`kernel failure on an event of ${nRows} rows: ${(e as Error).message}`, { cause: e });
+    } finally {
+      this.arena.resetEvent();
+    }
+  }
+
+  private runValidated(model: Model, tensor: SparseTensor, taps: string[]): SegmentationResult {
+    const t0 = performance.now();
+    const { graph, config: cfg } = model;
+    const k = this.k, arena = this.arena;
+    const geo = buildGeometry(arena, tensor, cfg.depth, graph.subRulebooks);
+    const t1 = performance.now();
+    const sizes = geo.levels.map((l) => l.n);
+    const keep = [graph.outputs.logits, ...taps.map((t) => graph.outputs[t])];
+    const planKey = `${sizes.join(",")}|${keep.join(",")}`;
+    let plan = this.planCache.get(planKey);
+    if (!plan) {
+      if (this.planCache.size > 64) this.planCache.clear();
+      plan = planBuffers(graph, sizes, keep);
+      this.planCache.set(planKey, plan);
+    }
+    const region = arena.alloc(plan.bytes);
+    const ptr = (b: number) => region + plan!.offsets[b];
+    const stride = (b: number) => plan!.strides[b];
+    const n0 = sizes[0];
+
+    k.sumRowsIntoSites(geo.rowFeatures, cfg.inputChannels, geo.siteOfRow, geo.nRows, ptr(graph.input), stride(graph.input), n0, cfg.inputChannels);
+    let macs = 0;
+    for (const op of graph.ops) {
+      switch (op.kind) {
+        case "subconv": {
+          const rb = geo.sub.get(`${op.level}:${op.ks}`)!;
+          const [cin, cout] = [graph.buffers[op.input].channels, graph.buffers[op.output].channels];
+          k.convRules(ptr(op.input), stride(op.input), ptr(op.output), stride(op.output), sizes[op.level],
+            model.paramPtr.get(op.param)!, cin, stride(op.output), rb.K, rb.start, rb.inIdx, rb.outIdx);
+          macs += rb.pairs * cin * cout;
+          break;
+        }
+        case "down": case "up": {
+          const rb = geo.strided[op.level];
+          const [cin, cout] = [graph.buffers[op.input].channels, graph.buffers[op.output].channels];
+          const down = op.kind === "down";
+          k.convRules(ptr(op.input), stride(op.input), ptr(op.output), stride(op.output), sizes[down ? op.level + 1 : op.level],
+            model.paramPtr.get(op.param)!, cin, stride(op.output), rb.K, rb.start,
+            down ? rb.inIdx : rb.outIdx, down ? rb.outIdx : rb.inIdx);
+          macs += rb.pairs * cin * cout;
+          break;
+        }
+        case "bnact": {
+          const p = model.paramPtr.get(op.param)!;
+          const cp = stride(op.output);
+          k.affineAct(ptr(op.input), stride(op.input), ptr(op.output), cp, sizes[graph.buffers[op.output].level], cp, p, p + cp * 4, op.leak);
+          break;
+        }
+        case "add":
+          k.addRows(ptr(op.a), stride(op.a), ptr(op.b), stride(op.b), ptr(op.output), stride(op.output),
+            sizes[graph.buffers[op.output].level], stride(op.output));
+          break;
+        case "concat": {
+          const [A, B, O] = [graph.buffers[op.a], graph.buffers[op.b], graph.buffers[op.output]];
+          k.concatRows(ptr(op.a), stride(op.a), A.channels, ptr(op.b), stride(op.b), B.channels,
+            ptr(op.output), stride(op.output), stride(op.output), sizes[O.level]);
+          break;
+        }
+        case "nin": case "linear": {
+          const [I, O] = [graph.buffers[op.input], graph.buffers[op.output]];
+          const p = model.paramPtr.get(op.param)!;
+          const cp = stride(op.output);
+          const bias = op.kind === "linear" ? p + I.channels * cp * 4 : 0;
+          k.gemmRows(ptr(op.input), stride(op.input), ptr(op.output), cp, sizes[O.level], p, I.channels, cp, bias);
+          macs += sizes[O.level] * I.channels * O.channels;
+          break;
+        }
+      }
+    }
+
+    // Scores and labels per site, then everything gathered to input rows.
+    const C = cfg.classes;
+    const lg = graph.outputs.logits;
+    const scoresSite = arena.alloc(n0 * stride(lg) * 4);
+    k.softmaxRows(ptr(lg), stride(lg), scoresSite, stride(lg), n0, C);
+    const labelsSite = arena.alloc(n0 * 4);
+    k.argmaxRows(ptr(lg), stride(lg), n0, C, labelsSite);
+    const nRows = geo.nRows;
+    const rowsOut = arena.alloc(nRows * Math.max(C, ...taps.map((t) => graph.buffers[graph.outputs[t]].channels)) * 4);
+    const gather = (src: number, srcStride: number, cols: number): Float32Array => {
+      k.gatherRows(src, srcStride, geo.siteOfRow, nRows, rowsOut, cols, cols);
+      return arena.f32(rowsOut, nRows * cols).slice();
+    };
+    const logits = gather(ptr(lg), stride(lg), C);
+    const scores = gather(scoresSite, stride(lg), C);
+    const siteOfRow = arena.i32(geo.siteOfRow, nRows);
+    const siteLabels = arena.i32(labelsSite, n0);
+    const labels = new Uint8Array(nRows);
+    const trackShower = new Uint8Array(nRows);
+    for (let r = 0; r < nRows; r++) {
+      const l = siteLabels[siteOfRow[r]];
+      labels[r] = l;
+      trackShower[r] = l < 2 ? TRACK : SHOWER;
+    }
+    const tapOut: SegmentationResult["taps"] = {};
+    for (const t of taps) {
+      const b = graph.outputs[t];
+      const ch = graph.buffers[b].channels;
+      tapOut[t] = { channels: ch, data: gather(ptr(b), stride(b), ch) };
+    }
+    const siteRows = arena.i32(geo.firstRowOfSite, n0).slice().sort();
+    const t2 = performance.now();
+    return {
+      nRows, nSites: n0, classes: C, logits, scores, labels, trackShower, siteRows, levelSizes: sizes,
+      taps: tapOut, multiplyAdds: macs,
+      timings: { geometryMs: t1 - t0, networkMs: t2 - t1, totalMs: t2 - t0 },
+    };
+  }
+}
+
+function paramElements(p: ParamSpec): number {
+  switch (p.kind) {
+    case "conv": return p.K * p.cin * p.cout;
+    case "nin": return p.cin * p.cout;
+    case "bn": return 4 * p.channels;
+    case "linear": return (p.cin + 1) * p.cout;
+  }
+}
+
+function emptyResult(cfg: ModelConfig, taps: string[]): SegmentationResult {
+  const g = buildUResNet(cfg);
+  return {
+    nRows: 0, nSites: 0, classes: cfg.classes, logits: new Float32Array(0), scores: new Float32Array(0),
+    labels: new Uint8Array(0), trackShower: new Uint8Array(0), siteRows: new Int32Array(0),
+    levelSizes: new Array(cfg.depth).fill(0),
+    taps: Object.fromEntries(taps.map((t) => [t, { channels: g.buffers[g.outputs[t]].channels, data: new Float32Array(0) }])),
+    multiplyAdds: 0, timings: { geometryMs: 0, networkMs: 0, totalMs: 0 },
+  };
+}

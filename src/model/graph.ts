@@ -1,0 +1,95 @@
+// The model graph: operations in execution order over named feature buffers, each buffer living
+// at one U-Net level (its rows are that level's active sites). The graph knows nothing of memory;
+// planBuffers() places the buffers in one arena region for a given event's level sizes, reusing
+// space between buffers whose lifetimes do not overlap.
+
+export interface BufferSpec {
+  level: number;
+  channels: number;
+}
+
+export type Op =
+  | { kind: "subconv"; level: number; ks: number; input: number; output: number; param: string }
+  | { kind: "down"; level: number; input: number; output: number; param: string }
+  | { kind: "up"; level: number; input: number; output: number; param: string }
+  | { kind: "bnact"; input: number; output: number; param: string; leak: number }
+  | { kind: "add"; a: number; b: number; output: number }
+  | { kind: "concat"; a: number; b: number; output: number }
+  | { kind: "nin"; input: number; output: number; param: string }
+  | { kind: "linear"; input: number; output: number; param: string };
+
+/** A learned tensor group, named by its SparseConvNet module prefix. */
+export type ParamSpec =
+  | { kind: "conv"; prefix: string; K: number; cin: number; cout: number }
+  | { kind: "nin"; prefix: string; cin: number; cout: number }
+  | { kind: "bn"; prefix: string; channels: number }
+  | { kind: "linear"; prefix: string; cin: number; cout: number };
+
+export interface Graph {
+  buffers: BufferSpec[];
+  ops: Op[];
+  params: ParamSpec[];
+  /** Level-0 input features. */
+  input: number;
+  /** Named buffers readable after a run: "logits" and the debugging taps. */
+  outputs: Record<string, number>;
+  /** (level, kernel size) of every submanifold rulebook the graph uses. */
+  subRulebooks: { level: number; ks: number }[];
+  levels: number;
+}
+
+export function opInputs(op: Op): number[] {
+  switch (op.kind) {
+    case "add": case "concat": return [op.a, op.b];
+    default: return [op.input];
+  }
+}
+
+export interface BufferPlan {
+  /** Byte offset of each buffer within the features region. */
+  offsets: number[];
+  /** Row stride (floats) of each buffer. */
+  strides: number[];
+  bytes: number;
+}
+
+export function strideOf(channels: number): number { return (channels + 3) & ~3; }
+
+/** Places buffers for the given level sizes: greedy by decreasing size, lowest offset that
+ *  overlaps no buffer alive at the same time. `keep` buffers stay alive to the end. */
+export function planBuffers(g: Graph, levelSizes: number[], keep: number[]): BufferPlan {
+  const nb = g.buffers.length;
+  const first = new Array<number>(nb).fill(Infinity);
+  const last = new Array<number>(nb).fill(-Infinity);
+  first[g.input] = -1;
+  last[g.input] = -1;
+  g.ops.forEach((op, t) => {
+    first[op.output] = Math.min(first[op.output], t);
+    last[op.output] = Math.max(last[op.output], t);
+    for (const b of opInputs(op)) last[b] = Math.max(last[b], t);
+  });
+  for (const b of keep) last[b] = g.ops.length;
+  const strides = g.buffers.map((b) => strideOf(b.channels));
+  const sizes = g.buffers.map((b, i) => align16(levelSizes[b.level] * strides[i] * 4));
+  const order = [...Array(nb).keys()].filter((i) => first[i] !== Infinity).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const offsets = new Array<number>(nb).fill(-1);
+  const placed: number[] = [];
+  let bytes = 0;
+  for (const i of order) {
+    const clashes = placed
+      .filter((j) => first[j] <= last[i] && first[i] <= last[j])
+      .map((j) => [offsets[j], offsets[j] + sizes[j]] as const)
+      .sort((a, b) => a[0] - b[0]);
+    let off = 0;
+    for (const [s, e] of clashes) {
+      if (off + sizes[i] <= s) break;
+      off = Math.max(off, e);
+    }
+    offsets[i] = off;
+    placed.push(i);
+    bytes = Math.max(bytes, off + sizes[i]);
+  }
+  return { offsets, strides, bytes };
+}
+
+function align16(n: number): number { return (n + 15) & ~15; }
