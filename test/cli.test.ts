@@ -1,0 +1,72 @@
+// The command line as a user runs it: every verb answers --help, verify's exit code follows the
+// comparison, segment writes readable outputs, bad input exits non-zero with a named problem.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parseSafetensors, serializeSafetensors } from "../src/weights/safetensors.js";
+import { PROJECT_ROOT, sharedDir } from "./support/paths.js";
+
+const bin = join(PROJECT_ROOT, "bin", "sparsessnet.js");
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+const tmp = mkdtempSync(join(tmpdir(), "ssn-cli-"));
+const sample = join(PROJECT_ROOT, "samples", "scn-2d-m16-small");
+
+test("every verb has --help", () => {
+  for (const verb of ["demo", "segment", "verify", "init-weights", "import-weights"]) {
+    const r = run(verb, "--help");
+    assert.equal(r.status, 0, `${verb}: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`usage: sparsessnet ${verb}`));
+  }
+  assert.equal(run("frobnicate").status, 2);
+});
+
+test("verify passes the shared cases and fails on the training case it cannot run yet", () => {
+  const ok = run("verify", join(sharedDir(), "conformance", "scn-3d-m16-small"), sample);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /PASS scn-3d-m16-small/);
+  assert.match(ok.stdout, /logits\s+max\|diff\|/);
+  const train = run("verify", join(sharedDir(), "conformance", "scn-2d-m8-train"));
+  assert.equal(train.status, 1);
+  assert.match(train.stdout, /UNSUPPORTED.*training case/);
+});
+
+test("segment writes logits, scores, labels and track/shower per input row", () => {
+  const out = join(tmp, "out.safetensors");
+  const r = run("segment", "--weights", join(sample, "weights.safetensors"), "--config", join(sample, "manifest.json"),
+    "--event", join(sample, "event.safetensors"), "--out", out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /per-event time: [\d.]+ ms/);
+  const f = parseSafetensors(new Uint8Array(readFileSync(out)));
+  assert.deepEqual(f.tensors.get("logits")!.shape, [500, 5]);
+  assert.deepEqual(f.tensors.get("scores")!.shape, [500, 5]);
+  assert.deepEqual(f.tensors.get("labels")!.shape, [500]);
+  const labels = f.tensors.get("labels")!.bytes, ts = f.tensors.get("track_shower")!.bytes;
+  labels.forEach((l, i) => assert.equal(ts[i], l < 2 ? 0 : 1));
+});
+
+test("init-weights then segment with the embedded config; threshold window drops rows", () => {
+  const w = join(tmp, "m.safetensors");
+  assert.equal(run("init-weights", "--dim", "2", "--filters", "8", "--depth", "4", "--out", w).status, 0);
+  const out = join(tmp, "o.safetensors");
+  const r = run("segment", "--weights", w, "--event", join(sample, "event.safetensors"), "--spatial-size", "128,128", "--threshold", "1,3", "--out", out);
+  assert.equal(r.status, 0, r.stderr);
+  const f = parseSafetensors(new Uint8Array(readFileSync(out)));
+  const n = f.tensors.get("labels")!.shape[0];
+  assert.ok(n > 0 && n < 500, `kept ${n} rows`);
+  assert.deepEqual(f.tensors.get("input_rows")!.shape, [n]);
+});
+
+test("bad input exits 1 with the problem named; a bad flag exits 2", () => {
+  const ev = join(tmp, "bad.safetensors");
+  writeFileSync(ev, serializeSafetensors({
+    coords: { dtype: "I32", shape: [2, 2], data: Int32Array.from([1, 1, 200, 3]) },
+    features: { dtype: "F32", shape: [2, 1], data: Float32Array.from([1, 2]) },
+  }, { spatialSize: "[128,128]" }));
+  const r = run("segment", "--weights", join(sample, "weights.safetensors"), "--config", join(sample, "manifest.json"), "--event", ev, "--out", join(tmp, "x"));
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /InvalidInputError: row 1: coordinate 0 = 200 is outside \[0, 128\)/);
+  assert.equal(run("segment", "--nope").status, 2);
+});

@@ -1,0 +1,222 @@
+// Every SIMD kernel against its scalar twin (bit for bit) and against an independent JavaScript
+// reference that performs the same float32 operations (Math.fround after every multiply and add),
+// with random sweeps and edge cases: empty rulebooks, single pairs, channel counts that are not
+// multiples of 4, padded row strides.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Arena, roundUp4 } from "../src/backend/wasm/arena.js";
+import { instantiateKernels } from "../src/backend/wasm/module.js";
+import { rng } from "../src/weights/random-init.js";
+
+const k = await instantiateKernels();
+const arena = new Arena(k);
+const u = rng(2024);
+const f = Math.fround;
+
+function fillRandom(ptr: number, n: number, scale = 1) {
+  const v = arena.f32(ptr, n);
+  for (let i = 0; i < n; i++) v[i] = (2 * u() - 1) * scale;
+  return v;
+}
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+function assertSameBits(a: Float32Array, b: Float32Array, what: string) {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) assert.fail(`${what}: element ${i}: ${a[i]} vs ${b[i]}`);
+  }
+}
+
+/** Random rulebook: for each offset a random subset of outputs, each with a random input. */
+function randomRules(K: number, nIn: number, nOut: number, density: number) {
+  const start = [0], ins: number[] = [], outs: number[] = [];
+  for (let kk = 0; kk < K; kk++) {
+    for (let o = 0; o < nOut; o++) if (nIn > 0 && u() < density) { ins.push(Math.floor(u() * nIn)); outs.push(o); }
+    start.push(ins.length);
+  }
+  const s = arena.alloc(start.length * 4), pi = arena.alloc(Math.max(1, ins.length) * 4), po = arena.alloc(Math.max(1, outs.length) * 4);
+  arena.i32(s, start.length).set(start);
+  arena.i32(pi, ins.length).set(ins);
+  arena.i32(po, outs.length).set(outs);
+  return { s, pi, po, start, ins, outs };
+}
+
+test("convRules == convRulesScalar == float32 JS reference, random sweep", () => {
+  let n = 0;
+  for (const cin of [1, 3, 4, 5, 8, 13, 16, 33]) {
+    for (const cout of [1, 3, 4, 5, 8, 12, 16, 20, 33]) {
+      arena.resetEvent();
+      const K = [1, 8, 9, 27][Math.floor(u() * 4)];
+      const nIn = 1 + Math.floor(u() * 40), nOut = 1 + Math.floor(u() * 40);
+      const cp = roundUp4(cout);
+      const inStride = cin + (u() < 0.5 ? 0 : 3), outStride = cp + (u() < 0.5 ? 0 : 4);
+      const x = arena.alloc(nIn * inStride * 4);
+      fillRandom(x, nIn * inStride);
+      const w = arena.alloc(K * cin * cp * 4);
+      const wv = fillRandom(w, K * cin * cp, 0.5);
+      for (let i = 0; i < K * cin; i++) for (let j = cout; j < cp; j++) wv[i * cp + j] = 0; // packed padding
+      const r = randomRules(K, nIn, nOut, 0.6);
+      const y1 = arena.alloc(nOut * outStride * 4), y2 = arena.alloc(nOut * outStride * 4);
+      fillRandom(y1, nOut * outStride); // padding beyond cp must be left alone; rows must be reset
+      arena.f32(y2, nOut * outStride).set(arena.f32(y1, nOut * outStride));
+      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, r.s, r.pi, r.po);
+      k.convRulesScalar(x, inStride, y2, outStride, nOut, w, cin, cp, K, r.s, r.pi, r.po);
+      assertSameBits(arena.f32(y1, nOut * outStride), arena.f32(y2, nOut * outStride), `cin ${cin} cout ${cout} K ${K}`);
+      // Independent reference: canonical order, f32 rounding after each multiply and add.
+      const xv = arena.f32(x, nIn * inStride), wv2 = arena.f32(w, K * cin * cp), yv = arena.f32(y1, nOut * outStride);
+      const ref = new Float32Array(nOut * cp);
+      for (let kk = 0; kk < K; kk++) {
+        for (let p = r.start[kk]; p < r.start[kk + 1]; p++) {
+          const i = r.ins[p], o = r.outs[p];
+          for (let j = 0; j < cp; j++) {
+            let acc = ref[o * cp + j];
+            for (let c = 0; c < cin; c++) acc = f(acc + f(xv[i * inStride + c] * wv2[(kk * cin + c) * cp + j]));
+            ref[o * cp + j] = acc;
+          }
+        }
+      }
+      for (let o = 0; o < nOut; o++) for (let j = 0; j < cp; j++) {
+        if (!Object.is(ref[o * cp + j], yv[o * outStride + j])) assert.fail(`reference mismatch cin ${cin} cout ${cout} o ${o} j ${j}`);
+      }
+      n++;
+    }
+  }
+  assert.equal(n, 72);
+});
+
+test("convRules: empty rulebook gives zeros; a single pair; nOut 0", () => {
+  arena.resetEvent();
+  const cin = 5, cp = 8, nOut = 3;
+  const x = arena.alloc(4 * cin * 4); fillRandom(x, 4 * cin);
+  const w = arena.alloc(9 * cin * cp * 4); fillRandom(w, 9 * cin * cp);
+  const empty = arena.alloc(10 * 4); arena.i32(empty, 10).fill(0);
+  const y = arena.alloc(nOut * cp * 4); fillRandom(y, nOut * cp);
+  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 9, empty, 0, 0);
+  assert.ok(arena.f32(y, nOut * cp).every((v) => Object.is(v, 0)));
+  const one = arena.alloc(3 * 4); arena.i32(one, 3).set([0, 1, 1]);
+  const pi = arena.alloc(4), po = arena.alloc(4);
+  arena.i32(pi, 1).set([2]); arena.i32(po, 1).set([1]);
+  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 2, one, pi, po);
+  const xv = arena.f32(x, 4 * cin), wv = arena.f32(w, 9 * cin * cp), yv = arena.f32(y, nOut * cp);
+  for (let j = 0; j < cp; j++) {
+    let acc = 0;
+    for (let c = 0; c < cin; c++) acc = f(acc + f(xv[2 * cin + c] * wv[c * cp + j]));
+    assert.ok(Object.is(yv[cp + j], acc));
+    assert.ok(Object.is(yv[j], 0) && Object.is(yv[2 * cp + j], 0));
+  }
+  k.convRules(x, cin, y, cp, 0, w, cin, cp, 9, empty, 0, 0); // must not trap
+});
+
+test("gemmRows == gemmRowsScalar == JS reference, with and without bias", () => {
+  for (const [n, cin, cout] of [[0, 3, 5], [1, 1, 1], [7, 5, 3], [13, 16, 16], [9, 33, 20], [4, 8, 5]]) {
+    arena.resetEvent();
+    const cp = roundUp4(cout);
+    const x = arena.alloc(Math.max(1, n * cin) * 4); fillRandom(x, n * cin);
+    const w = arena.alloc(cin * cp * 4); fillRandom(w, cin * cp);
+    const b = arena.alloc(cp * 4); fillRandom(b, cp);
+    for (const bias of [0, b]) {
+      const y1 = arena.alloc(Math.max(1, n * cp) * 4), y2 = arena.alloc(Math.max(1, n * cp) * 4);
+      k.gemmRows(x, cin, y1, cp, n, w, cin, cp, bias);
+      k.gemmRowsScalar(x, cin, y2, cp, n, w, cin, cp, bias);
+      assertSameBits(arena.f32(y1, n * cp), arena.f32(y2, n * cp), `gemm ${n}x${cin}x${cout}`);
+      const xv = arena.f32(x, n * cin), wv = arena.f32(w, cin * cp), bv = arena.f32(b, cp), yv = arena.f32(y1, n * cp);
+      for (let r = 0; r < n; r++) for (let j = 0; j < cp; j++) {
+        let acc = 0;
+        for (let c = 0; c < cin; c++) acc = f(acc + f(xv[r * cin + c] * wv[c * cp + j]));
+        if (bias) acc = f(acc + bv[j]);
+        assert.ok(Object.is(yv[r * cp + j], acc), `gemm ref r ${r} j ${j}`);
+      }
+    }
+  }
+});
+
+test("affineAct (ReLU and leaky) == scalar == JS reference, in place too", () => {
+  for (const leak of [0, 0.33]) {
+    arena.resetEvent();
+    const n = 11, cp = 12, stride = 16;
+    const x = arena.alloc(n * stride * 4); fillRandom(x, n * stride, 3);
+    const sc = arena.alloc(cp * 4); fillRandom(sc, cp, 2);
+    const sh = arena.alloc(cp * 4); fillRandom(sh, cp);
+    const y1 = arena.alloc(n * cp * 4), y2 = arena.alloc(n * cp * 4);
+    k.affineAct(x, stride, y1, cp, n, cp, sc, sh, leak);
+    k.affineActScalar(x, stride, y2, cp, n, cp, sc, sh, leak);
+    assertSameBits(arena.f32(y1, n * cp), arena.f32(y2, n * cp), `affineAct leak ${leak}`);
+    const xv = arena.f32(x, n * stride), s = arena.f32(sc, cp), h = arena.f32(sh, cp), yv = arena.f32(y1, n * cp);
+    for (let r = 0; r < n; r++) for (let j = 0; j < cp; j++) {
+      const v = f(f(xv[r * stride + j] * s[j]) + h[j]);
+      const want = leak === 0 ? (v > 0 ? v : 0) : (v > 0 ? v : f(v * f(leak)));
+      assert.ok(Object.is(yv[r * cp + j], want), `affine r ${r} j ${j}: ${yv[r * cp + j]} vs ${want}`);
+    }
+    k.affineAct(x, stride, x, stride, n, cp, sc, sh, leak); // in place
+    const xin = arena.f32(x, n * stride);
+    for (let r = 0; r < n; r++) for (let j = 0; j < cp; j++) assert.ok(Object.is(xin[r * stride + j], yv[r * cp + j]));
+  }
+});
+
+test("addRows and concatRows == scalar twins; concat puts [a, b] then zero padding", () => {
+  arena.resetEvent();
+  const n = 9;
+  const a = arena.alloc(n * 8 * 4); fillRandom(a, n * 8);
+  const b = arena.alloc(n * 12 * 4); fillRandom(b, n * 12);
+  const s1 = arena.alloc(n * 8 * 4), s2 = arena.alloc(n * 8 * 4);
+  k.addRows(a, 8, b, 12, s1, 8, n, 8);
+  k.addRowsScalar(a, 8, b, 12, s2, 8, n, 8);
+  assertSameBits(arena.f32(s1, n * 8), arena.f32(s2, n * 8), "addRows");
+  const av = arena.f32(a, n * 8), bv = arena.f32(b, n * 12), sv = arena.f32(s1, n * 8);
+  for (let r = 0; r < n; r++) for (let j = 0; j < 8; j++) assert.ok(Object.is(sv[r * 8 + j], f(av[r * 8 + j] + bv[r * 12 + j])));
+  for (const [ca, cb] of [[5, 7], [8, 8], [1, 2]]) {
+    const cols = roundUp4(ca + cb);
+    const c1 = arena.alloc(n * cols * 4), c2 = arena.alloc(n * cols * 4);
+    fillRandom(c1, n * cols);
+    k.concatRows(a, 8, ca, b, 12, cb, c1, cols, cols, n);
+    k.concatRowsScalar(a, 8, ca, b, 12, cb, c2, cols, cols, n);
+    assertSameBits(arena.f32(c1, n * cols), arena.f32(c2, n * cols), `concat ${ca}+${cb}`);
+    const cv = arena.f32(c1, n * cols);
+    for (let r = 0; r < n; r++) for (let j = 0; j < cols; j++) {
+      const want = j < ca ? av[r * 8 + j] : j < ca + cb ? bv[r * 12 + j - ca] : 0;
+      assert.ok(Object.is(cv[r * cols + j], want));
+    }
+  }
+});
+
+test("softmax == scalar twin bit for bit, close to Math.exp; argmax == scalar == JS (first max wins)", () => {
+  for (const [n, c] of [[1, 5], [4, 5], [13, 5], [9, 3], [6, 1]]) {
+    arena.resetEvent();
+    const stride = roundUp4(c);
+    const x = arena.alloc(n * stride * 4); fillRandom(x, n * stride, 30);
+    const xv = arena.f32(x, n * stride);
+    if (n > 2 && c > 2) { xv[stride] = 7; xv[stride + 2] = 7; } // a tie in row 1
+    const y1 = arena.alloc(n * stride * 4), y2 = arena.alloc(n * stride * 4);
+    k.softmaxRows(x, stride, y1, stride, n, c);
+    k.softmaxRowsScalar(x, stride, y2, stride, n, c);
+    const a = arena.f32(y1, n * stride), b = arena.f32(y2, n * stride);
+    for (let r = 0; r < n; r++) for (let j = 0; j < c; j++) assert.ok(Object.is(a[r * stride + j], b[r * stride + j]), `softmax ${n}x${c} r ${r}`);
+    for (let r = 0; r < n; r++) {
+      const row = Array.from(xv.subarray(r * stride, r * stride + c));
+      const m = Math.max(...row);
+      const e = row.map((v) => Math.exp(v - m));
+      const s = e.reduce((p, q) => p + q, 0);
+      e.forEach((v, j) => assert.ok(Math.abs(v / s - a[r * stride + j]) <= 1e-6, `softmax accuracy ${v / s} vs ${a[r * stride + j]}`));
+    }
+    const l1 = arena.alloc(n * 4), l2 = arena.alloc(n * 4);
+    k.argmaxRows(x, stride, n, c, l1);
+    k.argmaxRowsScalar(x, stride, n, c, l2);
+    const la = arena.i32(l1, n), lb = arena.i32(l2, n);
+    for (let r = 0; r < n; r++) {
+      const row = Array.from(xv.subarray(r * stride, r * stride + c));
+      assert.equal(la[r], row.indexOf(Math.max(...row)));
+      assert.equal(lb[r], la[r]);
+    }
+  }
+});
+
+test("expNeg: relative error below 3e-7 over [-87, 0], 0 below", () => {
+  let worst = 0;
+  for (let i = 0; i <= 20000; i++) {
+    const x = f(-87 * i / 20000);
+    const rel = Math.abs(k.expNeg(x) - Math.exp(x)) / Math.exp(x);
+    worst = Math.max(worst, rel);
+  }
+  assert.ok(worst < 3e-7, `worst relative error ${worst}`);
+  assert.equal(k.expNeg(-100), 0);
+  assert.equal(k.expNeg(0), 1);
+});
