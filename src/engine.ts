@@ -24,6 +24,8 @@ export interface Model {
 export interface RunOptions {
   /** Extra per-row outputs to return: any of "after_input_conv", "after_unet", "after_final_bnrelu". */
   taps?: string[];
+  /** Record the time spent per operation kind (rulebooks, convolutions, ...) in `profile`. */
+  profile?: boolean;
 }
 
 export interface SegmentationResult {
@@ -47,6 +49,8 @@ export interface SegmentationResult {
   /** Multiply-adds of all convolutions and linear layers, from the rulebook sizes. */
   multiplyAdds: number;
   timings: { geometryMs: number; networkMs: number; totalMs: number };
+  /** Milliseconds per operation kind, when RunOptions.profile was set. */
+  profile?: Record<string, number>;
 }
 
 export const TRACK = 0;
@@ -103,7 +107,7 @@ export class Engine {
     if (nRows === 0) return emptyResult(cfg, options.taps ?? []);
     this.arena.resetEvent();
     try {
-      return this.runValidated(model, tensor, options.taps ?? []);
+      return this.runValidated(model, tensor, options.taps ?? [], options.profile ?? false);
     } catch (e) {
       if (e instanceof SparseSSNetError) throw e;
       // A trap here is a bug (input was validated): restore the weights in case the faulty kernel
@@ -115,7 +119,7 @@ export class Engine {
     }
   }
 
-  private runValidated(model: Model, tensor: SparseTensor, taps: string[]): SegmentationResult {
+  private runValidated(model: Model, tensor: SparseTensor, taps: string[], profiling: boolean): SegmentationResult {
     const t0 = performance.now();
     const { graph, config: cfg } = model;
     const k = this.k, arena = this.arena;
@@ -137,24 +141,20 @@ export class Engine {
 
     k.sumRowsIntoSites(geo.rowFeatures, cfg.inputChannels, geo.siteOfRow, geo.nRows, ptr(graph.input), stride(graph.input), n0, cfg.inputChannels);
     let macs = 0;
+    const profile: Record<string, number> | undefined = profiling ? { geometry: t1 - t0 } : undefined;
     for (const op of graph.ops) {
+      const ts = profiling ? performance.now() : 0;
       switch (op.kind) {
-        case "subconv": {
-          const rb = geo.sub.get(`${op.level}:${op.ks}`)!;
-          const [cin, cout] = [graph.buffers[op.input].channels, graph.buffers[op.output].channels];
-          k.convRules(ptr(op.input), stride(op.input), ptr(op.output), stride(op.output), sizes[op.level],
-            model.paramPtr.get(op.param)!, cin, stride(op.output), rb.K, rb.start, rb.inIdx, rb.outIdx);
-          macs += rb.pairs * cin * cout;
-          break;
-        }
-        case "down": case "up": {
-          const rb = geo.strided[op.level];
-          const [cin, cout] = [graph.buffers[op.input].channels, graph.buffers[op.output].channels];
+        case "subconv": case "down": case "up": {
+          const [I, O] = [graph.buffers[op.input], graph.buffers[op.output]];
           const down = op.kind === "down";
-          k.convRules(ptr(op.input), stride(op.input), ptr(op.output), stride(op.output), sizes[down ? op.level + 1 : op.level],
-            model.paramPtr.get(op.param)!, cin, stride(op.output), rb.K, rb.start,
-            down ? rb.inIdx : rb.outIdx, down ? rb.outIdx : rb.inIdx);
-          macs += rb.pairs * cin * cout;
+          const rb = op.kind === "subconv" ? geo.sub.get(`${op.level}:${op.ks}`)! : geo.strided[op.level];
+          const [rin, rout] = op.kind === "up" ? [rb.outIdx, rb.inIdx] : [rb.inIdx, rb.outIdx];
+          const nOut = sizes[down ? op.level + 1 : op.level];
+          const w = model.paramPtr.get(op.param)!;
+          k.convRules(ptr(op.input), stride(op.input), ptr(op.output), stride(op.output), nOut,
+            w, I.channels, stride(op.output), rb.K, rb.start, rin, rout);
+          macs += rb.pairs * I.channels * O.channels;
           break;
         }
         case "bnact": {
@@ -182,6 +182,10 @@ export class Engine {
           macs += sizes[O.level] * I.channels * O.channels;
           break;
         }
+      }
+      if (profile) {
+        const key = op.kind === "subconv" ? `subconv L${op.level}` : op.kind;
+        profile[key] = (profile[key] ?? 0) + performance.now() - ts;
       }
     }
 
@@ -219,7 +223,7 @@ export class Engine {
     const t2 = performance.now();
     return {
       nRows, nSites: n0, classes: C, logits, scores, labels, trackShower, siteRows, levelSizes: sizes,
-      taps: tapOut, multiplyAdds: macs,
+      taps: tapOut, multiplyAdds: macs, profile,
       timings: { geometryMs: t1 - t0, networkMs: t2 - t1, totalMs: t2 - t0 },
     };
   }
