@@ -3,7 +3,7 @@
 // with an f32 multiply and an f32 add per term (no fused multiply-add). Keeping the partial sum in
 // the output row between offsets gives exactly the bits of a register accumulator, so the result
 // is the determinism contract of DESIGN.md whatever the blocking. The SIMD kernel vectorises over
-// output channels (4 lanes) and blocks 4 pairs x 8 channels in registers; its scalar twin below
+// output channels (4 lanes) and blocks 2 pairs x 16 channels in registers; its scalar twin below
 // performs the same operations one lane at a time and must agree with it bit for bit.
 //
 // Layouts: features row-major with a row stride (floats) >= channels; weights packed per offset as
@@ -24,15 +24,13 @@ export function convRules(
     const p1 = load<i32>(ruleStart + (<usize>(k + 1) << 2));
     const wk = wPtr + <usize>k * wK;
     let p = p0;
-    for (; p + 4 <= p1; p += 4) {
+    for (; p + 2 <= p1; p += 2) {
       const pi = ruleIn + (<usize>p << 2), po = ruleOut + (<usize>p << 2);
       const x0 = inPtr + <usize>load<i32>(pi) * inS, x1 = inPtr + <usize>load<i32>(pi, 4) * inS;
-      const x2 = inPtr + <usize>load<i32>(pi, 8) * inS, x3 = inPtr + <usize>load<i32>(pi, 12) * inS;
       const y0 = outPtr + <usize>load<i32>(po) * outS, y1 = outPtr + <usize>load<i32>(po, 4) * outS;
-      const y2 = outPtr + <usize>load<i32>(po, 8) * outS, y3 = outPtr + <usize>load<i32>(po, 12) * outS;
-      block4(x0, x1, x2, x3, y0, y1, y2, y3, wk, cin, coutPad, wRow);
+      block2(x0, x1, y0, y1, wk, cin, coutPad, wRow);
     }
-    for (; p < p1; p++) {
+    if (p < p1) {
       const x = inPtr + <usize>load<i32>(ruleIn + (<usize>p << 2)) * inS;
       const y = outPtr + <usize>load<i32>(ruleOut + (<usize>p << 2)) * outS;
       block1(x, y, wk, cin, coutPad, wRow);
@@ -77,11 +75,11 @@ export function gemmRows(
   zeroRows(outPtr, outStride, n, coutPad);
   const inS = <usize>inStride * 4, outS = <usize>outStride * 4, wRow = <usize>coutPad * 4;
   let r = 0;
-  for (; r + 4 <= n; r += 4) {
+  for (; r + 2 <= n; r += 2) {
     const x = inPtr + <usize>r * inS, y = outPtr + <usize>r * outS;
-    block4(x, x + inS, x + 2 * inS, x + 3 * inS, y, y + outS, y + 2 * outS, y + 3 * outS, wPtr, cin, coutPad, wRow);
+    block2(x, x + inS, y, y + outS, wPtr, cin, coutPad, wRow);
   }
-  for (; r < n; r++) block1(inPtr + <usize>r * inS, outPtr + <usize>r * outS, wPtr, cin, coutPad, wRow);
+  if (r < n) block1(inPtr + <usize>r * inS, outPtr + <usize>r * outS, wPtr, cin, coutPad, wRow);
   if (biasPtr) {
     for (let q = 0; q < n; q++) {
       const y = outPtr + <usize>q * outS;
@@ -115,77 +113,103 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
   for (let r = 0; r < n; r++) memory.fill(ptr + <usize>r * <usize>stride * 4, 0, <usize>cols * 4);
 }
 
-// 4 rows x (8-column blocks, then a 4-column tail), accumulating into the output rows.
+// Two rows x (16-column blocks, then 8- and 4-column tails), accumulating into the output rows.
+// 2 x 16 keeps 8 accumulators, 2 broadcast inputs and one weight vector in registers (x64 has 16
+// vector registers), and walks the input rows by pointer: measured fastest among 4x8, 6x8, 2x16
+// and unrolled variants (bench/kernels).
 // @ts-ignore: decorator
-@inline function block4(
-  x0: usize, x1: usize, x2: usize, x3: usize, y0: usize, y1: usize, y2: usize, y3: usize,
-  w: usize, cin: i32, coutPad: i32, wRow: usize,
-): void {
+@inline function block2(x0: usize, x1: usize, y0: usize, y1: usize, w: usize, cin: i32, coutPad: i32, wRow: usize): void {
+  const d1 = x1 - x0;
+  const xe = x0 + (<usize>cin << 2);
   let j = 0;
-  for (; j + 8 <= coutPad; j += 8) {
+  for (; j + 16 <= coutPad; j += 16) {
+    const jo = <usize>j << 2;
+    let a0 = v128.load(y0 + jo), b0 = v128.load(y0 + jo, 16), c0 = v128.load(y0 + jo, 32), e0 = v128.load(y0 + jo, 48);
+    let a1 = v128.load(y1 + jo), b1 = v128.load(y1 + jo, 16), c1 = v128.load(y1 + jo, 32), e1 = v128.load(y1 + jo, 48);
+    let wp = w + jo;
+    for (let xp = x0; xp < xe; xp += 4) {
+      const v0 = v128.load32_splat(xp), v1 = v128.load32_splat(xp + d1);
+      const wa = v128.load(wp);
+      a0 = f32x4.add(a0, f32x4.mul(v0, wa)); a1 = f32x4.add(a1, f32x4.mul(v1, wa));
+      const wb = v128.load(wp, 16);
+      b0 = f32x4.add(b0, f32x4.mul(v0, wb)); b1 = f32x4.add(b1, f32x4.mul(v1, wb));
+      const wc = v128.load(wp, 32);
+      c0 = f32x4.add(c0, f32x4.mul(v0, wc)); c1 = f32x4.add(c1, f32x4.mul(v1, wc));
+      const wd = v128.load(wp, 48);
+      e0 = f32x4.add(e0, f32x4.mul(v0, wd)); e1 = f32x4.add(e1, f32x4.mul(v1, wd));
+      wp += wRow;
+    }
+    v128.store(y0 + jo, a0); v128.store(y0 + jo, b0, 16); v128.store(y0 + jo, c0, 32); v128.store(y0 + jo, e0, 48);
+    v128.store(y1 + jo, a1); v128.store(y1 + jo, b1, 16); v128.store(y1 + jo, c1, 32); v128.store(y1 + jo, e1, 48);
+  }
+  if (j + 8 <= coutPad) {
     const jo = <usize>j << 2;
     let a0 = v128.load(y0 + jo), b0 = v128.load(y0 + jo, 16);
     let a1 = v128.load(y1 + jo), b1 = v128.load(y1 + jo, 16);
-    let a2 = v128.load(y2 + jo), b2 = v128.load(y2 + jo, 16);
-    let a3 = v128.load(y3 + jo), b3 = v128.load(y3 + jo, 16);
     let wp = w + jo;
-    for (let c = 0; c < cin; c++) {
-      const co = <usize>c << 2;
+    for (let xp = x0; xp < xe; xp += 4) {
+      const v0 = v128.load32_splat(xp), v1 = v128.load32_splat(xp + d1);
       const wa = v128.load(wp), wb = v128.load(wp, 16);
-      const v0 = v128.load32_splat(x0 + co);
-      a0 = f32x4.add(a0, f32x4.mul(v0, wa)); b0 = f32x4.add(b0, f32x4.mul(v0, wb));
-      const v1 = v128.load32_splat(x1 + co);
-      a1 = f32x4.add(a1, f32x4.mul(v1, wa)); b1 = f32x4.add(b1, f32x4.mul(v1, wb));
-      const v2 = v128.load32_splat(x2 + co);
-      a2 = f32x4.add(a2, f32x4.mul(v2, wa)); b2 = f32x4.add(b2, f32x4.mul(v2, wb));
-      const v3 = v128.load32_splat(x3 + co);
-      a3 = f32x4.add(a3, f32x4.mul(v3, wa)); b3 = f32x4.add(b3, f32x4.mul(v3, wb));
+      a0 = f32x4.add(a0, f32x4.mul(v0, wa)); a1 = f32x4.add(a1, f32x4.mul(v1, wa));
+      b0 = f32x4.add(b0, f32x4.mul(v0, wb)); b1 = f32x4.add(b1, f32x4.mul(v1, wb));
       wp += wRow;
     }
     v128.store(y0 + jo, a0); v128.store(y0 + jo, b0, 16);
     v128.store(y1 + jo, a1); v128.store(y1 + jo, b1, 16);
-    v128.store(y2 + jo, a2); v128.store(y2 + jo, b2, 16);
-    v128.store(y3 + jo, a3); v128.store(y3 + jo, b3, 16);
+    j += 8;
   }
   if (j < coutPad) {
     const jo = <usize>j << 2;
-    let a0 = v128.load(y0 + jo), a1 = v128.load(y1 + jo), a2 = v128.load(y2 + jo), a3 = v128.load(y3 + jo);
+    let a0 = v128.load(y0 + jo), a1 = v128.load(y1 + jo);
     let wp = w + jo;
-    for (let c = 0; c < cin; c++) {
-      const co = <usize>c << 2;
+    for (let xp = x0; xp < xe; xp += 4) {
       const wa = v128.load(wp);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(x0 + co), wa));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(x1 + co), wa));
-      a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(x2 + co), wa));
-      a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(x3 + co), wa));
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp), wa));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(xp + d1), wa));
       wp += wRow;
     }
-    v128.store(y0 + jo, a0); v128.store(y1 + jo, a1); v128.store(y2 + jo, a2); v128.store(y3 + jo, a3);
+    v128.store(y0 + jo, a0); v128.store(y1 + jo, a1);
   }
 }
 
-// One row x (8-column blocks, then a 4-column tail).
+// One row x (16-column blocks, then 8- and 4-column tails).
 // @ts-ignore: decorator
 @inline function block1(x: usize, y: usize, w: usize, cin: i32, coutPad: i32, wRow: usize): void {
+  const xe = x + (<usize>cin << 2);
   let j = 0;
-  for (; j + 8 <= coutPad; j += 8) {
+  for (; j + 16 <= coutPad; j += 16) {
+    const jo = <usize>j << 2;
+    let a = v128.load(y + jo), b = v128.load(y + jo, 16), c = v128.load(y + jo, 32), e = v128.load(y + jo, 48);
+    let wp = w + jo;
+    for (let xp = x; xp < xe; xp += 4) {
+      const v = v128.load32_splat(xp);
+      a = f32x4.add(a, f32x4.mul(v, v128.load(wp)));
+      b = f32x4.add(b, f32x4.mul(v, v128.load(wp, 16)));
+      c = f32x4.add(c, f32x4.mul(v, v128.load(wp, 32)));
+      e = f32x4.add(e, f32x4.mul(v, v128.load(wp, 48)));
+      wp += wRow;
+    }
+    v128.store(y + jo, a); v128.store(y + jo, b, 16); v128.store(y + jo, c, 32); v128.store(y + jo, e, 48);
+  }
+  if (j + 8 <= coutPad) {
     const jo = <usize>j << 2;
     let a = v128.load(y + jo), b = v128.load(y + jo, 16);
     let wp = w + jo;
-    for (let c = 0; c < cin; c++) {
-      const v = v128.load32_splat(x + (<usize>c << 2));
+    for (let xp = x; xp < xe; xp += 4) {
+      const v = v128.load32_splat(xp);
       a = f32x4.add(a, f32x4.mul(v, v128.load(wp)));
       b = f32x4.add(b, f32x4.mul(v, v128.load(wp, 16)));
       wp += wRow;
     }
     v128.store(y + jo, a); v128.store(y + jo, b, 16);
+    j += 8;
   }
   if (j < coutPad) {
     const jo = <usize>j << 2;
     let a = v128.load(y + jo);
     let wp = w + jo;
-    for (let c = 0; c < cin; c++) {
-      a = f32x4.add(a, f32x4.mul(v128.load32_splat(x + (<usize>c << 2)), v128.load(wp)));
+    for (let xp = x; xp < xe; xp += 4) {
+      a = f32x4.add(a, f32x4.mul(v128.load32_splat(xp), v128.load(wp)));
       wp += wRow;
     }
     v128.store(y + jo, a);
