@@ -41,3 +41,45 @@ test("verify fails a case whose expected values are wrong (the check can fail)",
   assert.equal(r.ok, false);
   assert.ok(Math.abs(r.checks[0].maxAbsDiff - 0.01) < 1e-4);
 });
+
+test("verify handles repeated coordinates: unique_coords, per-site logits in first-occurrence order, logits_per_input_row", async () => {
+  // Built from SparseConvNet's own case: rows reversed (so first-occurrence order is not the
+  // sorted order) and some rows split into two rows carrying half the charge each. Halving is exact
+  // in float32, so the summed sites equal the originals and SparseConvNet's expected values hold.
+  const { mkdtempSync, cpSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { parseSafetensors, serializeSafetensors, asFloat32, asInt32 } = await import("../src/weights/safetensors.js");
+  const src = join(PROJECT_ROOT, "samples", "scn-2d-m16-small");
+  const dir = mkdtempSync(join(tmpdir(), "ssn-dup-"));
+  cpSync(src, dir, { recursive: true });
+  const ev = parseSafetensors(new Uint8Array(readFileSync(join(src, "event.safetensors"))));
+  const coords = asInt32(ev.tensors.get("coords")!, "coords"), feats = asFloat32(ev.tensors.get("features")!, "features");
+  const exp = parseSafetensors(new Uint8Array(readFileSync(join(src, "expected.safetensors"))));
+  const logits = asFloat32(exp.tensors.get("logits")!, "logits");
+  const n = feats.length;
+  const order = [...Array(n).keys()].reverse();
+  const rows: { site: number; f: number }[] = order.map((s) => ({ site: s, f: feats[s] }));
+  for (let i = 0; i < n; i += 7) { rows[i].f = feats[rows[i].site] / 2; rows.push({ site: rows[i].site, f: feats[rows[i].site] / 2 }); }
+  const N = rows.length;
+  const c2 = new Int32Array(N * 2), f2 = new Float32Array(N), perRow = new Float32Array(N * 5);
+  rows.forEach((r, i) => {
+    c2.set(coords.subarray(2 * r.site, 2 * r.site + 2), 2 * i);
+    f2[i] = r.f;
+    perRow.set(logits.subarray(5 * r.site, 5 * r.site + 5), 5 * i);
+  });
+  const uc = new Int32Array(n * 2), perSite = new Float32Array(n * 5);
+  order.forEach((s, i) => { uc.set(coords.subarray(2 * s, 2 * s + 2), 2 * i); perSite.set(logits.subarray(5 * s, 5 * s + 5), 5 * i); });
+  writeFileSync(join(dir, "event.safetensors"), serializeSafetensors({
+    coords: { dtype: "I32", shape: [N, 2], data: c2 }, features: { dtype: "F32", shape: [N, 1], data: f2 },
+  }));
+  writeFileSync(join(dir, "expected.safetensors"), serializeSafetensors({
+    logits: { dtype: "F32", shape: [n, 5], data: perSite },
+    logits_per_input_row: { dtype: "F32", shape: [N, 5], data: perRow },
+    unique_coords: { dtype: "I32", shape: [n, 2], data: uc },
+  }));
+  const r = runConformanceCase(engine, dir);
+  assert.equal(r.nRows, N);
+  assert.equal(r.nSites, n);
+  assert.deepEqual(r.checks.map((c) => c.name).sort(), ["logits", "logits_per_input_row", "unique_coords"]);
+  for (const c of r.checks) assert.ok(c.ok, `${c.name}: ${c.maxAbsDiff}`);
+});
