@@ -10,31 +10,55 @@
 // [K][cin][coutPad] with coutPad a multiple of 4 (padding columns are zero, so padding output
 // columns come out as +0).
 
-/** SIMD sparse convolution. wK = floats per offset block (cin * coutPad). */
+/** SIMD sparse convolution. Outputs are processed in tiles of `tileRows` rows: for each tile, every
+ *  offset's pairs that write into it (tileStarts[k * (nTiles + 1) + t] .. [.. + t + 1], from
+ *  ruleTiles), so a tile's output rows stay in cache across all offsets. Within an output row
+ *  the order is still offset by offset, so tiling does not change a bit. */
 export function convRules(
   inPtr: usize, inStride: i32, outPtr: usize, outStride: i32, nOut: i32,
   wPtr: usize, cin: i32, coutPad: i32, K: i32,
-  ruleStart: usize, ruleIn: usize, ruleOut: usize,
+  tileStarts: usize, tileRows: i32, nTiles: i32, ruleIn: usize, ruleOut: usize,
 ): void {
-  zeroRows(outPtr, outStride, nOut, coutPad);
   const wK = <usize>cin * <usize>coutPad * 4;
   const inS = <usize>inStride * 4, outS = <usize>outStride * 4, wRow = <usize>coutPad * 4;
+  const tsRow = <usize>(nTiles + 1) << 2;
+  for (let t = 0; t < nTiles; t++) {
+    const r0 = t * tileRows;
+    zeroRows(outPtr + <usize>r0 * outS, outStride, min(tileRows, nOut - r0), coutPad);
+    for (let k = 0; k < K; k++) {
+      const ts = tileStarts + <usize>k * tsRow + (<usize>t << 2);
+      const p1 = load<i32>(ts, 4);
+      const wk = wPtr + <usize>k * wK;
+      let p = load<i32>(ts);
+      for (; p + 2 <= p1; p += 2) {
+        const pi = ruleIn + (<usize>p << 2), po = ruleOut + (<usize>p << 2);
+        const x0 = inPtr + <usize>load<i32>(pi) * inS, x1 = inPtr + <usize>load<i32>(pi, 4) * inS;
+        const y0 = outPtr + <usize>load<i32>(po) * outS, y1 = outPtr + <usize>load<i32>(po, 4) * outS;
+        block2(x0, x1, y0, y1, wk, cin, coutPad, wRow);
+      }
+      if (p < p1) {
+        const x = inPtr + <usize>load<i32>(ruleIn + (<usize>p << 2)) * inS;
+        const y = outPtr + <usize>load<i32>(ruleOut + (<usize>p << 2)) * outS;
+        block1(x, y, wk, cin, coutPad, wRow);
+      }
+    }
+  }
+}
+
+/** Tile boundaries of a rulebook whose pairs are sorted by output row within each offset:
+ *  tileStarts[k * (nTiles + 1) + t] = first pair of offset k with output row >= t * tileRows, and
+ *  [.. + nTiles] = the end of offset k's pairs. */
+export function ruleTiles(ruleStart: usize, ruleOut: usize, K: i32, tileRows: i32, nTiles: i32, tileStarts: usize): void {
   for (let k = 0; k < K; k++) {
-    const p0 = load<i32>(ruleStart + (<usize>k << 2));
-    const p1 = load<i32>(ruleStart + (<usize>(k + 1) << 2));
-    const wk = wPtr + <usize>k * wK;
-    let p = p0;
-    for (; p + 2 <= p1; p += 2) {
-      const pi = ruleIn + (<usize>p << 2), po = ruleOut + (<usize>p << 2);
-      const x0 = inPtr + <usize>load<i32>(pi) * inS, x1 = inPtr + <usize>load<i32>(pi, 4) * inS;
-      const y0 = outPtr + <usize>load<i32>(po) * outS, y1 = outPtr + <usize>load<i32>(po, 4) * outS;
-      block2(x0, x1, y0, y1, wk, cin, coutPad, wRow);
+    let p = load<i32>(ruleStart + (<usize>k << 2));
+    const end = load<i32>(ruleStart + (<usize>(k + 1) << 2));
+    const row = tileStarts + <usize>k * (<usize>(nTiles + 1) << 2);
+    for (let t = 0; t < nTiles; t++) {
+      const first = t * tileRows;
+      while (p < end && load<i32>(ruleOut + (<usize>p << 2)) < first) p++;
+      store<i32>(row + (<usize>t << 2), p);
     }
-    if (p < p1) {
-      const x = inPtr + <usize>load<i32>(ruleIn + (<usize>p << 2)) * inS;
-      const y = outPtr + <usize>load<i32>(ruleOut + (<usize>p << 2)) * outS;
-      block1(x, y, wk, cin, coutPad, wRow);
-    }
+    store<i32>(row + (<usize>nTiles << 2), end);
   }
 }
 

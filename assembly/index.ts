@@ -4,7 +4,7 @@ export { computeKeys, gatherSiteCoords } from "./keys";
 export { radixSortPairs, uniqueSorted } from "./sort";
 export { hashTableBytes, hashBuild, hashLookupMany } from "./hash";
 export { subRulesMerge, subRulesHash, stridedRules } from "./rulebook";
-export { convRules, convRulesScalar, gemmRows, gemmRowsScalar, zeroRows } from "./conv";
+export { convRules, convRulesScalar, ruleTiles, gemmRows, gemmRowsScalar, zeroRows } from "./conv";
 export { affineAct, affineActScalar } from "./bnact";
 export { addRows, addRowsScalar, concatRows, concatRowsScalar, gatherRows, sumRowsIntoSites } from "./elementwise";
 export { softmaxRows, softmaxRowsScalar, argmaxRows, argmaxRowsScalar, expNeg } from "./softmax";

@@ -5,7 +5,7 @@
 import { Arena } from "./backend/wasm/arena.js";
 import { instantiateKernels, type KernelExports } from "./backend/wasm/module.js";
 import { EngineFault, SparseSSNetError } from "./errors.js";
-import { buildGeometry, type Geometry } from "./geometry/levels.js";
+import { buildGeometry, TILE_ROWS } from "./geometry/levels.js";
 import { parseModelConfig, type ModelConfig } from "./model/config.js";
 import { planBuffers, type BufferPlan, type Graph, type ParamSpec } from "./model/graph.js";
 import { buildUResNet } from "./model/uresnet.js";
@@ -149,11 +149,12 @@ export class Engine {
           const [I, O] = [graph.buffers[op.input], graph.buffers[op.output]];
           const down = op.kind === "down";
           const rb = op.kind === "subconv" ? geo.sub.get(`${op.level}:${op.ks}`)! : geo.strided[op.level];
-          const [rin, rout] = op.kind === "up" ? [rb.outIdx, rb.inIdx] : [rb.inIdx, rb.outIdx];
+          const up = op.kind === "up";
+          const [rin, rout, tiles] = up ? [rb.outIdx, rb.inIdx, rb.tilesBack!] : [rb.inIdx, rb.outIdx, rb.tiles];
           const nOut = sizes[down ? op.level + 1 : op.level];
           const w = model.paramPtr.get(op.param)!;
           k.convRules(ptr(op.input), stride(op.input), ptr(op.output), stride(op.output), nOut,
-            w, I.channels, stride(op.output), rb.K, rb.start, rin, rout);
+            w, I.channels, stride(op.output), rb.K, tiles.starts, TILE_ROWS, tiles.n, rin, rout);
           macs += rb.pairs * I.channels * O.channels;
           break;
         }

@@ -40,7 +40,7 @@ function randomRules(K: number, nIn: number, nOut: number, density: number) {
   return { s, pi, po, start, ins, outs };
 }
 
-test("convRules == convRulesScalar == float32 JS reference, random sweep", () => {
+test("convRules (tiled) == convRulesScalar == float32 JS reference, random sweep", () => {
   let n = 0;
   for (const cin of [1, 3, 4, 5, 8, 13, 16, 33]) {
     for (const cout of [1, 3, 4, 5, 8, 12, 16, 20, 33]) {
@@ -58,7 +58,11 @@ test("convRules == convRulesScalar == float32 JS reference, random sweep", () =>
       const y1 = arena.alloc(nOut * outStride * 4), y2 = arena.alloc(nOut * outStride * 4);
       fillRandom(y1, nOut * outStride); // padding beyond cp must be left alone; rows must be reset
       arena.f32(y2, nOut * outStride).set(arena.f32(y1, nOut * outStride));
-      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, r.s, r.pi, r.po);
+      const tileRows = [1, 3, 16, 64][Math.floor(u() * 4)];
+      const nTiles = Math.ceil(nOut / tileRows);
+      const tiles = arena.alloc(K * (nTiles + 1) * 4);
+      k.ruleTiles(r.s, r.po, K, tileRows, nTiles, tiles);
+      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, r.pi, r.po);
       k.convRulesScalar(x, inStride, y2, outStride, nOut, w, cin, cp, K, r.s, r.pi, r.po);
       assertSameBits(arena.f32(y1, nOut * outStride), arena.f32(y2, nOut * outStride), `cin ${cin} cout ${cout} K ${K}`);
       // Independent reference: canonical order, f32 rounding after each multiply and add.
@@ -90,12 +94,16 @@ test("convRules: empty rulebook gives zeros; a single pair; nOut 0", () => {
   const w = arena.alloc(9 * cin * cp * 4); fillRandom(w, 9 * cin * cp);
   const empty = arena.alloc(10 * 4); arena.i32(empty, 10).fill(0);
   const y = arena.alloc(nOut * cp * 4); fillRandom(y, nOut * cp);
-  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 9, empty, 0, 0);
+  const tiles9 = arena.alloc(9 * 2 * 4);
+  k.ruleTiles(empty, 0, 9, 8, 1, tiles9);
+  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 9, tiles9, 8, 1, 0, 0);
   assert.ok(arena.f32(y, nOut * cp).every((v) => Object.is(v, 0)));
   const one = arena.alloc(3 * 4); arena.i32(one, 3).set([0, 1, 1]);
   const pi = arena.alloc(4), po = arena.alloc(4);
   arena.i32(pi, 1).set([2]); arena.i32(po, 1).set([1]);
-  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 2, one, pi, po);
+  const tiles2 = arena.alloc(2 * 3 * 4);
+  k.ruleTiles(one, po, 2, 2, 2, tiles2);
+  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 2, tiles2, 2, 2, pi, po);
   const xv = arena.f32(x, 4 * cin), wv = arena.f32(w, 9 * cin * cp), yv = arena.f32(y, nOut * cp);
   for (let j = 0; j < cp; j++) {
     let acc = 0;
@@ -103,7 +111,7 @@ test("convRules: empty rulebook gives zeros; a single pair; nOut 0", () => {
     assert.ok(Object.is(yv[cp + j], acc));
     assert.ok(Object.is(yv[j], 0) && Object.is(yv[2 * cp + j], 0));
   }
-  k.convRules(x, cin, y, cp, 0, w, cin, cp, 9, empty, 0, 0); // must not trap
+  k.convRules(x, cin, y, cp, 0, w, cin, cp, 9, tiles9, 8, 0, 0, 0); // no output rows: must not trap
 });
 
 test("gemmRows == gemmRowsScalar == JS reference, with and without bias", () => {

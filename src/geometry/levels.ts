@@ -9,7 +9,18 @@ import type { Arena } from "../backend/wasm/arena.js";
 import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { keyBits } from "../tensor/sparse-tensor.js";
 
-export interface Rulebook { K: number; start: number; inIdx: number; outIdx: number; pairs: number }
+/** Output rows per tile of the convolution kernel (see convRules): 128 rows of up to 160 channels
+ *  stay within L2 while every offset passes over them. */
+export const TILE_ROWS = 128;
+
+/** Per-offset (input, output) pairs, and the tile boundaries of convRules for reading them with
+ *  `outIdx` as the output (tiles) or, for strided rulebooks, backwards with `inIdx` as the output
+ *  (tilesBack: the transposed convolution). */
+export interface Rulebook {
+  K: number; start: number; inIdx: number; outIdx: number; pairs: number;
+  tiles: Tiles; tilesBack?: Tiles;
+}
+export interface Tiles { starts: number; n: number }
 
 export interface Level {
   n: number;
@@ -83,6 +94,13 @@ export function buildGeometry(
   };
   makeLevel(u0.m, size0, u0.uKeys, rowCoords, rowBatch, 0, u0.first);
 
+  const tilesFor = (start: number, outIdx: number, K: number, nOut: number): Tiles => {
+    const n = Math.ceil(nOut / TILE_ROWS);
+    const starts = arena.alloc(K * (n + 1) * 4);
+    k.ruleTiles(start, outIdx, K, TILE_ROWS, n, starts);
+    return { starts, n };
+  };
+
   const strided: Rulebook[] = [];
   for (let l = 1; l < levels; l++) {
     const fine = lv[l - 1];
@@ -93,7 +111,10 @@ export function buildGeometry(
     const K = 1 << dim;
     const start = arena.alloc((K + 1) * 4), inIdx = arena.alloc(fine.n * 4), outIdx = arena.alloc(fine.n * 4);
     k.stridedRules(fine.coords, fine.n, dim, u.siteOf, start, inIdx, outIdx);
-    strided.push({ K, start, inIdx, outIdx, pairs: fine.n });
+    strided.push({
+      K, start, inIdx, outIdx, pairs: fine.n,
+      tiles: tilesFor(start, outIdx, K, u.m), tilesBack: tilesFor(start, inIdx, K, fine.n),
+    });
   }
 
   const sub = new Map<string, Rulebook>();
@@ -111,7 +132,7 @@ export function buildGeometry(
     const compactOut = inIdx + ((pairs * 4 + 15) & ~15);
     new Uint8Array(k.memory.buffer).copyWithin(compactOut, outIdx, outIdx + pairs * 4);
     arena.shrinkTo(compactOut, pairs * 4);
-    sub.set(`${level}:${ks}`, { K, start, inIdx, outIdx: compactOut, pairs });
+    sub.set(`${level}:${ks}`, { K, start, inIdx, outIdx: compactOut, pairs, tiles: tilesFor(start, compactOut, K, L.n) });
   }
 
   return {
