@@ -13,16 +13,20 @@ import { hashFind } from "./hash";
 /** Builds the submanifold rulebook of odd kernel size ks over n sites with sorted unique keys,
  *  by merging the sorted key list with itself shifted by each offset's key delta: sequential
  *  memory access only, O(n) per offset. Coordinates (i32 [n, dim]) give the bounds check that
- *  keeps a shifted key from wrapping into the next row. Returns the number of pairs. */
+ *  keeps a shifted key from wrapping into the next row. Only the first half of the offsets is
+ *  searched: the centre offset pairs every site with itself, and offset K-1-k (the mirror -d of
+ *  offset k) has exactly k's pairs swapped, which are again in ascending output order because the
+ *  merge finds neighbours in ascending order. Returns the number of pairs. */
 export function subRulesMerge(
   keys: usize, coords: usize, n: i32, dim: i32, s0: i32, s1: i32, s2: i32, ks: i32,
   ruleStart: usize, ruleIn: usize, ruleOut: usize,
 ): i32 {
   const r = ks >> 1;
   const K = dim == 2 ? ks * ks : ks * ks * ks;
+  const centre = K >> 1;
   const S1 = <i64>s1, S2 = <i64>s2;
   let p = 0;
-  for (let k = 0; k < K; k++) {
+  for (let k = 0; k < centre; k++) {
     store<i32>(ruleStart + (<usize>k << 2), p);
     let d0: i32, d1: i32, d2: i32 = 0;
     let delta: i64;
@@ -49,6 +53,22 @@ export function subRulesMerge(
         store<i32>(ruleOut + (<usize>p << 2), o);
         p++;
       }
+    }
+  }
+  store<i32>(ruleStart + (<usize>centre << 2), p);
+  for (let o = 0; o < n; o++) {
+    store<i32>(ruleIn + (<usize>p << 2), o);
+    store<i32>(ruleOut + (<usize>p << 2), o);
+    p++;
+  }
+  for (let k = centre + 1; k < K; k++) {
+    store<i32>(ruleStart + (<usize>k << 2), p);
+    const m = K - 1 - k;
+    const q0 = load<i32>(ruleStart + (<usize>m << 2)), q1 = load<i32>(ruleStart + (<usize>(m + 1) << 2));
+    for (let q = q0; q < q1; q++) {
+      store<i32>(ruleIn + (<usize>p << 2), load<i32>(ruleOut + (<usize>q << 2)));
+      store<i32>(ruleOut + (<usize>p << 2), load<i32>(ruleIn + (<usize>q << 2)));
+      p++;
     }
   }
   store<i32>(ruleStart + (<usize>K << 2), p);
