@@ -1,3 +1,6 @@
+import { affineAct } from "./bnact";
+import { addRows } from "./elementwise";
+
 // Sparse convolution over a rulebook (gather - multiply - accumulate in place):
 //   out[o, :] = 0; for k in offset order: for (i, o) in rules[k]: for c in 0..cin: out[o, :] += in[i, c] * W[k, c, :]
 // with an f32 multiply and an f32 add per term (no fused multiply-add). Keeping the partial sum in
@@ -13,11 +16,15 @@
 /** SIMD sparse convolution. Outputs are processed in tiles of `tileRows` rows: for each tile, every
  *  offset's pairs that write into it (tileStarts[k * (nTiles + 1) + t] .. [.. + t + 1], from
  *  ruleTiles), so a tile's output rows stay in cache across all offsets. Within an output row
- *  the order is still offset by offset, so tiling does not change a bit. */
+ *  the order is still offset by offset, so tiling does not change a bit.
+ *  Epilogue, applied to each finished tile while it is in cache: y = acc (+ addend row when
+ *  addPtr != 0), then (when scalePtr != 0) y = y * scale + shift and (leaky) ReLU: exactly the
+ *  operations of addRows and affineAct run afterwards, so fusing them changes no bit. */
 export function convRules(
   inPtr: usize, inStride: i32, outPtr: usize, outStride: i32, nOut: i32,
   wPtr: usize, cin: i32, coutPad: i32, K: i32,
   tileStarts: usize, tileRows: i32, nTiles: i32, ruleIn: usize, ruleOut: usize,
+  addPtr: usize, addStride: i32, scalePtr: usize, shiftPtr: usize, leak: f32,
 ): void {
   const wK = <usize>cin * <usize>coutPad * 4;
   const inS = <usize>inStride * 4, outS = <usize>outStride * 4, wRow = <usize>coutPad * 4;
@@ -41,6 +48,14 @@ export function convRules(
         const y = outPtr + <usize>load<i32>(ruleOut + (<usize>p << 2)) * outS;
         block1(x, y, wk, cin, coutPad, wRow);
       }
+    }
+    const rows = min(tileRows, nOut - r0);
+    if (addPtr) {
+      addRows(outPtr + <usize>r0 * outS, outStride, addPtr + <usize>r0 * <usize>addStride * 4, addStride,
+        outPtr + <usize>r0 * outS, outStride, rows, coutPad);
+    }
+    if (scalePtr) {
+      affineAct(outPtr + <usize>r0 * outS, outStride, outPtr + <usize>r0 * outS, outStride, rows, coutPad, scalePtr, shiftPtr, leak);
     }
   }
 }

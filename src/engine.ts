@@ -8,6 +8,7 @@ import { EngineFault, SparseSSNetError } from "./errors.js";
 import { buildGeometry, TILE_ROWS } from "./geometry/levels.js";
 import { parseModelConfig, type ModelConfig } from "./model/config.js";
 import { planBuffers, type BufferPlan, type Graph, type ParamSpec } from "./model/graph.js";
+import { fuseEpilogues } from "./model/fuse.js";
 import { buildUResNet } from "./model/uresnet.js";
 import type { SparseTensor } from "./tensor/sparse-tensor.js";
 import { validateSparseTensor } from "./tensor/sparse-tensor.js";
@@ -77,7 +78,7 @@ export class Engine {
   /** Packs weights into wasm memory. `weights` must already match the graph (see importScnStateDict). */
   loadModel(config: ModelConfig | unknown, weights: WeightTensors): Model {
     const cfg = parseModelConfig(config);
-    const graph = buildUResNet(cfg);
+    const graph = fuseEpilogues(buildUResNet(cfg));
     const packed = new Map<string, Float32Array>();
     let paramCount = 0;
     for (const p of graph.params) {
@@ -153,8 +154,13 @@ export class Engine {
           const [rin, rout, tiles] = up ? [rb.outIdx, rb.inIdx, rb.tilesBack!] : [rb.inIdx, rb.outIdx, rb.tiles];
           const nOut = sizes[down ? op.level + 1 : op.level];
           const w = model.paramPtr.get(op.param)!;
-          k.convRules(ptr(op.input), stride(op.input), ptr(op.output), stride(op.output), nOut,
-            w, I.channels, stride(op.output), rb.K, tiles.starts, TILE_ROWS, tiles.n, rin, rout);
+          const ep = op.epilogue ?? {};
+          const bn = ep.bnParam !== undefined ? model.paramPtr.get(ep.bnParam)! : 0;
+          const cp = stride(op.output);
+          k.convRules(ptr(op.input), stride(op.input), ptr(op.output), cp, nOut,
+            w, I.channels, cp, rb.K, tiles.starts, TILE_ROWS, tiles.n, rin, rout,
+            ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
+            bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0);
           macs += rb.pairs * I.channels * O.channels;
           break;
         }

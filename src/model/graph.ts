@@ -8,10 +8,14 @@ export interface BufferSpec {
   channels: number;
 }
 
+/** What a convolution applies to its finished output rows (fused from the ops that followed it):
+ *  + addend (a residual add), then a folded batch-norm and (leaky) ReLU. */
+export interface Epilogue { addend?: number; bnParam?: string; leak?: number }
+
 export type Op =
-  | { kind: "subconv"; level: number; ks: number; input: number; output: number; param: string }
-  | { kind: "down"; level: number; input: number; output: number; param: string }
-  | { kind: "up"; level: number; input: number; output: number; param: string }
+  | { kind: "subconv"; level: number; ks: number; input: number; output: number; param: string; epilogue?: Epilogue }
+  | { kind: "down"; level: number; input: number; output: number; param: string; epilogue?: Epilogue }
+  | { kind: "up"; level: number; input: number; output: number; param: string; epilogue?: Epilogue }
   | { kind: "bnact"; input: number; output: number; param: string; leak: number }
   | { kind: "add"; a: number; b: number; output: number }
   | { kind: "concat"; a: number; b: number; output: number }
@@ -41,6 +45,8 @@ export interface Graph {
 export function opInputs(op: Op): number[] {
   switch (op.kind) {
     case "add": case "concat": return [op.a, op.b];
+    case "subconv": case "down": case "up":
+      return op.epilogue?.addend !== undefined ? [op.input, op.epilogue.addend] : [op.input];
     default: return [op.input];
   }
 }

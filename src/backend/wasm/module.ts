@@ -20,7 +20,8 @@ export interface KernelExports {
     ks: number, ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): number;
   stridedRules(coords: Ptr, nFine: number, dim: number, parentOf: Ptr, ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): void;
   convRules(inp: Ptr, inStride: number, out: Ptr, outStride: number, nOut: number, w: Ptr, cin: number, coutPad: number, K: number,
-    tileStarts: Ptr, tileRows: number, nTiles: number, ruleIn: Ptr, ruleOut: Ptr): void;
+    tileStarts: Ptr, tileRows: number, nTiles: number, ruleIn: Ptr, ruleOut: Ptr,
+    addend: Ptr, addStride: number, scale: Ptr, shift: Ptr, leak: number): void;
   ruleTiles(ruleStart: Ptr, ruleOut: Ptr, K: number, tileRows: number, nTiles: number, tileStarts: Ptr): void;
   convRulesScalar(inp: Ptr, inStride: number, out: Ptr, outStride: number, nOut: number, w: Ptr, cin: number, coutPad: number, K: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): void;

@@ -1,0 +1,48 @@
+// Epilogue fusion: a convolution whose output feeds only a residual add, or only a batch-norm +
+// activation, applies that op to each output tile while it is still in cache instead of in a
+// separate pass over memory. The fused kernel performs the very same float operations in the same
+// order (see convRules), so the results are bit-identical to the unfused graph.
+
+import type { Graph, Op } from "./graph.js";
+
+type ConvOp = Extract<Op, { kind: "subconv" | "down" | "up" }>;
+import { opInputs } from "./graph.js";
+
+export function fuseEpilogues(g: Graph): Graph {
+  const ops: (Op | undefined)[] = g.ops.map((op) => ({ ...op }));
+  const named = new Set(Object.values(g.outputs));
+  const consumers = () => {
+    const c = new Map<number, number[]>();
+    ops.forEach((op, t) => op && opInputs(op).forEach((b) => c.set(b, [...(c.get(b) ?? []), t])));
+    return c;
+  };
+  for (let t = 0; t < ops.length; t++) {
+    const first = ops[t];
+    if (!first || (first.kind !== "subconv" && first.kind !== "down" && first.kind !== "up")) continue;
+    let op: ConvOp = first;
+    let at = t;
+    // Follow the chain conv -> add -> bnact as far as each link has a single consumer.
+    for (;;) {
+      const users: number[] = consumers().get(op.output) ?? [];
+      if (users.length !== 1 || named.has(op.output)) break;
+      const u: number = users[0];
+      const next: Op = ops[u]!;
+      const ep = op.epilogue ?? {};
+      let fused: ConvOp | undefined;
+      if (next.kind === "add" && ep.addend === undefined && ep.bnParam === undefined) {
+        const other = next.a === op.output ? next.b : next.a;
+        if (other === op.output) break;
+        fused = { ...op, output: next.output, epilogue: { ...ep, addend: other } };
+      } else if (next.kind === "bnact" && ep.bnParam === undefined) {
+        fused = { ...op, output: next.output, epilogue: { ...ep, bnParam: next.param, leak: next.leak } };
+      }
+      if (!fused) break;
+      // The fused op runs where its last part ran, when every operand is ready.
+      ops[at] = undefined;
+      ops[u] = fused;
+      op = fused;
+      at = u;
+    }
+  }
+  return { ...g, ops: ops.filter((o): o is Op => o !== undefined) };
+}
