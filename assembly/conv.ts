@@ -169,13 +169,13 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
     for (let xp = x0; xp < xe; xp += 4) {
       const v0 = v128.load32_splat(xp), v1 = v128.load32_splat(xp + d1);
       const wa = v128.load(wp);
-      a0 = f32x4.add(a0, f32x4.mul(v0, wa)); a1 = f32x4.add(a1, f32x4.mul(v1, wa));
+      a0 = madd(v0, wa, a0); a1 = madd(v1, wa, a1);
       const wb = v128.load(wp, 16);
-      b0 = f32x4.add(b0, f32x4.mul(v0, wb)); b1 = f32x4.add(b1, f32x4.mul(v1, wb));
+      b0 = madd(v0, wb, b0); b1 = madd(v1, wb, b1);
       const wc = v128.load(wp, 32);
-      c0 = f32x4.add(c0, f32x4.mul(v0, wc)); c1 = f32x4.add(c1, f32x4.mul(v1, wc));
+      c0 = madd(v0, wc, c0); c1 = madd(v1, wc, c1);
       const wd = v128.load(wp, 48);
-      e0 = f32x4.add(e0, f32x4.mul(v0, wd)); e1 = f32x4.add(e1, f32x4.mul(v1, wd));
+      e0 = madd(v0, wd, e0); e1 = madd(v1, wd, e1);
       wp += wRow;
     }
     v128.store(y0 + jo, a0); v128.store(y0 + jo, b0, 16); v128.store(y0 + jo, c0, 32); v128.store(y0 + jo, e0, 48);
@@ -189,8 +189,8 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
     for (let xp = x0; xp < xe; xp += 4) {
       const v0 = v128.load32_splat(xp), v1 = v128.load32_splat(xp + d1);
       const wa = v128.load(wp), wb = v128.load(wp, 16);
-      a0 = f32x4.add(a0, f32x4.mul(v0, wa)); a1 = f32x4.add(a1, f32x4.mul(v1, wa));
-      b0 = f32x4.add(b0, f32x4.mul(v0, wb)); b1 = f32x4.add(b1, f32x4.mul(v1, wb));
+      a0 = madd(v0, wa, a0); a1 = madd(v1, wa, a1);
+      b0 = madd(v0, wb, b0); b1 = madd(v1, wb, b1);
       wp += wRow;
     }
     v128.store(y0 + jo, a0); v128.store(y0 + jo, b0, 16);
@@ -203,8 +203,8 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
     let wp = w + jo;
     for (let xp = x0; xp < xe; xp += 4) {
       const wa = v128.load(wp);
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp), wa));
-      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(xp + d1), wa));
+      a0 = madd(v128.load32_splat(xp), wa, a0);
+      a1 = madd(v128.load32_splat(xp + d1), wa, a1);
       wp += wRow;
     }
     v128.store(y0 + jo, a0); v128.store(y1 + jo, a1);
@@ -222,10 +222,10 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
     let wp = w + jo;
     for (let xp = x; xp < xe; xp += 4) {
       const v = v128.load32_splat(xp);
-      a = f32x4.add(a, f32x4.mul(v, v128.load(wp)));
-      b = f32x4.add(b, f32x4.mul(v, v128.load(wp, 16)));
-      c = f32x4.add(c, f32x4.mul(v, v128.load(wp, 32)));
-      e = f32x4.add(e, f32x4.mul(v, v128.load(wp, 48)));
+      a = madd(v, v128.load(wp), a);
+      b = madd(v, v128.load(wp, 16), b);
+      c = madd(v, v128.load(wp, 32), c);
+      e = madd(v, v128.load(wp, 48), e);
       wp += wRow;
     }
     v128.store(y + jo, a); v128.store(y + jo, b, 16); v128.store(y + jo, c, 32); v128.store(y + jo, e, 48);
@@ -236,8 +236,8 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
     let wp = w + jo;
     for (let xp = x; xp < xe; xp += 4) {
       const v = v128.load32_splat(xp);
-      a = f32x4.add(a, f32x4.mul(v, v128.load(wp)));
-      b = f32x4.add(b, f32x4.mul(v, v128.load(wp, 16)));
+      a = madd(v, v128.load(wp), a);
+      b = madd(v, v128.load(wp, 16), b);
       wp += wRow;
     }
     v128.store(y + jo, a); v128.store(y + jo, b, 16);
@@ -248,9 +248,18 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
     let a = v128.load(y + jo);
     let wp = w + jo;
     for (let xp = x; xp < xe; xp += 4) {
-      a = f32x4.add(a, f32x4.mul(v128.load32_splat(xp), v128.load(wp)));
+      a = madd(v128.load32_splat(xp), v128.load(wp), a);
       wp += wRow;
     }
     v128.store(y + jo, a);
   }
+}
+
+// acc + a * b. The default build multiplies then adds (two roundings: the determinism contract).
+// The fast build (--enable relaxed-simd) uses relaxed fused multiply-add: one rounding where the
+// hardware fuses, so its results differ in the last bits and between machines.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
 }

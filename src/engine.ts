@@ -3,7 +3,7 @@
 // arena is reset afterwards, so a failed event leaves the engine ready for the next one.
 
 import { Arena } from "./backend/wasm/arena.js";
-import { instantiateKernels, type KernelExports } from "./backend/wasm/module.js";
+import { instantiateKernels, relaxedSimdSupported, type KernelExports, type KernelMode } from "./backend/wasm/module.js";
 import { EngineFault, SparseSSNetError } from "./errors.js";
 import { buildGeometry, TILE_ROWS } from "./geometry/levels.js";
 import { parseModelConfig, type ModelConfig } from "./model/config.js";
@@ -62,12 +62,20 @@ export class Engine {
   private readonly models: { model: Model; packed: Map<string, Float32Array> }[] = [];
   private planCache = new Map<string, BufferPlan>();
 
-  private constructor(private k: KernelExports) {
+  private constructor(private k: KernelExports, readonly mode: KernelMode, readonly note?: string) {
     this.arena = new Arena(k);
   }
 
-  static async create(): Promise<Engine> {
-    return new Engine(await instantiateKernels());
+  /** A new engine with its own wasm instance. `mode: "fast"` asks for the relaxed-SIMD FMA kernels
+   *  (not bit-identical); where the JavaScript engine lacks relaxed SIMD it falls back to the
+   *  deterministic kernels and says so in `note`. */
+  static async create(options: { mode?: KernelMode } = {}): Promise<Engine> {
+    if (options.mode === "fast") {
+      if (relaxedSimdSupported()) return new Engine(await instantiateKernels("fast"), "fast");
+      return new Engine(await instantiateKernels("deterministic"), "deterministic",
+        "fast mode unavailable: this JavaScript engine does not run relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd); using deterministic kernels");
+    }
+    return new Engine(await instantiateKernels("deterministic"), "deterministic");
   }
 
   get backend(): "wasm" { return "wasm"; }

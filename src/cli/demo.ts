@@ -11,21 +11,23 @@ import { parseSafetensors } from "../weights/safetensors.js";
 import { importScnStateDict } from "../weights/scn.js";
 import { parse } from "./args.js";
 
-const HELP = `usage: sparsessnet demo [--runs N]
+const HELP = `usage: sparsessnet demo [--runs N] [--fast]
 
 The main job on bundled data. Until a trained model ships, the bundled model is SparseConvNet's
 conformance model (16 filters, 5 levels, 2D, seeded random weights: its labels are not physics).
   1. checks the bundled conformance case against SparseConvNet's own outputs;
   2. segments a bundled 1008 x 3456 wire-plane image with 17,000 active pixels and prints the
-     per-event time (median of N runs after one warm-up, default 5) next to SparseConvNet's.`;
+     per-event time (median of N runs after one warm-up, default 5) next to SparseConvNet's.
+  --fast   relaxed-SIMD fused multiply-add kernels (faster, not bit-identical)`;
 
 export const SAMPLES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "samples");
 
 export async function demo(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { runs: { type: "string" } });
+  const { values } = parse(argv, { runs: { type: "string" }, fast: { type: "boolean" } });
   if (values.help) { console.log(HELP); return 0; }
   const runs = Math.max(1, Number(values.runs ?? 5) | 0);
-  const engine = await Engine.create();
+  const engine = await Engine.create({ mode: values.fast ? "fast" : "deterministic" });
+  if (engine.note) console.error(engine.note);
 
   const caseDir = join(SAMPLES, "scn-2d-m16-small");
   const rep = runConformanceCase(engine, caseDir);
@@ -48,7 +50,7 @@ export async function demo(argv: string[]): Promise<number> {
   const ours = median(times);
   console.log(`event 2d-1008x3456-17k: ${res.nRows} pixels, sites per level [${res.levelSizes.join(", ")}], ${(res.multiplyAdds / 1e9).toFixed(2)} G multiply-adds`);
   console.log(`labels (random weights, not physics): HIP ${counts[0]}, MIP ${counts[1]}, shower ${counts[2]}, delta ${counts[3]}, Michel ${counts[4]}; track ${track}, shower ${res.nRows - track}`);
-  console.log(`per-event time: ${ours.toFixed(1)} ms (median of ${runs} after warm-up, wasm SIMD, 1 thread)` +
+  console.log(`per-event time: ${ours.toFixed(1)} ms (median of ${runs} after warm-up, ${engine.mode} wasm SIMD kernels, 1 thread)` +
     (scn ? `; SparseConvNet CPU 1 thread: ${(scn.median_s * 1000).toFixed(1)} ms; ratio ${(ours / (scn.median_s * 1000)).toFixed(2)}` : ""));
   return rep.ok ? 0 : 1;
 }

@@ -1,7 +1,13 @@
 // Loading the kernel module. The .wasm is embedded (base64) so no file system or fetch is needed:
 // the same code runs in Node and in browsers. Export signatures mirror assembly/index.ts.
 
-import { WASM_SIMD_BASE64 } from "./binary.generated.js";
+import { SparseSSNetError } from "../../errors.js";
+import { WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from "./binary.generated.js";
+
+/** deterministic: f32 multiply then add in a fixed order, the same bits everywhere (default).
+ *  fast: relaxed-SIMD fused multiply-add in the convolutions; not bit-identical to deterministic
+ *  mode, nor across machines. */
+export type KernelMode = "deterministic" | "fast";
 
 type Ptr = number;
 export interface KernelExports {
@@ -50,12 +56,23 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+const compiled = new Map<KernelMode, Promise<WebAssembly.Module>>();
+let relaxedBytes: Uint8Array<ArrayBuffer> | undefined;
 
-/** Compiles the kernel module once per process (or page). */
-export function compileKernels(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(decodeBase64(WASM_SIMD_BASE64));
-  return compiled;
+/** Whether this engine runs relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd). */
+export function relaxedSimdSupported(): boolean {
+  relaxedBytes ??= decodeBase64(WASM_RELAXED_BASE64);
+  return WebAssembly.validate(relaxedBytes);
+}
+
+/** Compiles a kernel module once per process (or page). */
+export function compileKernels(mode: KernelMode = "deterministic"): Promise<WebAssembly.Module> {
+  let m = compiled.get(mode);
+  if (!m) {
+    m = WebAssembly.compile(mode === "fast" ? (relaxedBytes ??= decodeBase64(WASM_RELAXED_BASE64)) : decodeBase64(WASM_SIMD_BASE64));
+    compiled.set(mode, m);
+  }
+  return m;
 }
 
 /** Whether this JavaScript engine runs WebAssembly SIMD (128-bit). */
@@ -67,8 +84,11 @@ export function simdSupported(): boolean {
 }
 
 /** A fresh instance with its own linear memory. */
-export async function instantiateKernels(): Promise<KernelExports> {
-  const module = await compileKernels();
+export async function instantiateKernels(mode: KernelMode = "deterministic"): Promise<KernelExports> {
+  if (!simdSupported()) {
+    throw new SparseSSNetError("UNSUPPORTED_PLATFORM", "this JavaScript engine does not run WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4 do)");
+  }
+  const module = await compileKernels(mode);
   const instance = await WebAssembly.instantiate(module, {
     env: {
       abort(_msg: number, _file: number, line: number, col: number) {
