@@ -16,20 +16,21 @@ import { addRows } from "./elementwise";
 /** SIMD sparse convolution. Outputs are processed in tiles of `tileRows` rows: for each tile, every
  *  offset's pairs that write into it (tileStarts[k * (nTiles + 1) + t] .. [.. + t + 1], from
  *  ruleTiles), so a tile's output rows stay in cache across all offsets. Within an output row
- *  the order is still offset by offset, so tiling does not change a bit.
+ *  the order is still offset by offset, so tiling does not change a bit. Only tiles
+ *  [tBegin, tEnd) are computed: threads share a convolution by taking disjoint tile ranges.
  *  Epilogue, applied to each finished tile while it is in cache: y = acc (+ addend row when
  *  addPtr != 0), then (when scalePtr != 0) y = y * scale + shift and (leaky) ReLU: exactly the
  *  operations of addRows and affineAct run afterwards, so fusing them changes no bit. */
 export function convRules(
   inPtr: usize, inStride: i32, outPtr: usize, outStride: i32, nOut: i32,
   wPtr: usize, cin: i32, coutPad: i32, K: i32,
-  tileStarts: usize, tileRows: i32, nTiles: i32, ruleIn: usize, ruleOut: usize,
+  tileStarts: usize, tileRows: i32, nTiles: i32, tBegin: i32, tEnd: i32, ruleIn: usize, ruleOut: usize,
   addPtr: usize, addStride: i32, scalePtr: usize, shiftPtr: usize, leak: f32,
 ): void {
   const wK = <usize>cin * <usize>coutPad * 4;
   const inS = <usize>inStride * 4, outS = <usize>outStride * 4, wRow = <usize>coutPad * 4;
   const tsRow = <usize>(nTiles + 1) << 2;
-  for (let t = 0; t < nTiles; t++) {
+  for (let t = tBegin; t < tEnd; t++) {
     const r0 = t * tileRows;
     zeroRows(outPtr + <usize>r0 * outS, outStride, min(tileRows, nOut - r0), coutPad);
     for (let k = 0; k < K; k++) {

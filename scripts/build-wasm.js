@@ -15,7 +15,13 @@ execFileSync(process.execPath, [asc, "assembly/index.ts", "--target", "release"]
 execFileSync(process.execPath, [asc, "assembly/index.ts", "--target", "release", "--enable", "relaxed-simd",
   "--outFile", "build/sparsessnet-relaxed.wasm", "--textFile", "build/sparsessnet-relaxed.wat"], { cwd: root, stdio: "inherit" });
 
+// The deterministic kernels again, on an imported shared memory, for intra-event threads.
+execFileSync(process.execPath, [asc, "assembly/index.ts", "--target", "release", "--enable", "threads",
+  "--importMemory", "--sharedMemory", "--initialMemory", "16", "--maximumMemory", "65536",
+  "--outFile", "build/sparsessnet-threads.wasm", "--textFile", "build/sparsessnet-threads.wat"], { cwd: root, stdio: "inherit" });
+
 const wasm = readFileSync(join(root, "build", "sparsessnet.wasm"));
+const threads = readFileSync(join(root, "build", "sparsessnet-threads.wasm"));
 const relaxed = readFileSync(join(root, "build", "sparsessnet-relaxed.wasm"));
 const out = join(root, "src", "backend", "wasm", "binary.generated.ts");
 mkdirSync(dirname(out), { recursive: true });
@@ -25,6 +31,8 @@ writeFileSync(out, [
   `export const WASM_SIMD_BASE64 = "${wasm.toString("base64")}";`,
   `/** The same kernels with relaxed-SIMD fused multiply-add in the convolutions (${relaxed.length} bytes), base64. */`,
   `export const WASM_RELAXED_BASE64 = "${relaxed.toString("base64")}";`,
+  `/** The deterministic kernels on an imported shared memory (${threads.length} bytes), base64. */`,
+  `export const WASM_THREADS_BASE64 = "${threads.toString("base64")}";`,
   "",
 ].join("\n"));
 console.log(`wasm: build/sparsessnet.wasm ${wasm.length} bytes, build/sparsessnet-relaxed.wasm ${relaxed.length} bytes -> ${out.slice(root.length + 1)}`);

@@ -54,6 +54,16 @@ export interface SegmentationResult {
   profile?: Record<string, number>;
 }
 
+/** The arguments of the convRules kernel (see KernelExports). */
+export type ConvArgs = Parameters<KernelExports["convRules"]>;
+
+/** Runs one convolution's tiles on several threads sharing the wasm memory; tile ranges are
+ *  disjoint, so the result is bit-identical to one thread (args[12], args[13] = tile range). */
+export interface ParallelConv {
+  readonly threads: number;
+  conv(args: ConvArgs, K: number): void;
+}
+
 export const TRACK = 0;
 export const SHOWER = 1;
 
@@ -62,9 +72,18 @@ export class Engine {
   private readonly models: { model: Model; packed: Map<string, Float32Array> }[] = [];
   private planCache = new Map<string, BufferPlan>();
 
-  private constructor(private k: KernelExports, readonly mode: KernelMode, readonly note?: string) {
+  private constructor(private k: KernelExports, readonly mode: KernelMode, readonly note?: string, private parallel?: ParallelConv) {
     this.arena = new Arena(k);
   }
+
+  /** An engine on kernels instantiated elsewhere (shared memory), whose convolutions `parallel`
+   *  spreads over threads. */
+  static withKernels(k: KernelExports, parallel?: ParallelConv): Engine {
+    return new Engine(k, "deterministic", undefined, parallel);
+  }
+
+  /** Threads a convolution is spread over (1 = this thread only). */
+  get threads(): number { return this.parallel?.threads ?? 1; }
 
   /** A new engine with its own wasm instance. `mode: "fast"` asks for the relaxed-SIMD FMA kernels
    *  (not bit-identical); where the JavaScript engine lacks relaxed SIMD it falls back to the
@@ -165,10 +184,12 @@ export class Engine {
           const ep = op.epilogue ?? {};
           const bn = ep.bnParam !== undefined ? model.paramPtr.get(ep.bnParam)! : 0;
           const cp = stride(op.output);
-          k.convRules(ptr(op.input), stride(op.input), ptr(op.output), cp, nOut,
-            w, I.channels, cp, rb.K, tiles.starts, TILE_ROWS, tiles.n, rin, rout,
+          const args: ConvArgs = [ptr(op.input), stride(op.input), ptr(op.output), cp, nOut,
+            w, I.channels, cp, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, rin, rout,
             ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
-            bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0);
+            bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0];
+          if (this.parallel && tiles.n >= this.parallel.threads) this.parallel.conv(args, rb.K);
+          else k.convRules(...args);
           macs += rb.pairs * I.channels * O.channels;
           break;
         }

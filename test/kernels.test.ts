@@ -62,7 +62,10 @@ test("convRules (tiled) == convRulesScalar == float32 JS reference, random sweep
       const nTiles = Math.ceil(nOut / tileRows);
       const tiles = arena.alloc(K * (nTiles + 1) * 4);
       k.ruleTiles(r.s, r.po, K, tileRows, nTiles, tiles);
-      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, r.pi, r.po, 0, 0, 0, 0, 0);
+      // Two disjoint tile ranges, as two threads would run them.
+      const mid = Math.floor(u() * (nTiles + 1));
+      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, mid, nTiles, r.pi, r.po, 0, 0, 0, 0, 0);
+      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, 0, mid, r.pi, r.po, 0, 0, 0, 0, 0);
       k.convRulesScalar(x, inStride, y2, outStride, nOut, w, cin, cp, K, r.s, r.pi, r.po);
       assertSameBits(arena.f32(y1, nOut * outStride), arena.f32(y2, nOut * outStride), `cin ${cin} cout ${cout} K ${K}`);
       // Independent reference: canonical order, f32 rounding after each multiply and add.
@@ -96,14 +99,14 @@ test("convRules: empty rulebook gives zeros; a single pair; nOut 0", () => {
   const y = arena.alloc(nOut * cp * 4); fillRandom(y, nOut * cp);
   const tiles9 = arena.alloc(9 * 2 * 4);
   k.ruleTiles(empty, 0, 9, 8, 1, tiles9);
-  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 9, tiles9, 8, 1, 0, 0, 0, 0, 0, 0, 0);
+  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 9, tiles9, 8, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0);
   assert.ok(arena.f32(y, nOut * cp).every((v) => Object.is(v, 0)));
   const one = arena.alloc(3 * 4); arena.i32(one, 3).set([0, 1, 1]);
   const pi = arena.alloc(4), po = arena.alloc(4);
   arena.i32(pi, 1).set([2]); arena.i32(po, 1).set([1]);
   const tiles2 = arena.alloc(2 * 3 * 4);
   k.ruleTiles(one, po, 2, 2, 2, tiles2);
-  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 2, tiles2, 2, 2, pi, po, 0, 0, 0, 0, 0);
+  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 2, tiles2, 2, 2, 0, 2, pi, po, 0, 0, 0, 0, 0);
   const xv = arena.f32(x, 4 * cin), wv = arena.f32(w, 9 * cin * cp), yv = arena.f32(y, nOut * cp);
   for (let j = 0; j < cp; j++) {
     let acc = 0;
@@ -111,7 +114,7 @@ test("convRules: empty rulebook gives zeros; a single pair; nOut 0", () => {
     assert.ok(Object.is(yv[cp + j], acc));
     assert.ok(Object.is(yv[j], 0) && Object.is(yv[2 * cp + j], 0));
   }
-  k.convRules(x, cin, y, cp, 0, w, cin, cp, 9, tiles9, 8, 0, 0, 0, 0, 0, 0, 0, 0); // no output rows: must not trap
+  k.convRules(x, cin, y, cp, 0, w, cin, cp, 9, tiles9, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0); // no output rows: must not trap
 });
 
 test("convRules epilogue (residual add, batch-norm + ReLU / leaky) == scalar conv, then scalar add, then scalar affineAct", () => {
@@ -128,7 +131,7 @@ test("convRules epilogue (residual add, batch-norm + ReLU / leaky) == scalar con
     const tiles = arena.alloc(K * (nTiles + 1) * 4);
     k.ruleTiles(r.s, r.po, K, 16, nTiles, tiles);
     const y1 = arena.alloc(nOut * cp * 4), y2 = arena.alloc(nOut * cp * 4);
-    k.convRules(x, cin, y1, cp, nOut, w, cin, cp, K, tiles, 16, nTiles, r.pi, r.po,
+    k.convRules(x, cin, y1, cp, nOut, w, cin, cp, K, tiles, 16, nTiles, 0, nTiles, r.pi, r.po,
       withAdd ? addend : 0, withAdd ? 24 : 0, withBn ? sc : 0, withBn ? sh : 0, leak);
     k.convRulesScalar(x, cin, y2, cp, nOut, w, cin, cp, K, r.s, r.pi, r.po);
     if (withAdd) k.addRowsScalar(addend, 24, y2, cp, y2, cp, nOut, cp);

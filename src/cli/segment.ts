@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
-import { Engine } from "../engine.js";
 import { readEventFile } from "../node/event-file.js";
 import { loadModelFile } from "../node/model-io.js";
 import { prepareSparse } from "../tensor/prepare.js";
 import { median } from "../util/stats.js";
 import { serializeSafetensors } from "../weights/safetensors.js";
 import { numberList, parse, requireOpt, UsageError } from "./args.js";
+import { engineFromFlags } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet segment --weights W [--config C] --event E --out O [options]
 
@@ -20,12 +20,13 @@ Segments one event and writes, per input row: logits [N, classes] and scores [N,
   --threshold A,B    keep only rows with A <= value <= B (SparseSSNet uses 10,300 on ADC images)
   --runs N           time N runs after one warm-up and report the median (default 1, no warm-up)
   --fast             relaxed-SIMD fused multiply-add kernels: faster, NOT bit-identical to the default
-                     deterministic mode (nor across machines)`;
+                     deterministic mode (nor across machines)
+  --threads N        spread each convolution over N threads (same bits as 1 thread; default 1)`;
 
 export async function segment(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     weights: { type: "string" }, config: { type: "string" }, event: { type: "string" }, out: { type: "string" },
-    "spatial-size": { type: "string" }, threshold: { type: "string" }, runs: { type: "string" }, fast: { type: "boolean" },
+    "spatial-size": { type: "string" }, threshold: { type: "string" }, runs: { type: "string" }, fast: { type: "boolean" }, threads: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const runs = values.runs === undefined ? 1 : Number(values.runs);
@@ -36,8 +37,7 @@ export async function segment(argv: string[]): Promise<number> {
   const th = numberList("threshold", values.threshold, [2]);
   const { tensor, keptRows } = th ? prepareSparse(ev.tensor, { window: { min: th[0], max: th[1] } }) : { tensor: ev.tensor, keptRows: undefined };
 
-  const engine = await Engine.create({ mode: values.fast ? "fast" : "deterministic" });
-  if (engine.note) console.error(engine.note);
+  const { engine, close } = await engineFromFlags(values);
   const model = engine.loadModel(mf.config, mf.weights);
   const times: number[] = [];
   let res = engine.run(model, tensor);
@@ -59,7 +59,8 @@ export async function segment(argv: string[]): Promise<number> {
   res.labels.forEach((l) => counts[l]++);
   console.log(`event ${ev.path}: ${N} rows, ${res.nSites} sites, levels [${res.levelSizes.join(", ")}]`);
   console.log(`labels: HIP ${counts[0]}, MIP ${counts[1]}, shower ${counts[2]}, delta ${counts[3]}, Michel ${counts[4]}`);
-  console.log(`per-event time: ${median(times).toFixed(2)} ms, ${engine.mode} kernels${runs > 1 ? ` (median of ${runs} runs after 1 warm-up)` : " (single cold run; use --runs for a median)"}`);
+  console.log(`per-event time: ${median(times).toFixed(2)} ms, ${engine.mode} kernels, ${engine.threads} thread(s)${runs > 1 ? ` (median of ${runs} runs after 1 warm-up)` : " (single cold run; use --runs for a median)"}`);
   console.log(`wrote ${out}`);
+  await close();
   return 0;
 }

@@ -2,7 +2,7 @@
 // the same code runs in Node and in browsers. Export signatures mirror assembly/index.ts.
 
 import { SparseSSNetError } from "../../errors.js";
-import { WASM_RELAXED_BASE64, WASM_SIMD_BASE64 } from "./binary.generated.js";
+import { WASM_RELAXED_BASE64, WASM_SIMD_BASE64, WASM_THREADS_BASE64 } from "./binary.generated.js";
 
 /** deterministic: f32 multiply then add in a fixed order, the same bits everywhere (default).
  *  fast: relaxed-SIMD fused multiply-add in the convolutions; not bit-identical to deterministic
@@ -26,7 +26,7 @@ export interface KernelExports {
     ks: number, ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): number;
   stridedRules(coords: Ptr, nFine: number, dim: number, parentOf: Ptr, ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): void;
   convRules(inp: Ptr, inStride: number, out: Ptr, outStride: number, nOut: number, w: Ptr, cin: number, coutPad: number, K: number,
-    tileStarts: Ptr, tileRows: number, nTiles: number, ruleIn: Ptr, ruleOut: Ptr,
+    tileStarts: Ptr, tileRows: number, nTiles: number, tBegin: number, tEnd: number, ruleIn: Ptr, ruleOut: Ptr,
     addend: Ptr, addStride: number, scale: Ptr, shift: Ptr, leak: number): void;
   ruleTiles(ruleStart: Ptr, ruleOut: Ptr, K: number, tileRows: number, nTiles: number, tileStarts: Ptr): void;
   convRulesScalar(inp: Ptr, inStride: number, out: Ptr, outStride: number, nOut: number, w: Ptr, cin: number, coutPad: number, K: number,
@@ -83,18 +83,36 @@ export function simdSupported(): boolean {
   return WebAssembly.validate(probe);
 }
 
+let threadsModule: Promise<WebAssembly.Module> | undefined;
+
+/** The deterministic kernels built for a shared, imported memory (intra-event threads). */
+export function compileThreadKernels(): Promise<WebAssembly.Module> {
+  threadsModule ??= WebAssembly.compile(decodeBase64(WASM_THREADS_BASE64));
+  return threadsModule;
+}
+
+const imports = (memory?: WebAssembly.Memory) => ({
+  env: {
+    ...(memory ? { memory } : {}),
+    abort(_msg: number, _file: number, line: number, col: number) {
+      throw new Error(`wasm abort at ${line}:${col}`);
+    },
+  },
+});
+
+/** An instance of the shared-memory kernels on `memory` (every thread instantiates the same module
+ *  on the same memory). */
+export async function instantiateThreadKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<KernelExports> {
+  const instance = await WebAssembly.instantiate(module, imports(memory));
+  return { ...(instance.exports as unknown as KernelExports), memory };
+}
+
 /** A fresh instance with its own linear memory. */
 export async function instantiateKernels(mode: KernelMode = "deterministic"): Promise<KernelExports> {
   if (!simdSupported()) {
     throw new SparseSSNetError("UNSUPPORTED_PLATFORM", "this JavaScript engine does not run WebAssembly SIMD (Node >= 16.4, Chrome >= 91, Firefox >= 89, Safari >= 16.4 do)");
   }
   const module = await compileKernels(mode);
-  const instance = await WebAssembly.instantiate(module, {
-    env: {
-      abort(_msg: number, _file: number, line: number, col: number) {
-        throw new Error(`wasm abort at ${line}:${col}`);
-      },
-    },
-  });
+  const instance = await WebAssembly.instantiate(module, imports());
   return instance.exports as unknown as KernelExports;
 }

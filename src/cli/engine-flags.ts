@@ -1,0 +1,16 @@
+// --fast and --threads, shared by the verbs that run events.
+import { Engine } from "../engine.js";
+import { createThreadedEngine } from "../node/threads.js";
+import { UsageError } from "./args.js";
+
+export async function engineFromFlags(values: { fast?: unknown; threads?: unknown }): Promise<{ engine: Engine; close: () => Promise<void> }> {
+  const threads = values.threads === undefined ? 1 : Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 9) throw new UsageError(`--threads ${values.threads}: expected an integer from 1 to 9`);
+  if (threads > 1) {
+    if (values.fast) throw new UsageError("--fast and --threads cannot be combined (the threaded build has the deterministic kernels only)");
+    return createThreadedEngine(threads);
+  }
+  const engine = await Engine.create({ mode: values.fast ? "fast" : "deterministic" });
+  if (engine.note) console.error(engine.note);
+  return { engine, close: async () => {} };
+}
