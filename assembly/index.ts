@@ -3,7 +3,7 @@
 export { computeKeys, gatherSiteCoords } from "./keys";
 export { radixSortPairs, uniqueSorted } from "./sort";
 export { hashTableBytes, hashBuild, hashLookupMany } from "./hash";
-export { subRulesMerge, subRulesHash, stridedRules } from "./rulebook";
+export { subRulesMerge, subRulesHash, stridedRules, rulesToTable } from "./rulebook";
 export { convRules, convRulesScalar, ruleTiles, gemmRows, gemmRowsScalar, zeroRows } from "./conv";
 export { affineAct, affineActScalar } from "./bnact";
 export { addRows, addRowsScalar, concatRows, concatRowsScalar, gatherRows, sumRowsIntoSites } from "./elementwise";

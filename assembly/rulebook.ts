@@ -155,3 +155,16 @@ export function stridedRules(
   for (let a = 0; a < dim; a++) k = (k << 1) | (load<i32>(c + (<usize>a << 2)) & 1);
   return k;
 }
+
+/** The output-stationary form of a rulebook, for kernels that own one output row each (WebGPU):
+ *  table[o * K + k] = the input row that offset k brings to output row o, or -1. */
+export function rulesToTable(ruleStart: usize, ruleIn: usize, ruleOut: usize, K: i32, nOut: i32, table: usize): void {
+  memory.fill(table, 0xff, <usize>nOut * <usize>K * 4);
+  for (let k = 0; k < K; k++) {
+    const p1 = load<i32>(ruleStart + (<usize>(k + 1) << 2));
+    for (let p = load<i32>(ruleStart + (<usize>k << 2)); p < p1; p++) {
+      const o = <usize>load<i32>(ruleOut + (<usize>p << 2));
+      store<i32>(table + (o * <usize>K + <usize>k) * 4, load<i32>(ruleIn + (<usize>p << 2)));
+    }
+  }
+}

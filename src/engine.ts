@@ -5,7 +5,9 @@
 import { Arena } from "./backend/wasm/arena.js";
 import { instantiateKernels, relaxedSimdSupported, type KernelExports, type KernelMode } from "./backend/wasm/module.js";
 import { EngineFault, SparseSSNetError } from "./errors.js";
-import { buildGeometry, TILE_ROWS } from "./geometry/levels.js";
+import { defaultGpu, requestDevice, type AdapterReport } from "./backend/webgpu/device.js";
+import { GpuExecutor, type GpuModel } from "./backend/webgpu/gpu-executor.js";
+import { buildGeometry, TILE_ROWS, type Geometry } from "./geometry/levels.js";
 import { parseModelConfig, type ModelConfig } from "./model/config.js";
 import { planBuffers, type BufferPlan, type Graph, type ParamSpec } from "./model/graph.js";
 import { fuseEpilogues } from "./model/fuse.js";
@@ -19,6 +21,9 @@ export interface Model {
   readonly graph: Graph;
   /** Byte offset of each parameter group's packed data in wasm memory. */
   readonly paramPtr: Map<string, number>;
+  /** The model's packed parameters occupy wasm memory [paramBase, paramEnd). */
+  readonly paramBase: number;
+  readonly paramEnd: number;
   readonly paramCount: number;
 }
 
@@ -64,6 +69,15 @@ export interface ParallelConv {
   conv(args: ConvArgs, K: number): void;
 }
 
+export interface EngineOptions {
+  /** Kernel flavour of the wasm backend (default deterministic). */
+  mode?: KernelMode;
+  /** auto (default): WebGPU on a real GPU adapter, wasm otherwise; wasm or webgpu force one. */
+  backend?: "auto" | "wasm" | "webgpu";
+  /** The WebGPU entry point; default navigator.gpu (Node: see src/node/webgpu.ts). */
+  gpu?: GPU;
+}
+
 export const TRACK = 0;
 export const SHOWER = 1;
 
@@ -72,8 +86,15 @@ export class Engine {
   private readonly models: { model: Model; packed: Map<string, Float32Array> }[] = [];
   private planCache = new Map<string, BufferPlan>();
 
-  private constructor(private k: KernelExports, readonly mode: KernelMode, readonly note?: string, private parallel?: ParallelConv) {
+  private queue: Promise<unknown> = Promise.resolve();
+  private gpu?: GpuExecutor;
+  private readonly gpuModels = new Map<Model, GpuModel>();
+  /** Why the engine runs what it runs (fall-backs), when there is something to say. */
+  note?: string;
+
+  private constructor(private k: KernelExports, readonly mode: KernelMode, note?: string, private parallel?: ParallelConv) {
     this.arena = new Arena(k);
+    this.note = note;
   }
 
   /** An engine on kernels instantiated elsewhere (shared memory), whose convolutions `parallel`
@@ -88,16 +109,45 @@ export class Engine {
   /** A new engine with its own wasm instance. `mode: "fast"` asks for the relaxed-SIMD FMA kernels
    *  (not bit-identical); where the JavaScript engine lacks relaxed SIMD it falls back to the
    *  deterministic kernels and says so in `note`. */
-  static async create(options: { mode?: KernelMode } = {}): Promise<Engine> {
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    let engine: Engine;
     if (options.mode === "fast") {
-      if (relaxedSimdSupported()) return new Engine(await instantiateKernels("fast"), "fast");
-      return new Engine(await instantiateKernels("deterministic"), "deterministic",
-        "fast mode unavailable: this JavaScript engine does not run relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd); using deterministic kernels");
+      engine = relaxedSimdSupported()
+        ? new Engine(await instantiateKernels("fast"), "fast")
+        : new Engine(await instantiateKernels("deterministic"), "deterministic",
+          "fast mode unavailable: this JavaScript engine does not run relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd); using deterministic kernels");
+    } else {
+      engine = new Engine(await instantiateKernels("deterministic"), "deterministic");
     }
-    return new Engine(await instantiateKernels("deterministic"), "deterministic");
+    const backend = options.backend ?? "auto";
+    if (backend === "wasm") return engine;
+    const dev = await requestDevice(options.gpu ?? defaultGpu());
+    if (!dev) {
+      if (backend === "webgpu") throw new SparseSSNetError("NO_WEBGPU", "backend webgpu: no WebGPU adapter (in Node install the optional npm package `webgpu`)");
+      return engine;
+    }
+    if (backend === "auto" && dev.adapter.fallback) {
+      dev.device.destroy();
+      engine.note = `WebGPU adapter "${dev.adapter.description}" is a software fallback: using wasm, which is faster there`;
+      return engine;
+    }
+    if (engine.mode === "fast") engine.note = "the WebGPU backend has deterministic kernels only";
+    engine.gpu = new GpuExecutor(dev);
+    return engine;
   }
 
-  get backend(): "wasm" { return "wasm"; }
+  /** The backend that `segment` uses. */
+  get backend(): "wasm" | "webgpu" { return this.gpu ? "webgpu" : "wasm"; }
+  /** The WebGPU adapter in use, if any. */
+  get adapter(): AdapterReport | undefined { return this.gpu?.gpu.adapter; }
+
+  /** Releases the GPU device (the wasm memory goes with the engine object). */
+  dispose(): void {
+    for (const gm of this.gpuModels.values()) gm.weights.destroy();
+    this.gpuModels.clear();
+    this.gpu?.destroy();
+    this.gpu = undefined;
+  }
   /** Current size of the wasm linear memory. */
   get memoryBytes(): number { return this.arena.memoryBytes; }
   get kernels(): KernelExports { return this.k; }
@@ -113,8 +163,14 @@ export class Engine {
       paramCount += paramElements(p);
     }
     const paramPtr = new Map<string, number>();
-    for (const [prefix, data] of packed) paramPtr.set(prefix, this.arena.allocPersistent(data.byteLength));
-    const model: Model = { config: cfg, graph, paramPtr, paramCount };
+    let paramBase = -1, paramEnd = 0;
+    for (const [prefix, data] of packed) {
+      const p = this.arena.allocPersistent(data.byteLength);
+      paramPtr.set(prefix, p);
+      if (paramBase < 0) paramBase = p;
+      paramEnd = p + data.byteLength;
+    }
+    const model: Model = { config: cfg, graph, paramPtr, paramBase, paramEnd, paramCount };
     this.models.push({ model, packed });
     this.upload(model, packed);
     return model;
@@ -124,34 +180,87 @@ export class Engine {
     for (const [prefix, data] of packed) this.arena.f32(model.paramPtr.get(prefix)!, data.length).set(data);
   }
 
-  /** Segments one event (or a batch of events told apart by `tensor.batch`). */
+  /** Segments one event (or a batch of events told apart by `tensor.batch`) on the wasm kernels,
+   *  synchronously. `segment` does the same on whichever backend the engine has. */
   run(model: Model, tensor: SparseTensor, options: RunOptions = {}): SegmentationResult {
-    const cfg = model.config;
-    validateSparseTensor(tensor, { dim: cfg.dim, channels: cfg.inputChannels, divisor: 2 ** (cfg.depth - 1) });
-    for (const tap of options.taps ?? []) {
-      if (!(tap in model.graph.outputs)) throw new SparseSSNetError("INVALID_OPTION", `unknown tap "${tap}"; known: ${Object.keys(model.graph.outputs).join(", ")}`);
-    }
-    const nRows = tensor.coords.length / tensor.dim;
-    if (nRows === 0) return emptyResult(cfg, options.taps ?? []);
+    const taps = this.check(model, tensor, options);
+    if (tensor.coords.length === 0) return emptyResult(model.config, taps);
+    return this.guarded(tensor, () => {
+      const ev = this.begin(model, tensor, taps);
+      const profile = this.executeWasm(model, ev, options.profile ?? false);
+      return this.finish(model, ev, this.wasmScores(model, ev), profile);
+    });
+  }
+
+  /** Segments one event on the engine's backend (WebGPU or wasm). Events are processed one at a
+   *  time: a call made while another is in flight waits for it. */
+  segment(model: Model, tensor: SparseTensor, options: RunOptions = {}): Promise<SegmentationResult> {
+    const next = this.queue.then(() => {
+      if (!this.gpu) return this.run(model, tensor, options);
+      return this.segmentOnGpu(model, tensor, options);
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async segmentOnGpu(model: Model, tensor: SparseTensor, options: RunOptions): Promise<SegmentationResult> {
+    const gpu = this.gpu!;
+    const taps = this.check(model, tensor, options);
+    if (tensor.coords.length === 0) return emptyResult(model.config, taps);
     this.arena.resetEvent();
     try {
-      return this.runValidated(model, tensor, options.taps ?? [], options.profile ?? false);
-    } catch (e) {
-      if (e instanceof SparseSSNetError) throw e;
-      // A trap here is a bug (input was validated): restore the weights in case the faulty kernel
-      // wrote over them, and report it with its context.
-      for (const m of this.models) this.upload(m.model, m.packed);
-      throw new EngineFault(`kernel failure on an event of ${nRows} rows: ${(e as Error).message}`, { cause: e });
+      const ev = this.begin(model, tensor, taps);
+      const { graph } = model;
+      let gm = this.gpuModels.get(model);
+      if (!gm) {
+        gm = gpu.uploadModel(this.k, model.paramBase, model.paramEnd);
+        this.gpuModels.set(model, gm);
+      }
+      const tapBuffers = taps.map((t) => graph.outputs[t]);
+      const out = await gpu.run(this.k, this.arena, graph, ev.geo, ev.plan, ev.sizes, gm, model.paramPtr, ev.ptr(graph.input), tapBuffers);
+      // Results into the arena where the wasm path leaves them, then the common collection.
+      const lg = graph.outputs.logits;
+      const n0 = ev.sizes[0];
+      this.arena.f32(ev.ptr(lg), out.logits.length).set(out.logits);
+      tapBuffers.forEach((b) => { const d = out.taps.get(b)!; this.arena.f32(ev.ptr(b), d.length).set(d); });
+      const scores = this.arena.alloc(out.scores.byteLength), labels = this.arena.alloc(n0 * 4);
+      this.arena.f32(scores, out.scores.length).set(out.scores);
+      this.arena.i32(labels, n0).set(out.labels);
+      return this.finish(model, ev, { scores, labels });
     } finally {
       this.arena.resetEvent();
     }
   }
 
-  private runValidated(model: Model, tensor: SparseTensor, taps: string[], profiling: boolean): SegmentationResult {
+  private check(model: Model, tensor: SparseTensor, options: RunOptions): string[] {
+    const cfg = model.config;
+    validateSparseTensor(tensor, { dim: cfg.dim, channels: cfg.inputChannels, divisor: 2 ** (cfg.depth - 1) });
+    for (const tap of options.taps ?? []) {
+      if (!(tap in model.graph.outputs)) throw new SparseSSNetError("INVALID_OPTION", `unknown tap "${tap}"; known: ${Object.keys(model.graph.outputs).join(", ")}`);
+    }
+    return options.taps ?? [];
+  }
+
+  private guarded<T>(tensor: SparseTensor, body: () => T): T {
+    this.arena.resetEvent();
+    try {
+      return body();
+    } catch (e) {
+      if (e instanceof SparseSSNetError) throw e;
+      // A trap here is a bug (input was validated): restore the weights in case the faulty kernel
+      // wrote over them, and report it with its context.
+      for (const m of this.models) this.upload(m.model, m.packed);
+      throw new EngineFault(`kernel failure on an event of ${tensor.coords.length / tensor.dim} rows: ${(e as Error).message}`, { cause: e });
+    } finally {
+      this.arena.resetEvent();
+    }
+  }
+
+  /** Geometry, buffer plan and level-0 input features of an event, in the arena. */
+  private begin(model: Model, tensor: SparseTensor, taps: string[]): EventState {
     const t0 = performance.now();
     const { graph, config: cfg } = model;
-    const k = this.k, arena = this.arena;
-    const geo = buildGeometry(arena, tensor, cfg.depth, graph.subRulebooks);
+    const geo = buildGeometry(this.arena, tensor, cfg.depth, graph.subRulebooks);
     const t1 = performance.now();
     const sizes = geo.levels.map((l) => l.n);
     const keep = [graph.outputs.logits, ...taps.map((t) => graph.outputs[t])];
@@ -162,35 +271,36 @@ export class Engine {
       plan = planBuffers(graph, sizes, keep);
       this.planCache.set(planKey, plan);
     }
-    const region = arena.alloc(plan.bytes);
-    const ptr = (b: number) => region + plan!.offsets[b];
-    const stride = (b: number) => plan!.strides[b];
-    const n0 = sizes[0];
+    const region = this.arena.alloc(plan.bytes);
+    const p = plan;
+    const ptr = (b: number) => region + p.offsets[b];
+    const stride = (b: number) => p.strides[b];
+    this.k.sumRowsIntoSites(geo.rowFeatures, cfg.inputChannels, geo.siteOfRow, geo.nRows, ptr(graph.input), stride(graph.input), sizes[0], cfg.inputChannels);
+    return { geo, sizes, plan, ptr, stride, taps, t0, t1 };
+  }
 
-    k.sumRowsIntoSites(geo.rowFeatures, cfg.inputChannels, geo.siteOfRow, geo.nRows, ptr(graph.input), stride(graph.input), n0, cfg.inputChannels);
-    let macs = 0;
-    const profile: Record<string, number> | undefined = profiling ? { geometry: t1 - t0 } : undefined;
+  private executeWasm(model: Model, ev: EventState, profiling: boolean): Record<string, number> | undefined {
+    const { graph } = model;
+    const { geo, sizes, ptr, stride } = ev;
+    const k = this.k;
+    const profile: Record<string, number> | undefined = profiling ? { geometry: ev.t1 - ev.t0 } : undefined;
     for (const op of graph.ops) {
       const ts = profiling ? performance.now() : 0;
       switch (op.kind) {
         case "subconv": case "down": case "up": {
-          const [I, O] = [graph.buffers[op.input], graph.buffers[op.output]];
-          const down = op.kind === "down";
+          const I = graph.buffers[op.input];
           const rb = op.kind === "subconv" ? geo.sub.get(`${op.level}:${op.ks}`)! : geo.strided[op.level];
-          const up = op.kind === "up";
-          const [rin, rout, tiles] = up ? [rb.outIdx, rb.inIdx, rb.tilesBack!] : [rb.inIdx, rb.outIdx, rb.tiles];
-          const nOut = sizes[down ? op.level + 1 : op.level];
-          const w = model.paramPtr.get(op.param)!;
+          const [rin, rout, tiles] = op.kind === "up" ? [rb.outIdx, rb.inIdx, rb.tilesBack!] : [rb.inIdx, rb.outIdx, rb.tiles];
+          const nOut = sizes[op.kind === "down" ? op.level + 1 : op.level];
           const ep = op.epilogue ?? {};
           const bn = ep.bnParam !== undefined ? model.paramPtr.get(ep.bnParam)! : 0;
           const cp = stride(op.output);
           const args: ConvArgs = [ptr(op.input), stride(op.input), ptr(op.output), cp, nOut,
-            w, I.channels, cp, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, rin, rout,
+            model.paramPtr.get(op.param)!, I.channels, cp, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, rin, rout,
             ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
             bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0];
           if (this.parallel && tiles.n >= this.parallel.threads) this.parallel.conv(args, rb.K);
           else k.convRules(...args);
-          macs += rb.pairs * I.channels * O.channels;
           break;
         }
         case "bnact": {
@@ -215,7 +325,6 @@ export class Engine {
           const cp = stride(op.output);
           const bias = op.kind === "linear" ? p + I.channels * cp * 4 : 0;
           k.gemmRows(ptr(op.input), stride(op.input), ptr(op.output), cp, sizes[O.level], p, I.channels, cp, bias);
-          macs += sizes[O.level] * I.channels * O.channels;
           break;
         }
       }
@@ -224,14 +333,29 @@ export class Engine {
         profile[key] = (profile[key] ?? 0) + performance.now() - ts;
       }
     }
+    return profile;
+  }
 
-    // Scores and labels per site, then everything gathered to input rows.
+  /** Softmax scores and argmax labels of the per-site logits, in the arena. */
+  private wasmScores(model: Model, ev: EventState): { scores: number; labels: number } {
+    const lg = model.graph.outputs.logits;
+    const n0 = ev.sizes[0], C = model.config.classes;
+    const scores = this.arena.alloc(n0 * ev.stride(lg) * 4);
+    this.k.softmaxRows(ev.ptr(lg), ev.stride(lg), scores, ev.stride(lg), n0, C);
+    const labels = this.arena.alloc(n0 * 4);
+    this.k.argmaxRows(ev.ptr(lg), ev.stride(lg), n0, C, labels);
+    return { scores, labels };
+  }
+
+  /** Per-site results (logits and taps at their buffers, scores and labels given) gathered to the
+   *  input rows. */
+  private finish(model: Model, ev: EventState, site: { scores: number; labels: number }, profile?: Record<string, number>): SegmentationResult {
+    const { graph, config: cfg } = model;
+    const { geo, sizes, ptr, stride, taps } = ev;
+    const k = this.k, arena = this.arena;
     const C = cfg.classes;
     const lg = graph.outputs.logits;
-    const scoresSite = arena.alloc(n0 * stride(lg) * 4);
-    k.softmaxRows(ptr(lg), stride(lg), scoresSite, stride(lg), n0, C);
-    const labelsSite = arena.alloc(n0 * 4);
-    k.argmaxRows(ptr(lg), stride(lg), n0, C, labelsSite);
+    const n0 = sizes[0];
     const nRows = geo.nRows;
     const rowsOut = arena.alloc(nRows * Math.max(C, ...taps.map((t) => graph.buffers[graph.outputs[t]].channels)) * 4);
     const gather = (src: number, srcStride: number, cols: number): Float32Array => {
@@ -239,9 +363,9 @@ export class Engine {
       return arena.f32(rowsOut, nRows * cols).slice();
     };
     const logits = gather(ptr(lg), stride(lg), C);
-    const scores = gather(scoresSite, stride(lg), C);
+    const scores = gather(site.scores, stride(lg), C);
     const siteOfRow = arena.i32(geo.siteOfRow, nRows);
-    const siteLabels = arena.i32(labelsSite, n0);
+    const siteLabels = arena.i32(site.labels, n0);
     const labels = new Uint8Array(nRows);
     const trackShower = new Uint8Array(nRows);
     for (let r = 0; r < nRows; r++) {
@@ -259,10 +383,35 @@ export class Engine {
     const t2 = performance.now();
     return {
       nRows, nSites: n0, classes: C, logits, scores, labels, trackShower, siteRows, levelSizes: sizes,
-      taps: tapOut, multiplyAdds: macs, profile,
-      timings: { geometryMs: t1 - t0, networkMs: t2 - t1, totalMs: t2 - t0 },
+      taps: tapOut, multiplyAdds: countMultiplyAdds(graph, geo, sizes), profile,
+      timings: { geometryMs: ev.t1 - ev.t0, networkMs: t2 - ev.t1, totalMs: t2 - ev.t0 },
     };
   }
+}
+
+interface EventState {
+  geo: Geometry;
+  sizes: number[];
+  plan: BufferPlan;
+  ptr: (b: number) => number;
+  stride: (b: number) => number;
+  taps: string[];
+  t0: number;
+  t1: number;
+}
+
+/** Multiply-adds of the convolutions and dense layers, from the rulebook sizes. */
+function countMultiplyAdds(g: Graph, geo: Geometry, sizes: number[]): number {
+  let macs = 0;
+  for (const op of g.ops) {
+    if (op.kind === "subconv" || op.kind === "down" || op.kind === "up") {
+      const rb = op.kind === "subconv" ? geo.sub.get(`${op.level}:${op.ks}`)! : geo.strided[op.level];
+      macs += rb.pairs * g.buffers[op.input].channels * g.buffers[op.output].channels;
+    } else if (op.kind === "nin" || op.kind === "linear") {
+      macs += sizes[g.buffers[op.output].level] * g.buffers[op.input].channels * g.buffers[op.output].channels;
+    }
+  }
+  return macs;
 }
 
 function paramElements(p: ParamSpec): number {

@@ -19,8 +19,8 @@ test("the shared conformance folder has inference cases", () => {
 });
 
 for (const dir of [...inference, join(PROJECT_ROOT, "samples", "scn-2d-m16-small")]) {
-  test(`conformance ${dir.split("/").slice(-2).join("/")}`, () => {
-    const r = runConformanceCase(engine, dir);
+  test(`conformance ${dir.split("/").slice(-2).join("/")}`, async () => {
+    const r = await runConformanceCase(engine, dir);
     assert.ok(r.checks.length >= 1);
     for (const c of r.checks) assert.ok(c.ok, `${c.name}: max |diff| ${c.maxAbsDiff} > ${c.tolerance}${c.note ? ` (${c.note})` : ""}`);
     assert.ok(r.checks.some((c) => c.name === "logits"), "logits checked");
@@ -37,7 +37,7 @@ test("verify fails a case whose expected values are wrong (the check can fail)",
   const logits = asFloat32(exp.tensors.get("logits")!, "logits").slice();
   logits[17] += 0.01;
   writeFileSync(join(dir, "expected.safetensors"), serializeSafetensors({ logits: { dtype: "F32", shape: exp.tensors.get("logits")!.shape, data: logits } }));
-  const r = runConformanceCase(engine, dir);
+  const r = await runConformanceCase(engine, dir);
   assert.equal(r.ok, false);
   assert.ok(Math.abs(r.checks[0].maxAbsDiff - 0.01) < 1e-4);
 });
@@ -77,7 +77,7 @@ test("verify handles repeated coordinates: unique_coords, per-site logits in fir
     logits_per_input_row: { dtype: "F32", shape: [N, 5], data: perRow },
     unique_coords: { dtype: "I32", shape: [n, 2], data: uc },
   }));
-  const r = runConformanceCase(engine, dir);
+  const r = await runConformanceCase(engine, dir);
   assert.equal(r.nRows, N);
   assert.equal(r.nSites, n);
   assert.deepEqual(r.checks.map((c) => c.name).sort(), ["logits", "logits_per_input_row", "unique_coords"]);

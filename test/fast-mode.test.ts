@@ -23,7 +23,7 @@ test("fast mode is used where relaxed SIMD runs, falls back with a note elsewher
 test("fast mode passes the SparseConvNet conformance cases", async () => {
   const engine = await Engine.create({ mode: "fast" });
   for (const dir of [join(PROJECT_ROOT, "samples", "scn-2d-m16-small"), join(sharedDir(), "conformance", "scn-3d-m16-small")]) {
-    const r = runConformanceCase(engine, dir);
+    const r = await runConformanceCase(engine, dir);
     for (const c of r.checks) assert.ok(c.ok, `${engine.mode} ${r.case} ${c.name}: ${c.maxAbsDiff} > ${c.tolerance}`);
   }
 });

@@ -30,7 +30,7 @@ export async function demo(argv: string[]): Promise<number> {
   const { engine, close } = await engineFromFlags(values);
 
   const caseDir = join(SAMPLES, "scn-2d-m16-small");
-  const rep = runConformanceCase(engine, caseDir);
+  const rep = await runConformanceCase(engine, caseDir);
   console.log(`conformance ${rep.case}: ${rep.ok ? "PASS" : "FAIL"} (${rep.checks.map((c) => `${c.name} max|diff| ${c.maxAbsDiff.toExponential(2)}`).join(", ")})`);
 
   const manifest = JSON.parse(readFileSync(join(caseDir, "manifest.json"), "utf8"));

@@ -1,6 +1,7 @@
 // --fast and --threads, shared by the verbs that run events.
 import { Engine } from "../engine.js";
 import { createThreadedEngine } from "../node/threads.js";
+import { nodeGpu } from "../node/webgpu.js";
 import { UsageError } from "./args.js";
 
 export async function engineFromFlags(values: { fast?: unknown; threads?: unknown }): Promise<{ engine: Engine; close: () => Promise<void> }> {
@@ -13,4 +14,13 @@ export async function engineFromFlags(values: { fast?: unknown; threads?: unknow
   const engine = await Engine.create({ mode: values.fast ? "fast" : "deterministic" });
   if (engine.note) console.error(engine.note);
   return { engine, close: async () => {} };
+}
+
+/** An engine for --backend auto|wasm|webgpu (Node: WebGPU through the optional `webgpu` package;
+ *  an explicit webgpu request may use the SwiftShader software driver). */
+export async function engineForBackend(backend: unknown): Promise<Engine> {
+  const b = backend === undefined ? "auto" : String(backend);
+  if (b !== "auto" && b !== "wasm" && b !== "webgpu") throw new UsageError(`--backend ${b}: expected auto, wasm or webgpu`);
+  if (b === "wasm") return Engine.create({ backend: "wasm" });
+  return Engine.create({ backend: b, gpu: await nodeGpu({ software: b === "webgpu" }) });
 }

@@ -14,7 +14,12 @@ import { importScnStateDict } from "../weights/scn.js";
 import { readEventFile } from "./event-file.js";
 
 export interface TensorCheck { name: string; maxAbsDiff: number; tolerance: number; maxAbsExpected: number; ok: boolean; note?: string }
-export interface CaseReport { case: string; dir: string; nRows: number; nSites: number; checks: TensorCheck[]; ok: boolean; ms: number }
+export interface CaseReport {
+  case: string; dir: string; nRows: number; nSites: number; checks: TensorCheck[]; ok: boolean; ms: number;
+  backend: "wasm" | "webgpu";
+  /** On WebGPU: whether logits, scores, labels and taps equal the wasm backend's bit for bit. */
+  bitIdenticalToWasm?: boolean;
+}
 
 const TAPS = ["after_input_conv", "after_unet", "after_final_bnrelu"];
 
@@ -22,7 +27,7 @@ export class UnsupportedCaseError extends SparseSSNetError {
   constructor(message: string) { super("UNSUPPORTED_CASE", message); }
 }
 
-export function runConformanceCase(engine: Engine, dir: string): CaseReport {
+export async function runConformanceCase(engine: Engine, dir: string): Promise<CaseReport> {
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
   const name = String(manifest.case ?? dir);
   if (manifest.mode === "train") {
@@ -35,8 +40,14 @@ export function runConformanceCase(engine: Engine, dir: string): CaseReport {
   const expected = parseSafetensors(new Uint8Array(readFileSync(join(dir, "expected.safetensors"))), `${name}/expected.safetensors`);
   const taps = TAPS.filter((t) => expected.tensors.has(t));
   const t0 = performance.now();
-  const res = engine.run(model, event.tensor, { taps });
+  const res = await engine.segment(model, event.tensor, { taps });
   const ms = performance.now() - t0;
+  let bitIdenticalToWasm: boolean | undefined;
+  if (engine.backend !== "wasm") {
+    const w = engine.run(model, event.tensor, { taps });
+    bitIdenticalToWasm = sameBits(w.logits, res.logits) && sameBits(w.scores, res.scores) &&
+      w.labels.every((l, i) => l === res.labels[i]) && taps.every((t) => sameBits(w.taps[t].data, res.taps[t].data));
+  }
 
   const perSite = (rows: Float32Array, cols: number) => {
     const out = new Float32Array(res.siteRows.length * cols);
@@ -75,5 +86,15 @@ export function runConformanceCase(engine: Engine, dir: string): CaseReport {
     const tolerance = 1e-4 * Math.max(1, maxExp);
     checks.push({ name: tname, maxAbsDiff: maxDiff, tolerance, maxAbsExpected: maxExp, ok: maxDiff <= tolerance });
   }
-  return { case: name, dir, nRows: res.nRows, nSites: res.nSites, checks, ok: checks.length > 0 && checks.every((c) => c.ok), ms };
+  return {
+    case: name, dir, nRows: res.nRows, nSites: res.nSites, checks, ok: checks.length > 0 && checks.every((c) => c.ok), ms,
+    backend: engine.backend, bitIdenticalToWasm,
+  };
+}
+
+export function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }

@@ -24,6 +24,7 @@ export interface KernelExports {
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): number;
   subRulesHash(table: Ptr, capLog2: number, keys: Ptr, coords: Ptr, n: number, dim: number, s0: number, s1: number, s2: number,
     ks: number, ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): number;
+  rulesToTable(ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, K: number, nOut: number, table: Ptr): void;
   stridedRules(coords: Ptr, nFine: number, dim: number, parentOf: Ptr, ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): void;
   convRules(inp: Ptr, inStride: number, out: Ptr, outStride: number, nOut: number, w: Ptr, cin: number, coutPad: number, K: number,
     tileStarts: Ptr, tileRows: number, nTiles: number, tBegin: number, tEnd: number, ruleIn: Ptr, ruleOut: Ptr,
