@@ -1,0 +1,39 @@
+// The parity suite in headless Chromium: the wasm backend and the WebGPU backend (SwiftShader) in
+// the browser must give the bits the wasm backend gives in Node.
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { build } from "esbuild";
+import { Engine } from "../src/engine.js";
+import { runParitySuite, PARITY_CASES } from "./parity/suite.js";
+import { launchChromium, serveDir } from "./support/browser.js";
+import { PROJECT_ROOT } from "./support/paths.js";
+
+test("Chromium: wasm and WebGPU give Node's wasm bits on every parity case", async () => {
+  const node = await runParitySuite(await Engine.create({ backend: "wasm" }));
+  const dir = mkdtempSync(join(tmpdir(), "ssn-page-"));
+  await build({
+    entryPoints: [join(PROJECT_ROOT, "test", "parity", "browser-entry.ts")], bundle: true, format: "esm",
+    platform: "browser", outfile: join(dir, "parity.js"), logLevel: "silent",
+  });
+  writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>parity</title><script type="module" src="parity.js"></script>`);
+  const { url, server } = await serveDir(dir);
+  const ctx = await launchChromium();
+  try {
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.waitForFunction(() => (globalThis as { parity?: unknown }).parity !== undefined);
+    const result = await page.evaluate(() => (globalThis as { parity?: Promise<unknown> }).parity) as { wasm: Record<string, string>; webgpu: Record<string, string> | string };
+    assert.deepEqual(errors, []);
+    assert.equal(Object.keys(result.wasm).length, PARITY_CASES.length);
+    assert.deepEqual(result.wasm, node, "Chromium wasm vs Node wasm");
+    assert.deepEqual(result.webgpu, node, "Chromium WebGPU vs Node wasm");
+  } finally {
+    await ctx.close();
+    server.close();
+  }
+});
