@@ -6,6 +6,7 @@ import { demo } from "./demo.js";
 import { initWeights } from "./init-weights.js";
 import { importWeights } from "./import-weights.js";
 import { segment } from "./segment.js";
+import { serve } from "./serve.js";
 import { verify } from "./verify.js";
 
 const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
@@ -13,6 +14,7 @@ const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary:
   segment: { run: segment, summary: "segment an event: logits, scores and labels to a safetensors file" },
   verify: { run: verify, summary: "run SparseConvNet conformance case folders and compare every expected tensor" },
   "init-weights": { run: initWeights, summary: "write a model file with seeded random weights for a config" },
+  serve: { run: serve, summary: "start the in-browser event display on a local port" },
   "import-weights": { run: importWeights, summary: "convert a SparseConvNet U-ResNet state_dict (safetensors) to a model file" },
 };
 

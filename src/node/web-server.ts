@@ -1,0 +1,40 @@
+// `sparsessnet serve`: the event display page (dist/web) and the bundled samples, on loopback.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { extname, join, normalize, sep } from "node:path";
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".json": "application/json", ".safetensors": "application/octet-stream",
+};
+
+export interface WebServer { url: string; server: Server; close(): Promise<void> }
+
+/** Serves `webDir` at / and `samplesDir` at /samples/ (with /samples/index.json listing the events). */
+export async function startWebServer(webDir: string, samplesDir: string, port = 0, host = "127.0.0.1"): Promise<WebServer> {
+  const index = () => readdirSync(samplesDir)
+    .filter((d) => existsSync(join(samplesDir, d, "event.safetensors")))
+    .map((d) => {
+      const m = existsSync(join(samplesDir, d, "manifest.json")) ? JSON.parse(readFileSync(join(samplesDir, d, "manifest.json"), "utf8")) : {};
+      return { name: d, spatialSize: m.spatialSize };
+    });
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+    if (path === "/samples/index.json") {
+      res.writeHead(200, { "content-type": TYPES[".json"] }).end(JSON.stringify(index()));
+      return;
+    }
+    const [root, rel] = path.startsWith("/samples/") ? [samplesDir, path.slice(9)] : [webDir, path.slice(1) || "index.html"];
+    const file = normalize(join(root, rel));
+    if (!file.startsWith(normalize(root) + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  });
+  await new Promise<void>((resolve, reject) => { server.once("error", reject); server.listen(port, host, resolve); });
+  const a = server.address() as { port: number };
+  return {
+    url: `http://${host}:${a.port}/`, server,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
