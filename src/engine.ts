@@ -21,9 +21,10 @@ export interface Model {
   readonly graph: Graph;
   /** Byte offset of each parameter group's packed data in wasm memory. */
   readonly paramPtr: Map<string, number>;
-  /** The model's packed parameters occupy wasm memory [paramBase, paramEnd). */
-  readonly paramBase: number;
-  readonly paramEnd: number;
+  /** The model's packed parameters occupy wasm memory [paramBase, paramEnd) (they move when
+   *  another model is unloaded). */
+  paramBase: number;
+  paramEnd: number;
   readonly paramCount: number;
 }
 
@@ -84,7 +85,8 @@ export const SHOWER = 1;
 export class Engine {
   private arena: Arena;
   private readonly models: { model: Model; packed: Map<string, Float32Array> }[] = [];
-  private planCache = new Map<string, BufferPlan>();
+  /** Buffer plans per model, keyed by the event's level sizes and kept outputs. */
+  private planCache = new WeakMap<Model, Map<string, BufferPlan>>();
 
   private queue: Promise<unknown> = Promise.resolve();
   private gpu?: GpuExecutor;
@@ -162,18 +164,38 @@ export class Engine {
       packed.set(p.prefix, packParam(p, weights, cfg.bnEps));
       paramCount += paramElements(p);
     }
-    const paramPtr = new Map<string, number>();
-    let paramBase = -1, paramEnd = 0;
+    const model: Model = { config: cfg, graph, paramPtr: new Map(), paramBase: 0, paramEnd: 0, paramCount };
+    this.place(model, packed);
+    this.models.push({ model, packed });
+    return model;
+  }
+
+  /** Frees a model's memory (wasm and GPU); the other models stay usable. */
+  unloadModel(model: Model): void {
+    const i = this.models.findIndex((m) => m.model === model);
+    if (i < 0) return;
+    this.models.splice(i, 1);
+    this.gpuModels.get(model)?.weights.destroy();
+    this.gpuModels.delete(model);
+    // Compact: lay the remaining models out again from the start of the persistent region.
+    this.arena.resetPersistent();
+    for (const m of this.models) {
+      this.place(m.model, m.packed);
+      const gm = this.gpuModels.get(m.model);
+      if (gm) { gm.weights.destroy(); this.gpuModels.delete(m.model); }
+    }
+  }
+
+  /** Allocates and fills a model's parameter block. */
+  private place(model: Model, packed: Map<string, Float32Array>) {
+    model.paramBase = -1;
     for (const [prefix, data] of packed) {
       const p = this.arena.allocPersistent(data.byteLength);
-      paramPtr.set(prefix, p);
-      if (paramBase < 0) paramBase = p;
-      paramEnd = p + data.byteLength;
+      model.paramPtr.set(prefix, p);
+      if (model.paramBase < 0) model.paramBase = p;
+      model.paramEnd = p + data.byteLength;
     }
-    const model: Model = { config: cfg, graph, paramPtr, paramBase, paramEnd, paramCount };
-    this.models.push({ model, packed });
     this.upload(model, packed);
-    return model;
   }
 
   private upload(model: Model, packed: Map<string, Float32Array>) {
@@ -233,6 +255,9 @@ export class Engine {
   }
 
   private check(model: Model, tensor: SparseTensor, options: RunOptions): string[] {
+    if (!this.models.some((m) => m.model === model)) {
+      throw new SparseSSNetError("UNKNOWN_MODEL", "this model is not loaded in this engine (unloaded, or loaded by another engine)");
+    }
     const cfg = model.config;
     validateSparseTensor(tensor, { dim: cfg.dim, channels: cfg.inputChannels, divisor: 2 ** (cfg.depth - 1) });
     for (const tap of options.taps ?? []) {
@@ -265,11 +290,13 @@ export class Engine {
     const sizes = geo.levels.map((l) => l.n);
     const keep = [graph.outputs.logits, ...taps.map((t) => graph.outputs[t])];
     const planKey = `${sizes.join(",")}|${keep.join(",")}`;
-    let plan = this.planCache.get(planKey);
+    let plans = this.planCache.get(model);
+    if (!plans) this.planCache.set(model, plans = new Map());
+    let plan = plans.get(planKey);
     if (!plan) {
-      if (this.planCache.size > 64) this.planCache.clear();
+      if (plans.size > 64) plans.clear();
       plan = planBuffers(graph, sizes, keep);
-      this.planCache.set(planKey, plan);
+      plans.set(planKey, plan);
     }
     const region = this.arena.alloc(plan.bytes);
     const p = plan;

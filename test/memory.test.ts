@@ -21,3 +21,34 @@ test("wasm memory does not grow over 1,000 events of the same size", () => {
   assert.equal(sites, 400 * 1000, "every event had 400 distinct sites");
   assert.equal(engine.memoryBytes, before, `memory grew from ${before} to ${engine.memoryBytes} bytes`);
 });
+
+test("unloading models frees their memory; the other models keep their results; an unloaded model is refused", () => {
+  const cfgs = [parseModelConfig({ dim: 2, filters: 8, depth: 3 }), parseModelConfig({ dim: 2, filters: 12, depth: 3 }), parseModelConfig({ dim: 2, filters: 4, depth: 3 })];
+  const ev = randomWalkEvent({ dim: 2, size: 64, sites: 300, seed: 9 });
+  const models = cfgs.map((c, i) => engine.loadModel(c, randomWeights(buildUResNet(c), i)));
+  const before = models.map((m) => engine.run(m, ev).logits);
+  engine.unloadModel(models[1]);
+  for (const i of [0, 2]) assert.deepEqual(new Uint32Array(engine.run(models[i], ev).logits.buffer), new Uint32Array(before[i].buffer));
+  assert.throws(() => engine.run(models[1], ev), /not loaded in this engine/);
+  const mem = engine.memoryBytes;
+  for (let i = 0; i < 30; i++) {
+    const m = engine.loadModel(cfgs[1], randomWeights(buildUResNet(cfgs[1]), 7));
+    engine.run(m, ev);
+    engine.unloadModel(m);
+  }
+  assert.equal(engine.memoryBytes, mem, "loading and unloading a model 30 times grew the memory");
+});
+
+test("two models whose events have the same level sizes do not share buffer plans", async () => {
+  const a = parseModelConfig({ dim: 2, filters: 8, depth: 3 }), b = parseModelConfig({ dim: 2, filters: 16, depth: 3 });
+  const ev = randomWalkEvent({ dim: 2, size: 64, sites: 200, seed: 10 });
+  const wa = randomWeights(buildUResNet(a), 1), wb = randomWeights(buildUResNet(b), 2);
+  const ma = engine.loadModel(a, wa), mb = engine.loadModel(b, wb);
+  engine.run(ma, ev);
+  const rb = engine.run(mb, ev).logits;
+  const solo = await Engine.create();
+  const want = solo.run(solo.loadModel(b, wb), ev).logits;
+  assert.deepEqual(new Uint32Array(rb.buffer), new Uint32Array(want.buffer));
+  engine.unloadModel(ma);
+  engine.unloadModel(mb);
+});

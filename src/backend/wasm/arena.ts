@@ -35,6 +35,12 @@ export class Arena {
     return p;
   }
 
+  /** Frees every persistent allocation (the caller re-allocates what it keeps). */
+  resetPersistent(): void {
+    this.persistentTop = this.k.heapBase();
+    this.top = this.persistentTop;
+  }
+
   /** Frees everything allocated since the last reset (the previous event). */
   resetEvent(): void { this.top = this.persistentTop; }
 
