@@ -14,11 +14,14 @@ assert.ok(existsSync(casesDir), `no conformance cases at ${casesDir} (set SPARSE
 const cases = readdirSync(casesDir).map((d) => join(casesDir, d)).filter((d) => existsSync(join(d, "manifest.json")));
 const inference = cases.filter((d) => JSON.parse(readFileSync(join(d, "manifest.json"), "utf8")).mode !== "train");
 
-test("the shared conformance folder has inference cases", () => {
-  assert.ok(inference.length >= 2, `found ${inference.length}`);
+test("the shared conformance folder has inference and training cases", () => {
+  assert.ok(inference.length >= 2, `found ${inference.length} inference cases`);
+  assert.ok(cases.length > inference.length, "no training case");
 });
 
-for (const dir of [...inference, join(PROJECT_ROOT, "samples", "scn-2d-m16-small")]) {
+// Every case: inference cases compare outputs, training cases loss, gradients, running statistics
+// and the parameters after one Adam step.
+for (const dir of [...cases, join(PROJECT_ROOT, "samples", "scn-2d-m16-small")]) {
   test(`conformance ${dir.split("/").slice(-2).join("/")}`, async () => {
     const r = await runConformanceCase(engine, dir);
     assert.ok(r.checks.length >= 1);

@@ -140,6 +140,32 @@ test("convRules epilogue (residual add, batch-norm + ReLU / leaky) == scalar con
   }
 });
 
+test("convWeightGrad == convWeightGradScalar == float32 JS reference (accumulating into dW)", () => {
+  for (const [cin, cout, K] of [[1, 4, 9], [5, 12, 27], [16, 20, 8], [3, 8, 1]]) {
+    arena.resetEvent();
+    const nIn = 25, nOut = 30, cp = roundUp4(cout);
+    const x = arena.alloc(nIn * cin * 4); fillRandom(x, nIn * cin);
+    const g = arena.alloc(nOut * cp * 4); fillRandom(g, nOut * cp);
+    const r = randomRules(K, nIn, nOut, 0.5);
+    const d1 = arena.alloc(K * cin * cp * 4), d2 = arena.alloc(K * cin * cp * 4);
+    fillRandom(d1, K * cin * cp);
+    arena.f32(d2, K * cin * cp).set(arena.f32(d1, K * cin * cp));
+    const start = Float32Array.from(arena.f32(d1, K * cin * cp));
+    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d1);
+    k.convWeightGradScalar(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d2);
+    assertSameBits(arena.f32(d1, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad ${cin}x${cout} K ${K}`);
+    const xv = arena.f32(x, nIn * cin), gv = arena.f32(g, nOut * cp), dv = arena.f32(d1, K * cin * cp);
+    const ref = start;
+    for (let kk = 0; kk < K; kk++) for (let p = r.start[kk]; p < r.start[kk + 1]; p++) {
+      for (let c = 0; c < cin; c++) for (let j = 0; j < cp; j++) {
+        const a = (kk * cin + c) * cp + j;
+        ref[a] = f(ref[a] + f(xv[r.ins[p] * cin + c] * gv[r.outs[p] * cp + j]));
+      }
+    }
+    assertSameBits(dv, ref, `convWeightGrad reference ${cin}x${cout}`);
+  }
+});
+
 test("gemmRows == gemmRowsScalar == JS reference, with and without bias", () => {
   for (const [n, cin, cout] of [[0, 3, 5], [1, 1, 1], [7, 5, 3], [13, 16, 16], [9, 33, 20], [4, 8, 5]]) {
     arena.resetEvent();

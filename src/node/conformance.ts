@@ -12,6 +12,7 @@ import { buildUResNet } from "../model/uresnet.js";
 import { asFloat32, asInt32, parseSafetensors } from "../weights/safetensors.js";
 import { importScnStateDict } from "../weights/scn.js";
 import { readEventFile } from "./event-file.js";
+import { runTrainCase } from "./train-case.js";
 
 export interface TensorCheck { name: string; maxAbsDiff: number; tolerance: number; maxAbsExpected: number; ok: boolean; note?: string }
 export interface CaseReport {
@@ -30,8 +31,9 @@ export class UnsupportedCaseError extends SparseSSNetError {
 export async function runConformanceCase(engine: Engine, dir: string): Promise<CaseReport> {
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Record<string, unknown>;
   const name = String(manifest.case ?? dir);
-  if (manifest.mode === "train") {
-    throw new UnsupportedCaseError(`case ${name} is a training case (mode "train"): training is not implemented yet`);
+  if (manifest.mode === "train") return runTrainCase(dir, manifest);
+  if (manifest.mode !== undefined && manifest.mode !== "inference") {
+    throw new UnsupportedCaseError(`case ${name}: mode ${JSON.stringify(manifest.mode)} is not supported`);
   }
   const config = configFromManifest(Number(manifest.dim), manifest.model as Record<string, unknown>);
   const wfile = parseSafetensors(new Uint8Array(readFileSync(join(dir, "weights.safetensors"))), `${name}/weights.safetensors`);

@@ -48,6 +48,14 @@ export interface KernelExports {
   argmaxRows(inp: Ptr, inStride: number, n: number, c: number, labels: Ptr): void;
   argmaxRowsScalar(inp: Ptr, inStride: number, n: number, c: number, labels: Ptr): void;
   expNeg(x: number): number;
+  convWeightGrad(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
+    ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr): void;
+  convWeightGradScalar(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
+    ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr): void;
+  channelStats(x: Ptr, xStride: number, n: number, c: number, mean: Ptr, variance: Ptr): void;
+  bnActBackward(x: Ptr, xStride: number, y: Ptr, yStride: number, g: Ptr, gStride: number, dx: Ptr, dxStride: number,
+    n: number, c: number, mean: Ptr, invstd: Ptr, w: Ptr, leak: number, dw: Ptr, db: Ptr): void;
+  columnSums(g: Ptr, gStride: number, n: number, c: number, out: Ptr): void;
 }
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {

@@ -1,0 +1,312 @@
+// One training forward and backward pass of the U-ResNet on the wasm kernels: batch-norm with batch
+// statistics (pooled over every active site of the batch at that level), softmax cross-entropy
+// with per-row weights normalised by their sum, and the gradient of every parameter (SparseConvNet
+// names and shapes) and of the input features. Every buffer of the forward pass is kept for the
+// backward pass; gradients accumulate in reverse op order, so the result is deterministic.
+
+import { Arena } from "../backend/wasm/arena.js";
+import type { KernelExports } from "../backend/wasm/module.js";
+import { InvalidInputError } from "../errors.js";
+import { buildGeometry, TILE_ROWS, type Geometry, type Rulebook } from "../geometry/levels.js";
+import type { ModelConfig } from "../model/config.js";
+import { planBuffers, type Graph, type Op } from "../model/graph.js";
+import { buildUResNet } from "../model/uresnet.js";
+import type { SparseTensor } from "../tensor/sparse-tensor.js";
+import { validateSparseTensor } from "../tensor/sparse-tensor.js";
+import { expectedTensors, packParam, type WeightTensors } from "../weights/scn.js";
+
+export interface BatchNormStats { mean: Float64Array; variance: Float64Array; n: number }
+
+export interface ForwardBackwardResult {
+  /** L = sum_i w_i CE_i / sum_i w_i over the rows of the batch (float64 from the float32 logits). */
+  loss: number;
+  /** Per input row [N, classes]. */
+  logits: Float32Array;
+  /** dL/d(param), SparseConvNet names and shapes (every weights tensor except running statistics). */
+  grads: Map<string, Float32Array>;
+  /** dL/d(input features) per input row [N, channels]. */
+  gradFeatures: Float32Array;
+  /** Batch statistics of every batch-norm input (biased variance), by BN prefix. */
+  batchStats: Map<string, BatchNormStats>;
+  /** dL/dlogits per input row [N, classes]. */
+  gradLogits: Float32Array;
+  /** Train-mode activations of the graph's named outputs, per input row. */
+  taps: Map<string, { channels: number; data: Float32Array }>;
+}
+
+type ConvOp = Extract<Op, { kind: "subconv" | "down" | "up" }>;
+
+export class ForwardBackward {
+  readonly graph: Graph;
+  private readonly arena: Arena;
+
+  constructor(private readonly k: KernelExports, readonly config: ModelConfig) {
+    this.graph = buildUResNet(config);
+    this.arena = new Arena(k);
+  }
+
+  run(params: WeightTensors, tensor: SparseTensor, labels: Int32Array, rowWeights: Float32Array): ForwardBackwardResult {
+    const cfg = this.config, g = this.graph, k = this.k, arena = this.arena;
+    validateSparseTensor(tensor, { dim: cfg.dim, channels: cfg.inputChannels, divisor: 2 ** (cfg.depth - 1) });
+    const nRows = tensor.coords.length / tensor.dim;
+    if (labels.length !== nRows || rowWeights.length !== nRows) {
+      throw new InvalidInputError(`labels (${labels.length}) and weights (${rowWeights.length}) need one entry per row (${nRows})`);
+    }
+    labels.forEach((l, i) => { if (!(l >= 0 && l < cfg.classes)) throw new InvalidInputError(`row ${i}: label ${l} outside [0, ${cfg.classes})`); });
+    arena.resetEvent();
+    try {
+      const geo = buildGeometry(arena, tensor, cfg.depth, g.subRulebooks);
+      const sizes = geo.levels.map((l) => l.n);
+      const plan = planBuffers(g, sizes, g.buffers.map((_, i) => i));
+      const region = arena.alloc(plan.bytes);
+      const ptr = (b: number) => region + plan.offsets[b];
+      const stride = (b: number) => plan.strides[b];
+      const rows = (b: number) => sizes[g.buffers[b].level];
+
+      // Parameters in kernel layouts (weights change every step: packed per call).
+      const packed = new Map<string, number>();
+      for (const p of g.params) {
+        if (p.kind === "bn") continue;
+        const data = packParam(p, params, cfg.bnEps);
+        const at = arena.alloc(data.byteLength);
+        arena.f32(at, data.length).set(data);
+        packed.set(p.prefix, at);
+      }
+
+      // ---- forward ----
+      k.sumRowsIntoSites(geo.rowFeatures, cfg.inputChannels, geo.siteOfRow, nRows, ptr(g.input), stride(g.input), sizes[0], cfg.inputChannels);
+      const bn = new Map<string, { mean: number; invstd: number; w: number; stats: BatchNormStats }>();
+      for (const op of g.ops) {
+        const out = op.output, cp = stride(out), n = rows(out);
+        switch (op.kind) {
+          case "subconv": case "down": case "up": {
+            const { rb, fin, fout } = this.rules(geo, op);
+            const t = this.tiles(rb, fout, n);
+            k.convRules(ptr(op.input), stride(op.input), ptr(out), cp, n, packed.get(op.param)!, g.buffers[op.input].channels, cp,
+              rb.K, t.starts, TILE_ROWS, t.n, 0, t.n, fin, fout, 0, 0, 0, 0, 0);
+            break;
+          }
+          case "bnact": {
+            const c = g.buffers[out].channels;
+            const m64 = arena.alloc(c * 8), v64 = arena.alloc(c * 8);
+            k.channelStats(ptr(op.input), stride(op.input), n, c, m64, v64);
+            const mean = new Float64Array(k.memory.buffer, m64, c).slice(), variance = new Float64Array(k.memory.buffer, v64, c).slice();
+            const w = params.get(`${op.param}.weight`)!.data, b = params.get(`${op.param}.bias`)!.data;
+            const aff = arena.alloc(2 * cp * 4), meanF = arena.alloc(cp * 4), invF = arena.alloc(cp * 4), wF = arena.alloc(cp * 4);
+            const A = arena.f32(aff, 2 * cp), M = arena.f32(meanF, cp), I = arena.f32(invF, cp), W = arena.f32(wF, cp);
+            A.fill(0);
+            for (let j = 0; j < c; j++) {
+              const invstd = 1 / Math.sqrt(variance[j] + cfg.bnEps);
+              A[j] = w[j] * invstd;
+              A[cp + j] = b[j] - mean[j] * w[j] * invstd;
+              M[j] = mean[j]; I[j] = invstd; W[j] = w[j];
+            }
+            k.affineAct(ptr(op.input), stride(op.input), ptr(out), cp, n, cp, aff, aff + cp * 4, op.leak);
+            bn.set(op.param, { mean: meanF, invstd: invF, w: wF, stats: { mean, variance, n } });
+            break;
+          }
+          case "add":
+            k.addRows(ptr(op.a), stride(op.a), ptr(op.b), stride(op.b), ptr(out), cp, n, cp);
+            break;
+          case "concat":
+            k.concatRows(ptr(op.a), stride(op.a), g.buffers[op.a].channels, ptr(op.b), stride(op.b), g.buffers[op.b].channels, ptr(out), cp, cp, n);
+            break;
+          case "nin": case "linear": {
+            const cin = g.buffers[op.input].channels, w = packed.get(op.param)!;
+            k.gemmRows(ptr(op.input), stride(op.input), ptr(out), cp, n, w, cin, cp, op.kind === "linear" ? w + cin * cp * 4 : 0);
+            break;
+          }
+        }
+      }
+
+      // ---- loss and dL/dlogits (per site: duplicate rows add up) ----
+      const C = cfg.classes, lg = g.outputs.logits, ls = stride(lg);
+      const siteOfRow = arena.i32(geo.siteOfRow, nRows).slice();
+      const siteLogits = arena.f32(ptr(lg), sizes[0] * ls);
+      const logits = new Float32Array(nRows * C);
+      let wsum = 0;
+      rowWeights.forEach((w) => { wsum += w; });
+      if (!(wsum > 0)) throw new InvalidInputError("the loss weights sum to zero");
+      const dSite = new Float64Array(sizes[0] * ls);
+      const gradLogits = new Float32Array(nRows * C);
+      let loss = 0;
+      for (let r = 0; r < nRows; r++) {
+        const s = siteOfRow[r];
+        let m = -Infinity;
+        for (let j = 0; j < C; j++) { logits[r * C + j] = siteLogits[s * ls + j]; m = Math.max(m, logits[r * C + j]); }
+        let z = 0;
+        for (let j = 0; j < C; j++) z += Math.exp(logits[r * C + j] - m);
+        const lse = m + Math.log(z);
+        loss += rowWeights[r] * (lse - logits[r * C + labels[r]]);
+        for (let j = 0; j < C; j++) {
+          const d = (rowWeights[r] / wsum) * (Math.exp(logits[r * C + j] - lse) - (j === labels[r] ? 1 : 0));
+          gradLogits[r * C + j] = d;
+          dSite[s * ls + j] += d;
+        }
+      }
+      loss /= wsum;
+
+      // ---- backward ----
+      const grad = new Array<number>(g.buffers.length).fill(0);
+      const gradSize = (b: number) => rows(b) * stride(b);
+      const accumulate = (b: number, src: number) => {
+        if (!grad[b]) {
+          grad[b] = arena.alloc(gradSize(b) * 4);
+          arena.f32(grad[b], gradSize(b)).set(arena.f32(src, gradSize(b)));
+        } else {
+          k.addRows(grad[b], stride(b), src, stride(b), grad[b], stride(b), rows(b), stride(b));
+        }
+      };
+      const tmp = (b: number) => arena.alloc(gradSize(b) * 4);
+      const dLogits = tmp(lg);
+      arena.f32(dLogits, dSite.length).set(dSite);
+      grad[lg] = dLogits;
+
+      const grads = new Map<string, Float32Array>();
+      const addGrad = (name: string, data: Float32Array) => {
+        const have = grads.get(name);
+        if (have) have.forEach((v, i) => { have[i] = v + data[i]; }); else grads.set(name, data);
+      };
+      for (let t = g.ops.length - 1; t >= 0; t--) {
+        const op = g.ops[t];
+        const gOut = grad[op.output];
+        if (!gOut) continue;
+        const gs = stride(op.output);
+        switch (op.kind) {
+          case "subconv": case "down": case "up": {
+            const I = g.buffers[op.input], O = g.buffers[op.output];
+            const { rb, fin, fout } = this.rules(geo, op);
+            const cinPad = stride(op.input), coutPad = gs;
+            // dW[k][c][j] = sum over pairs of x[i][c] g[o][j]
+            const dW = arena.alloc(rb.K * I.channels * coutPad * 4);
+            arena.f32(dW, rb.K * I.channels * coutPad).fill(0);
+            k.convWeightGrad(ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW);
+            addGrad(`${op.param}.weight`, unpackConv(arena.f32(dW, rb.K * I.channels * coutPad), rb.K, I.channels, O.channels, coutPad));
+            // dx[i] = sum over pairs of g[o] W[k]^T: the same rulebook read backwards.
+            const wT = arena.alloc(rb.K * O.channels * cinPad * 4);
+            arena.f32(wT, rb.K * O.channels * cinPad).set(transposePacked(params.get(`${op.param}.weight`)!.data, rb.K, I.channels, O.channels, cinPad));
+            const dx = tmp(op.input);
+            const tiles = this.tiles(rb, fin, rows(op.input));
+            k.convRules(gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0);
+            accumulate(op.input, dx);
+            break;
+          }
+          case "bnact": {
+            const c = g.buffers[op.output].channels, s = bn.get(op.param)!;
+            const dw = arena.alloc(c * 4), db = arena.alloc(c * 4);
+            arena.f32(dw, c).fill(0); arena.f32(db, c).fill(0);
+            const dx = tmp(op.input);
+            arena.f32(dx, gradSize(op.input)).fill(0);
+            k.bnActBackward(ptr(op.input), stride(op.input), ptr(op.output), gs, gOut, gs, dx, stride(op.input), rows(op.output), c,
+              s.mean, s.invstd, s.w, op.leak, dw, db);
+            addGrad(`${op.param}.weight`, arena.f32(dw, c).slice());
+            addGrad(`${op.param}.bias`, arena.f32(db, c).slice());
+            accumulate(op.input, dx);
+            break;
+          }
+          case "add":
+            accumulate(op.a, gOut);
+            accumulate(op.b, gOut);
+            break;
+          case "concat": {
+            const ca = g.buffers[op.a].channels, cb = g.buffers[op.b].channels, n = rows(op.output);
+            const da = tmp(op.a), dbuf = tmp(op.b);
+            k.concatRows(gOut, gs, ca, 0, 0, 0, da, stride(op.a), stride(op.a), n);
+            k.concatRows(gOut + ca * 4, gs, cb, 0, 0, 0, dbuf, stride(op.b), stride(op.b), n);
+            accumulate(op.a, da);
+            accumulate(op.b, dbuf);
+            break;
+          }
+          case "nin": case "linear": {
+            const I = g.buffers[op.input], O = g.buffers[op.output], n = rows(op.output);
+            const cinPad = stride(op.input);
+            const iota = arena.alloc(n * 4), start = arena.alloc(8);
+            arena.i32(iota, n).set(Int32Array.from({ length: n }, (_, i) => i));
+            arena.i32(start, 2).set([0, n]);
+            const dW = arena.alloc(I.channels * gs * 4);
+            arena.f32(dW, I.channels * gs).fill(0);
+            k.convWeightGrad(ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, start, iota, iota, dW);
+            const dWp = arena.f32(dW, I.channels * gs);
+            const W = params.get(`${op.param}.weight`)!.data;
+            // W^T packed [cout][cinPad] for dx = g W^T.
+            const wT = new Float32Array(O.channels * cinPad);
+            if (op.kind === "linear") {
+              // torch Linear weight [cout, cin]
+              const dWt = new Float32Array(O.channels * I.channels);
+              for (let j = 0; j < O.channels; j++) for (let i = 0; i < I.channels; i++) { dWt[j * I.channels + i] = dWp[i * gs + j]; wT[j * cinPad + i] = W[j * I.channels + i]; }
+              addGrad(`${op.param}.weight`, dWt);
+              const db = arena.alloc(O.channels * 4);
+              arena.f32(db, O.channels).fill(0);
+              k.columnSums(gOut, gs, n, O.channels, db);
+              addGrad(`${op.param}.bias`, arena.f32(db, O.channels).slice());
+            } else {
+              // NetworkInNetwork weight [cin, cout]
+              const dWn = new Float32Array(I.channels * O.channels);
+              for (let i = 0; i < I.channels; i++) for (let j = 0; j < O.channels; j++) { dWn[i * O.channels + j] = dWp[i * gs + j]; wT[j * cinPad + i] = W[i * O.channels + j]; }
+              addGrad(`${op.param}.weight`, dWn);
+            }
+            const wTp = arena.alloc(wT.byteLength);
+            arena.f32(wTp, wT.length).set(wT);
+            const dx = tmp(op.input);
+            k.gemmRows(gOut, gs, dx, cinPad, n, wTp, O.channels, cinPad, 0);
+            accumulate(op.input, dx);
+            break;
+          }
+        }
+      }
+
+      // Input features: every row gets its site's gradient.
+      const gin = grad[g.input], cIn = cfg.inputChannels, sIn = stride(g.input);
+      const gradFeatures = new Float32Array(nRows * cIn);
+      if (gin) {
+        const v = arena.f32(gin, sizes[0] * sIn);
+        for (let r = 0; r < nRows; r++) for (let c = 0; c < cIn; c++) gradFeatures[r * cIn + c] = v[siteOfRow[r] * sIn + c];
+      }
+      const batchStats = new Map([...bn].map(([name, s]) => [name, s.stats]));
+      // Every parameter has a gradient (zero where the batch does not reach it).
+      for (const p of g.params) for (const e of expectedTensors(p)) {
+        if (e.name.endsWith("running_mean") || e.name.endsWith("running_var")) continue;
+        if (!grads.has(e.name)) grads.set(e.name, new Float32Array(e.shape.reduce((a, b) => a * b, 1)));
+      }
+      const taps = new Map<string, { channels: number; data: Float32Array }>();
+      for (const [name, b] of Object.entries(g.outputs)) {
+        if (name === "logits") continue;
+        const ch = g.buffers[b].channels, v = arena.f32(ptr(b), sizes[0] * stride(b)), data = new Float32Array(nRows * ch);
+        for (let r = 0; r < nRows; r++) data.set(v.subarray(siteOfRow[r] * stride(b), siteOfRow[r] * stride(b) + ch), r * ch);
+        taps.set(name, { channels: ch, data });
+      }
+      return { loss, logits, grads, gradFeatures, batchStats, gradLogits, taps };
+    } finally {
+      arena.resetEvent();
+    }
+  }
+
+  private rules(geo: Geometry, op: ConvOp): { rb: Rulebook; fin: number; fout: number } {
+    if (op.kind === "subconv") { const rb = geo.sub.get(`${op.level}:${op.ks}`)!; return { rb, fin: rb.inIdx, fout: rb.outIdx }; }
+    const rb = geo.strided[op.level];
+    return op.kind === "down" ? { rb, fin: rb.inIdx, fout: rb.outIdx } : { rb, fin: rb.outIdx, fout: rb.inIdx };
+  }
+
+  /** Tiles of a rulebook read with `outIdx` as the output array over nOut rows. */
+  private tiles(rb: Rulebook, outIdx: number, nOut: number): { starts: number; n: number } {
+    const n = Math.ceil(nOut / TILE_ROWS);
+    const starts = this.arena.alloc(rb.K * (n + 1) * 4);
+    this.k.ruleTiles(rb.start, outIdx, rb.K, TILE_ROWS, n, starts);
+    return { starts, n };
+  }
+}
+
+/** [K][cin][coutPad] -> SparseConvNet [K, 1, cin, cout]. */
+function unpackConv(p: Float32Array, K: number, cin: number, cout: number, coutPad: number): Float32Array {
+  const out = new Float32Array(K * cin * cout);
+  for (let k = 0; k < K; k++) for (let c = 0; c < cin; c++) out.set(p.subarray((k * cin + c) * coutPad, (k * cin + c) * coutPad + cout), (k * cin + c) * cout);
+  return out;
+}
+
+/** SparseConvNet [K, 1, cin, cout] -> [K][cout][cinPad] (transposed per offset). */
+function transposePacked(w: Float32Array, K: number, cin: number, cout: number, cinPad: number): Float32Array {
+  const out = new Float32Array(K * cout * cinPad);
+  for (let k = 0; k < K; k++) for (let c = 0; c < cin; c++) for (let j = 0; j < cout; j++) out[(k * cout + j) * cinPad + c] = w[(k * cin + c) * cout + j];
+  return out;
+}
+
