@@ -55,6 +55,8 @@ export interface SegmentationResult {
   taps: Record<string, { channels: number; data: Float32Array }>;
   /** Multiply-adds of all convolutions and linear layers, from the rulebook sizes. */
   multiplyAdds: number;
+  /** The part of multiplyAdds done by the sparse (submanifold, strided, transposed) convolutions. */
+  convMultiplyAdds: number;
   timings: { geometryMs: number; networkMs: number; totalMs: number };
   /** Milliseconds per operation kind, when RunOptions.profile was set. */
   profile?: Record<string, number>;
@@ -410,7 +412,7 @@ export class Engine {
     const t2 = performance.now();
     return {
       nRows, nSites: n0, classes: C, logits, scores, labels, trackShower, siteRows, levelSizes: sizes,
-      taps: tapOut, multiplyAdds: countMultiplyAdds(graph, geo, sizes), profile,
+      ...countMultiplyAdds(graph, geo, sizes), taps: tapOut, profile,
       timings: { geometryMs: ev.t1 - ev.t0, networkMs: t2 - ev.t1, totalMs: t2 - ev.t0 },
     };
   }
@@ -428,17 +430,17 @@ interface EventState {
 }
 
 /** Multiply-adds of the convolutions and dense layers, from the rulebook sizes. */
-function countMultiplyAdds(g: Graph, geo: Geometry, sizes: number[]): number {
-  let macs = 0;
+function countMultiplyAdds(g: Graph, geo: Geometry, sizes: number[]): { multiplyAdds: number; convMultiplyAdds: number } {
+  let conv = 0, dense = 0;
   for (const op of g.ops) {
     if (op.kind === "subconv" || op.kind === "down" || op.kind === "up") {
       const rb = op.kind === "subconv" ? geo.sub.get(`${op.level}:${op.ks}`)! : geo.strided[op.level];
-      macs += rb.pairs * g.buffers[op.input].channels * g.buffers[op.output].channels;
+      conv += rb.pairs * g.buffers[op.input].channels * g.buffers[op.output].channels;
     } else if (op.kind === "nin" || op.kind === "linear") {
-      macs += sizes[g.buffers[op.output].level] * g.buffers[op.input].channels * g.buffers[op.output].channels;
+      dense += sizes[g.buffers[op.output].level] * g.buffers[op.input].channels * g.buffers[op.output].channels;
     }
   }
-  return macs;
+  return { multiplyAdds: conv + dense, convMultiplyAdds: conv };
 }
 
 function paramElements(p: ParamSpec): number {
@@ -457,6 +459,6 @@ function emptyResult(cfg: ModelConfig, taps: string[]): SegmentationResult {
     labels: new Uint8Array(0), trackShower: new Uint8Array(0), siteRows: new Int32Array(0),
     levelSizes: new Array(cfg.depth).fill(0),
     taps: Object.fromEntries(taps.map((t) => [t, { channels: g.buffers[g.outputs[t]].channels, data: new Float32Array(0) }])),
-    multiplyAdds: 0, timings: { geometryMs: 0, networkMs: 0, totalMs: 0 },
+    multiplyAdds: 0, convMultiplyAdds: 0, timings: { geometryMs: 0, networkMs: 0, totalMs: 0 },
   };
 }

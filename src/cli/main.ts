@@ -2,6 +2,7 @@
 
 import { SparseSSNetError } from "../errors.js";
 import { UsageError } from "./args.js";
+import { bench } from "./bench.js";
 import { demo } from "./demo.js";
 import { initWeights } from "./init-weights.js";
 import { importWeights } from "./import-weights.js";
@@ -12,6 +13,7 @@ import { verify } from "./verify.js";
 const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   demo: { run: demo, summary: "segment the bundled sample events with the bundled model and print per-event time" },
   segment: { run: segment, summary: "segment an event: logits, scores and labels to a safetensors file" },
+  bench: { run: bench, summary: "per-event time, memory and GFLOP/s on a bench event, next to SparseConvNet's" },
   verify: { run: verify, summary: "run SparseConvNet conformance case folders and compare every expected tensor" },
   "init-weights": { run: initWeights, summary: "write a model file with seeded random weights for a config" },
   serve: { run: serve, summary: "start the in-browser event display on a local port" },

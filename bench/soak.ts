@@ -1,0 +1,29 @@
+// Memory over a long run (a benchmark, not a test): N events (default 10,000) of similar size, and
+// the wasm memory and RSS sampled along the way. Usage: node dist/bench/soak.js [events] [event-dir]
+import { join } from "node:path";
+import { Engine } from "../src/engine.js";
+import { parseModelConfig } from "../src/model/config.js";
+import { buildUResNet } from "../src/model/uresnet.js";
+import { readEventFile } from "../src/node/event-file.js";
+import { randomWeights } from "../src/weights/random-init.js";
+import { sharedDir } from "./shared-dir.js";
+
+const n = Number(process.argv[2] ?? 10000);
+const ev = readEventFile(process.argv[3] ?? join(sharedDir(), "bench-events", "3d-192-5k"));
+const engine = await Engine.create();
+const cfg = parseModelConfig({ dim: ev.tensor.dim, filters: 16, depth: 5 });
+const model = engine.loadModel(cfg, randomWeights(buildUResNet(cfg), 1));
+// Events of the same size but different content: the bench event with its features permuted.
+const f = ev.tensor.features;
+const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+let first = { wasm: 0, rss: 0 };
+const t0 = performance.now();
+for (let i = 0; i < n; i++) {
+  const features = f.map((_, j) => f[(j * 7919 + i) % f.length]);
+  engine.run(model, { ...ev.tensor, features });
+  if (i === 100) first = { wasm: engine.memoryBytes, rss: process.memoryUsage().rss };
+  if (i % 1000 === 999 || i === n - 1) {
+    console.log(`${i + 1} events: wasm ${mib(engine.memoryBytes)} MiB, rss ${mib(process.memoryUsage().rss)} MiB, ${((performance.now() - t0) / (i + 1)).toFixed(1)} ms/event`);
+  }
+}
+console.log(`after event 100 -> ${n}: wasm ${mib(first.wasm)} -> ${mib(engine.memoryBytes)} MiB, rss ${mib(first.rss)} -> ${mib(process.memoryUsage().rss)} MiB`);

@@ -1,0 +1,68 @@
+// The whole benchmark suite (`npm run bench`): every inference event of shared/bench-events at 16
+// and 32 filters, each configuration in a fresh process (so peak RSS is its own), in the default
+// deterministic mode, the fast mode and with 2 threads; the kernel microbenchmarks; and the worker
+// pool's throughput. Writes bench/results/report.json and report.md and prints the table.
+// Options: --events a,b  --filters 16,32  --modes det,fast,threads2  --runs N  --quick
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { BenchReport } from "../src/cli/bench.js";
+import { sharedDir } from "./shared-dir.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const { values } = parseArgs({
+  options: { events: { type: "string" }, filters: { type: "string" }, modes: { type: "string" }, runs: { type: "string" }, quick: { type: "boolean" } },
+});
+const eventsDir = join(sharedDir(), "bench-events");
+const events = values.events?.split(",") ?? readdirSync(eventsDir).filter((e) => existsSync(join(eventsDir, e, "event.safetensors")) && !e.includes("train"));
+const filters = (values.filters ?? "16,32").split(",").map(Number);
+const modes = (values.modes ?? (values.quick ? "det" : "det,fast,threads2")).split(",");
+const runs = values.runs ?? (values.quick ? "1" : "5");
+const node = [process.execPath, "--experimental-wasm-relaxed-simd"];
+const bin = join(root, "bin", "sparsessnet.js");
+
+const rows: (BenchReport & { config: string })[] = [];
+for (const ev of events) {
+  for (const f of filters) {
+    for (const mode of modes) {
+      const extra = mode === "fast" ? ["--fast"] : mode === "threads2" ? ["--threads", "2"] : [];
+      const out = execFileSync(node[0], [...node.slice(1), bin, "bench", "--event", join(eventsDir, ev), "--filters", String(f), "--runs", runs, "--json", ...extra], { encoding: "utf8" });
+      const r = JSON.parse(out.trim().split("\n").pop()!) as BenchReport;
+      rows.push({ ...r, config: mode });
+      console.error(`${ev} m${f} ${mode}: ${(r.median_s * 1000).toFixed(1)} ms${r.ratio_to_scn !== null ? ` (x${r.ratio_to_scn.toFixed(2)} of SparseConvNet)` : ""}`);
+    }
+  }
+}
+
+const kernels = values.quick ? [] : JSON.parse(execFileSync(node[0], [...node.slice(1), join(root, "dist", "bench", "kernels.js"), "--json"], { encoding: "utf8" }).trim().split("\n").pop()!) as { kernel: string; channels: number; gflops: number }[];
+const bestDet = Math.max(0, ...kernels.filter((k) => k.kernel.includes("deterministic")).map((k) => k.gflops));
+const pool = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "pool-throughput.js"), "2d-1008x3456-17k", "40"], { encoding: "utf8" });
+
+const det = rows.filter((r) => r.config === "det");
+const spread = (m: number) => {
+  const us = det.filter((r) => r.filters === m).map((r) => r.per_site_us);
+  return us.length ? Math.max(...us) / Math.min(...us) : NaN;
+};
+const md: string[] = [
+  `# sparsessnet benchmark report`, "",
+  `${new Date().toISOString()}, node ${process.version}, ${runs} runs per configuration (median), random weights, each configuration in a fresh process.`, "",
+  "| event | sites | filters | mode | ours (ms) | SparseConvNet (ms) | ratio | GFLOP/s | conv GFLOP/s | peak RSS (MiB) | wasm (MiB) | µs/site | start-up (ms) |",
+  "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.event} | ${r.nActive} | ${r.filters} | ${r.config} | ${(r.median_s * 1000).toFixed(1)} | ${r.scn_median_s !== null ? (r.scn_median_s * 1000).toFixed(1) : "-"} | ${r.ratio_to_scn !== null ? r.ratio_to_scn.toFixed(2) : "-"} | ${r.effective_gflops.toFixed(1)} | ${r.conv_gflops.toFixed(1)} | ${r.peak_rss_mib.toFixed(0)} | ${r.wasm_memory_mib.toFixed(0)} | ${r.per_site_us.toFixed(2)} | ${r.startup_ms.toFixed(0)} |`),
+  "",
+  `Time per active site, deterministic, largest / smallest over the events: 16 filters ${spread(16).toFixed(2)}, 32 filters ${spread(32).toFixed(2)}.`,
+];
+if (kernels.length) {
+  md.push("", "## Convolution microkernel (synthetic local rulebook, 9 offsets, 20k outputs)", "", "| kernel | channels | GFLOP/s |", "|---|---|---|",
+    ...kernels.map((k) => `| ${k.kernel} | ${k.channels} | ${k.gflops.toFixed(1)} |`), "",
+    `Best deterministic microkernel: ${bestDet.toFixed(1)} GFLOP/s. In-network convolutions (deterministic, 1 thread): ` +
+    det.map((r) => `${r.event} m${r.filters} ${r.conv_gflops.toFixed(1)} (${((100 * r.conv_gflops) / bestDet).toFixed(0)}%)`).join(", ") + ".");
+}
+if (pool) md.push("", "## Worker pool", "", "```", pool.trim(), "```");
+const outDir = join(root, "bench", "results");
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, "report.json"), JSON.stringify({ rows, kernels, pool }, null, 1));
+writeFileSync(join(outDir, "report.md"), md.join("\n") + "\n");
+console.log(md.join("\n"));

@@ -1,0 +1,83 @@
+import { parseModelConfig } from "../model/config.js";
+import { buildUResNet } from "../model/uresnet.js";
+import { readEventFile } from "../node/event-file.js";
+import { scnTiming } from "../node/scn-timings.js";
+import { median } from "../util/stats.js";
+import { readModelFile, writeModelFile } from "../weights/model-file.js";
+import { randomWeights } from "../weights/random-init.js";
+import { parse, requireOpt, UsageError } from "./args.js";
+import { engineFromFlags } from "./engine-flags.js";
+
+const HELP = `usage: sparsessnet bench --event <dir> [--filters 16|32] [--depth 5] [--runs N] [--warmup N]
+                        [--backend wasm] [--fast | --threads N] [--json]
+
+Per-event time of the U-ResNet (random weights) on a bench event folder (event.safetensors,
+manifest.json), next to SparseConvNet's single-thread CPU time recorded for that event and filter
+count (scn-timings.jsonl beside the folder). Reports the median of N runs after warm-up, peak RSS,
+wasm memory, multiply-adds and effective GFLOP/s, the GFLOP/s of the convolutions alone (from a
+profiled run), and the start-up time (compile the wasm, load the weights, ready for the first event).
+Benchmark on a quiet machine: this measures, it does not test.`;
+
+export interface BenchReport {
+  event: string; nActive: number; filters: number; depth: number; backend: string; mode: string; threads: number;
+  median_s: number; runs_s: number[]; first_event_s: number; startup_ms: number; peak_rss_mib: number; wasm_memory_mib: number;
+  multiply_adds: number; effective_gflops: number; conv_gflops: number; scn_median_s: number | null; ratio_to_scn: number | null;
+  per_site_us: number;
+}
+
+export async function benchEvent(opts: { event: string; filters: number; depth: number; runs: number; warmup: number; fast?: boolean; threads?: number }): Promise<BenchReport> {
+  const ev = readEventFile(opts.event);
+  const cfg = parseModelConfig({ dim: ev.tensor.dim, filters: opts.filters, depth: opts.depth, inputChannels: ev.tensor.channels });
+  const modelBytes = writeModelFile(cfg, randomWeights(buildUResNet(cfg), 1234));
+  const tStart = performance.now();
+  const { engine, close } = await engineFromFlags({ fast: opts.fast, threads: opts.threads });
+  const mf = readModelFile(modelBytes);
+  const model = engine.loadModel(mf.config, mf.weights);
+  const startup = performance.now() - tStart;
+  const first = engine.run(model, ev.tensor).timings.totalMs;
+  for (let i = 1; i < opts.warmup; i++) engine.run(model, ev.tensor);
+  const runs: number[] = [];
+  let res = engine.run(model, ev.tensor);
+  for (let i = 0; i < opts.runs; i++) { res = engine.run(model, ev.tensor); runs.push(res.timings.totalMs / 1000); }
+  const prof = engine.run(model, ev.tensor, { profile: true }).profile!;
+  const convMs = Object.entries(prof).filter(([k]) => k.startsWith("subconv") || k === "down" || k === "up").reduce((s, [, v]) => s + v, 0);
+  await close();
+  const med = median(runs);
+  const name = opts.event.replace(/\/+$/, "").split("/").pop()!;
+  const scn = scnTiming(opts.event, opts.filters);
+  return {
+    event: name, nActive: res.nSites, filters: opts.filters, depth: opts.depth, backend: engine.backend, mode: engine.mode, threads: engine.threads,
+    median_s: med, runs_s: runs, first_event_s: first / 1000, startup_ms: startup,
+    peak_rss_mib: process.resourceUsage().maxRSS / 1024, wasm_memory_mib: engine.memoryBytes / 2 ** 20,
+    multiply_adds: res.multiplyAdds, effective_gflops: (2 * res.multiplyAdds) / med / 1e9,
+    conv_gflops: (2 * res.convMultiplyAdds) / (convMs / 1000) / 1e9,
+    scn_median_s: scn?.median_s ?? null, ratio_to_scn: scn ? med / scn.median_s : null,
+    per_site_us: (med / res.nSites) * 1e6,
+  };
+}
+
+export async function bench(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    event: { type: "string" }, filters: { type: "string" }, depth: { type: "string" }, runs: { type: "string" }, warmup: { type: "string" },
+    backend: { type: "string" }, json: { type: "boolean" }, fast: { type: "boolean" }, threads: { type: "string" },
+  });
+  if (values.help) { console.log(HELP); return 0; }
+  const int = (flag: string, v: unknown, dflt: number, min: number) => {
+    const x = v === undefined ? dflt : Number(v);
+    if (!Number.isInteger(x) || x < min) throw new UsageError(`--${flag} ${v}: expected an integer >= ${min}`);
+    return x;
+  };
+  if (values.backend !== undefined && values.backend !== "wasm") throw new UsageError(`--backend ${values.backend}: bench measures the wasm backend (WebGPU timing needs a real GPU)`);
+  const r = await benchEvent({
+    event: requireOpt("event", values.event), filters: int("filters", values.filters, 16, 1), depth: int("depth", values.depth, 5, 1),
+    runs: int("runs", values.runs, 5, 1), warmup: int("warmup", values.warmup, 2, 1), fast: Boolean(values.fast),
+    threads: values.threads === undefined ? undefined : int("threads", values.threads, 1, 1),
+  });
+  if (values.json) { console.log(JSON.stringify(r)); return 0; }
+  console.log(`${r.event}: ${r.nActive} sites, ${r.filters} filters, depth ${r.depth}, ${r.backend} ${r.mode}, ${r.threads} thread(s)`);
+  console.log(`  median ${(r.median_s * 1000).toFixed(1)} ms (${r.runs_s.length} runs), first event ${(r.first_event_s * 1000).toFixed(1)} ms, start-up ${r.startup_ms.toFixed(0)} ms`);
+  console.log(`  ${(r.multiply_adds / 1e9).toFixed(2)} G multiply-adds, ${r.effective_gflops.toFixed(1)} GFLOP/s overall, ${r.conv_gflops.toFixed(1)} GFLOP/s in the convolutions, ${r.per_site_us.toFixed(2)} us per site`);
+  console.log(`  peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, wasm memory ${r.wasm_memory_mib.toFixed(0)} MiB`);
+  if (r.scn_median_s !== null) console.log(`  SparseConvNet (CPU, 1 thread): ${(r.scn_median_s * 1000).toFixed(1)} ms; ratio ${r.ratio_to_scn!.toFixed(2)}`);
+  return 0;
+}

@@ -1,0 +1,20 @@
+// A smoke run of the benchmark verb (one run of a small event): the report has every field, with
+// sane values. Speed is never asserted here; `npm run bench` measures it.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { benchEvent } from "../src/cli/bench.js";
+import { PROJECT_ROOT } from "./support/paths.js";
+
+test("bench verb reports time, memory, multiply-adds and the SparseConvNet comparison", async () => {
+  const r = await benchEvent({ event: join(PROJECT_ROOT, "samples", "2d-1008x3456-17k"), filters: 8, depth: 5, runs: 1, warmup: 1 });
+  assert.equal(r.event, "2d-1008x3456-17k");
+  assert.equal(r.nActive, 17000);
+  assert.equal(r.runs_s.length, 1);
+  assert.ok(r.median_s > 0 && r.startup_ms > 0 && r.peak_rss_mib > 0 && r.wasm_memory_mib > 0);
+  assert.ok(r.multiply_adds > 1e8 && r.effective_gflops > 0 && r.conv_gflops > 0);
+  assert.equal(r.scn_median_s, null, "no SparseConvNet record for 8 filters");
+  const r16 = await benchEvent({ event: join(PROJECT_ROOT, "samples", "2d-1008x3456-17k"), filters: 16, depth: 5, runs: 1, warmup: 1 });
+  assert.equal(r16.scn_median_s, 0.1648);
+  assert.ok(Math.abs(r16.ratio_to_scn! - r16.median_s / 0.1648) < 1e-12);
+});
