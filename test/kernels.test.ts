@@ -18,7 +18,6 @@ function fillRandom(ptr: number, n: number, scale = 1) {
   for (let i = 0; i < n; i++) v[i] = (2 * u() - 1) * scale;
   return v;
 }
-const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 function assertSameBits(a: Float32Array, b: Float32Array, what: string) {
   assert.equal(a.length, b.length, what);
   for (let i = 0; i < a.length; i++) {
@@ -120,7 +119,7 @@ test("convRules: empty rulebook gives zeros; a single pair; nOut 0", () => {
 test("convRules epilogue (residual add, batch-norm + ReLU / leaky) == scalar conv, then scalar add, then scalar affineAct", () => {
   for (const [leak, withAdd, withBn] of [[0, true, false], [0, false, true], [0.33, true, true], [0, true, true]] as const) {
     arena.resetEvent();
-    const cin = 12, cout = 20, cp = 20, K = 9, nIn = 30, nOut = 37;
+    const cin = 12, cp = 20, K = 9, nIn = 30, nOut = 37;
     const x = arena.alloc(nIn * cin * 4); fillRandom(x, nIn * cin);
     const w = arena.alloc(K * cin * cp * 4); fillRandom(w, K * cin * cp, 0.5);
     const r = randomRules(K, nIn, nOut, 0.5);

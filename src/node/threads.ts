@@ -9,7 +9,6 @@
 // every DONE. SEQ = -1 stops the helpers.
 
 import { Worker } from "node:worker_threads";
-import { Arena } from "../backend/wasm/arena.js";
 import { compileThreadKernels, instantiateThreadKernels, type KernelExports } from "../backend/wasm/module.js";
 import { Engine, type ConvArgs, type ParallelConv } from "../engine.js";
 

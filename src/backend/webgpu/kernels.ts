@@ -35,15 +35,24 @@ fn act(v: f32) -> f32 {
 }
 `;
 
-export const CONV_WGSL = COMMON + /* wgsl */ `
-// Sparse convolution over an output-stationary table (geo[tableOff + o*K + k] = input row or -1),
-// or a dense 1x1 product (FLAG_DENSE: input row o), then the fused epilogue.
+/** A kernel with one invocation per output element (row o, channel j < coutPad): `body` computes
+ *  element (o, j) of the op. */
+function perElement(body: string): string {
+  return COMMON + /* wgsl */ `
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let idx = index(wg, lid);
   if (idx >= p.n * p.coutPad) { return; }
   let o = idx / p.coutPad;
   let j = idx % p.coutPad;
+${body}
+}
+`;
+}
+
+// Sparse convolution over an output-stationary table (geo[tableOff + o*K + k] = input row or -1),
+// or a dense 1x1 product (FLAG_DENSE: input row o), then the fused epilogue.
+export const CONV_WGSL = perElement(/* wgsl */ `
   var acc: f32 = 0.0;
   for (var k: u32 = 0u; k < p.K; k = k + 1u) {
     var nb: i32 = i32(o);
@@ -60,45 +69,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   if ((p.flags & FLAG_BIAS) != 0u) { acc = acc + wts[p.bOff + j]; }
   if ((p.flags & FLAG_ADD) != 0u) { acc = acc + feat[p.addOff + o * p.addStride + j]; }
   if ((p.flags & FLAG_BN) != 0u) { acc = act(acc * wts[p.bnOff + j] + wts[p.bnOff + p.coutPad + j]); }
-  feat[p.outOff + o * p.outStride + j] = acc;
-}
-`;
+  feat[p.outOff + o * p.outStride + j] = acc;`);
 
-export const BNACT_WGSL = COMMON + /* wgsl */ `
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let idx = index(wg, lid);
-  if (idx >= p.n * p.coutPad) { return; }
-  let o = idx / p.coutPad;
-  let j = idx % p.coutPad;
-  feat[p.outOff + o * p.outStride + j] = act(feat[p.inOff + o * p.inStride + j] * wts[p.bnOff + j] + wts[p.bnOff + p.coutPad + j]);
-}
-`;
+export const BNACT_WGSL = perElement(/* wgsl */ `
+  feat[p.outOff + o * p.outStride + j] = act(feat[p.inOff + o * p.inStride + j] * wts[p.bnOff + j] + wts[p.bnOff + p.coutPad + j]);`);
 
-export const ADD_WGSL = COMMON + /* wgsl */ `
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let idx = index(wg, lid);
-  if (idx >= p.n * p.coutPad) { return; }
-  let o = idx / p.coutPad;
-  let j = idx % p.coutPad;
-  feat[p.outOff + o * p.outStride + j] = feat[p.inOff + o * p.inStride + j] + feat[p.bOff + o * p.bStride + j];
-}
-`;
+export const ADD_WGSL = perElement(/* wgsl */ `
+  feat[p.outOff + o * p.outStride + j] = feat[p.inOff + o * p.inStride + j] + feat[p.bOff + o * p.bStride + j];`);
 
-export const CONCAT_WGSL = COMMON + /* wgsl */ `
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let idx = index(wg, lid);
-  if (idx >= p.n * p.coutPad) { return; }
-  let o = idx / p.coutPad;
-  let j = idx % p.coutPad;
+export const CONCAT_WGSL = perElement(/* wgsl */ `
   var v: f32 = 0.0;
   if (j < p.ca) { v = feat[p.inOff + o * p.inStride + j]; }
   else if (j < p.ca + p.cb) { v = feat[p.bOff + o * p.bStride + j - p.ca]; }
-  feat[p.outOff + o * p.outStride + j] = v;
-}
-`;
+  feat[p.outOff + o * p.outStride + j] = v;`);
 
 // Softmax and argmax per row (p.cin = classes): the wasm expNeg, term for term.
 export const SOFTMAX_WGSL = COMMON + /* wgsl */ `
