@@ -13,4 +13,4 @@ export { softmaxRows, softmaxRowsScalar, argmaxRows, argmaxRowsScalar, expNeg } 
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
-export { convWeightGrad, convWeightGradScalar, channelStats, bnActBackward, columnSums } from "./backward";
+export { convWeightGrad, convWeightGradScalar, channelStats, channelStatsScalar, bnActBackward, bnActBackwardScalar, columnSums, columnSumsScalar } from "./backward";

@@ -140,7 +140,7 @@ test("convRules epilogue (residual add, batch-norm + ReLU / leaky) == scalar con
 });
 
 test("convWeightGrad == convWeightGradScalar == float32 JS reference (accumulating into dW)", () => {
-  for (const [cin, cout, K] of [[1, 4, 9], [5, 12, 27], [16, 20, 8], [3, 8, 1]]) {
+  for (const [cin, cout, K] of [[1, 4, 9], [5, 12, 27], [16, 20, 8], [3, 8, 1], [32, 32, 9], [17, 48, 27], [2, 5, 1]]) {
     arena.resetEvent();
     const nIn = 25, nOut = 30, cp = roundUp4(cout);
     const x = arena.alloc(nIn * cin * 4); fillRandom(x, nIn * cin);
@@ -162,6 +162,36 @@ test("convWeightGrad == convWeightGradScalar == float32 JS reference (accumulati
       }
     }
     assertSameBits(dv, ref, `convWeightGrad reference ${cin}x${cout}`);
+  }
+});
+
+test("channelStats, bnActBackward, columnSums (row order) == their column-order twins, bit for bit", () => {
+  for (const [n, c, stride, leak] of [[0, 4, 4, 0], [1, 3, 4, 0], [37, 16, 16, 0], [101, 20, 24, 0.33], [64, 5, 8, 0]]) {
+    arena.resetEvent();
+    const x = arena.alloc(Math.max(1, n * stride) * 4); fillRandom(x, n * stride);
+    const y = arena.alloc(Math.max(1, n * stride) * 4); fillRandom(y, n * stride);
+    const g = arena.alloc(Math.max(1, n * stride) * 4); fillRandom(g, n * stride);
+    const m1 = arena.alloc(c * 8), v1 = arena.alloc(c * 8), m2 = arena.alloc(c * 8), v2 = arena.alloc(c * 8);
+    k.channelStats(x, stride, n, c, m1, v1);
+    k.channelStatsScalar(x, stride, n, c, m2, v2);
+    assert.deepEqual(new Float64Array(k.memory.buffer, m1, c), new Float64Array(k.memory.buffer, m2, c), `mean n ${n} c ${c}`);
+    assert.deepEqual(new Float64Array(k.memory.buffer, v1, c), new Float64Array(k.memory.buffer, v2, c), `variance n ${n} c ${c}`);
+    const mean = arena.alloc(c * 4), invstd = arena.alloc(c * 4), w = arena.alloc(c * 4);
+    fillRandom(mean, c); fillRandom(w, c);
+    arena.f32(invstd, c).set(Float32Array.from({ length: c }, (_, j) => 0.5 + j / c));
+    const dx1 = arena.alloc(Math.max(1, n * stride) * 4), dx2 = arena.alloc(Math.max(1, n * stride) * 4);
+    const dw1 = arena.alloc(c * 4), db1 = arena.alloc(c * 4), dw2 = arena.alloc(c * 4), db2 = arena.alloc(c * 4);
+    fillRandom(dw1, c); fillRandom(db1, c);
+    arena.f32(dw2, c).set(arena.f32(dw1, c)); arena.f32(db2, c).set(arena.f32(db1, c));
+    arena.f32(dx1, n * stride).fill(0); arena.f32(dx2, n * stride).fill(0);
+    k.bnActBackward(x, stride, y, stride, g, stride, dx1, stride, n, c, mean, invstd, w, leak, dw1, db1, arena.alloc(c * 16));
+    k.bnActBackwardScalar(x, stride, y, stride, g, stride, dx2, stride, n, c, mean, invstd, w, leak, dw2, db2);
+    assertSameBits(arena.f32(dx1, n * stride), arena.f32(dx2, n * stride), `bn dx n ${n} c ${c}`);
+    assertSameBits(arena.f32(dw1, c), arena.f32(dw2, c), `bn dw n ${n} c ${c}`);
+    assertSameBits(arena.f32(db1, c), arena.f32(db2, c), `bn db n ${n} c ${c}`);
+    k.columnSums(g, stride, n, c, db1, arena.alloc(c * 8));
+    k.columnSumsScalar(g, stride, n, c, db2);
+    assertSameBits(arena.f32(db1, c), arena.f32(db2, c), `columnSums n ${n} c ${c}`);
   }
 });
 

@@ -198,7 +198,7 @@ export class ForwardBackward {
             const dx = tmp(op.input);
             arena.f32(dx, gradSize(op.input)).fill(0);
             k.bnActBackward(ptr(op.input), stride(op.input), ptr(op.output), gs, gOut, gs, dx, stride(op.input), rows(op.output), c,
-              s.mean, s.invstd, s.w, op.leak, dw, db);
+              s.mean, s.invstd, s.w, op.leak, dw, db, arena.alloc(c * 16));
             addGrad(`${op.param}.weight`, arena.f32(dw, c).slice());
             addGrad(`${op.param}.bias`, arena.f32(db, c).slice());
             accumulate(op.input, dx);
@@ -237,7 +237,7 @@ export class ForwardBackward {
               addGrad(`${op.param}.weight`, dWt);
               const db = arena.alloc(O.channels * 4);
               arena.f32(db, O.channels).fill(0);
-              k.columnSums(gOut, gs, n, O.channels, db);
+              k.columnSums(gOut, gs, n, O.channels, db, arena.alloc(O.channels * 8));
               addGrad(`${op.param}.bias`, arena.f32(db, O.channels).slice());
             } else {
               // NetworkInNetwork weight [cin, cout]

@@ -53,9 +53,15 @@ export interface KernelExports {
   convWeightGradScalar(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr): void;
   channelStats(x: Ptr, xStride: number, n: number, c: number, mean: Ptr, variance: Ptr): void;
+  channelStatsScalar(x: Ptr, xStride: number, n: number, c: number, mean: Ptr, variance: Ptr): void;
+  /** scratch: 2c f64. */
   bnActBackward(x: Ptr, xStride: number, y: Ptr, yStride: number, g: Ptr, gStride: number, dx: Ptr, dxStride: number,
+    n: number, c: number, mean: Ptr, invstd: Ptr, w: Ptr, leak: number, dw: Ptr, db: Ptr, scratch: Ptr): void;
+  bnActBackwardScalar(x: Ptr, xStride: number, y: Ptr, yStride: number, g: Ptr, gStride: number, dx: Ptr, dxStride: number,
     n: number, c: number, mean: Ptr, invstd: Ptr, w: Ptr, leak: number, dw: Ptr, db: Ptr): void;
-  columnSums(g: Ptr, gStride: number, n: number, c: number, out: Ptr): void;
+  /** scratch: c f64. */
+  columnSums(g: Ptr, gStride: number, n: number, c: number, out: Ptr, scratch: Ptr): void;
+  columnSumsScalar(g: Ptr, gStride: number, n: number, c: number, out: Ptr): void;
 }
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
