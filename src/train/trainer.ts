@@ -1,0 +1,201 @@
+// The training loop: batches drawn deterministically from a data source, optional crops, loss
+// weights, one forward/backward pass on the wasm kernels, running statistics, Adam. Everything that
+// decides an iteration (which events, which crops) is a pure function of (seed, iteration), so a run
+// resumed from a checkpoint continues exactly as the uninterrupted run would.
+
+import { cropAround, makeBatch } from "../data/batch.js";
+import { IGNORE_LABEL, N_CLASSES, type LabelledEvent } from "../data/labelled-event.js";
+import type { KernelExports } from "../backend/wasm/module.js";
+import { InvalidInputError, InvalidWeightsError } from "../errors.js";
+import { parseModelConfig, type ModelConfig } from "../model/config.js";
+import { buildUResNet } from "../model/uresnet.js";
+import { randomWeights, rng } from "../weights/random-init.js";
+import { parseSafetensors, serializeSafetensors, typed, type Tensor } from "../weights/safetensors.js";
+import type { WeightTensors } from "../weights/scn.js";
+import { Adam, updateRunningStats } from "./adam.js";
+import { ForwardBackward } from "./forward-backward.js";
+import { lossWeights, type WeightingScheme } from "./loss-weights.js";
+
+/** Where training events come from: event(i) for i = 0, 1, ... (count undefined = endless). */
+export interface TrainingSource {
+  count?: number;
+  event(i: number): LabelledEvent;
+  describe: string;
+}
+
+export interface TrainerOptions {
+  seed: number;
+  batchSize: number;
+  /** Crop every event to this size around a random site (e.g. [512, 512] for 2D images). */
+  crop?: number[];
+  /** Crops with fewer labelled sites are drawn again (up to 8 tries). */
+  minCropSites?: number;
+  weighting: WeightingScheme;
+  lr: number;
+  weightDecay: number;
+  /** "constant" or "cosine" (decays to lr/20 over `iterations`). */
+  schedule: "constant" | "cosine";
+  iterations: number;
+  bnMomentum: number;
+}
+
+export const DEFAULT_TRAINER_OPTIONS: Omit<TrainerOptions, "seed" | "iterations"> = {
+  batchSize: 4, weighting: "sparsessnet", lr: 1e-3, weightDecay: 0, schedule: "constant", bnMomentum: 0.99, minCropSites: 50,
+};
+
+export interface StepResult {
+  iteration: number;
+  loss: number;
+  /** Non-zero accuracy of the batch (train-mode predictions). */
+  accuracy: number;
+  sites: number;
+  ms: number;
+}
+
+/** Fresh weights for training: He-initialised convolutions, BN weight 1, bias 0, mean 0, var 1. */
+export function initialTrainingWeights(config: ModelConfig, seed: number): WeightTensors {
+  const w = randomWeights(buildUResNet(config), seed);
+  for (const [name, t] of w) {
+    if (name.endsWith(".running_mean")) t.data.fill(0);
+    else if (name.endsWith(".running_var")) t.data.fill(1);
+    else if (w.has(name.replace(/\.(weight|bias)$/, ".running_mean"))) t.data.fill(name.endsWith(".weight") ? 1 : 0);
+  }
+  return w;
+}
+
+export class Trainer {
+  readonly fb: ForwardBackward;
+  readonly adam: Adam;
+  iteration = 0;
+  readonly history: StepResult[] = [];
+
+  constructor(k: KernelExports, readonly config: ModelConfig, readonly options: TrainerOptions, readonly params: WeightTensors) {
+    this.fb = new ForwardBackward(k, config);
+    const { lr, iterations } = options;
+    this.adam = new Adam({
+      lr, weightDecay: options.weightDecay,
+      schedule: options.schedule === "cosine" ? (t) => lr / 20 + (lr - lr / 20) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, t / iterations))) : undefined,
+    });
+  }
+
+  /** Which event of the source fills slot j of iteration t: an endless source is read in order; a
+   *  finite one in a seeded permutation per epoch. */
+  eventIndex(source: TrainingSource, t: number, j: number): number {
+    const i = t * this.options.batchSize + j;
+    if (source.count === undefined) return i;
+    if (source.count < 1) throw new InvalidInputError(`training source ${source.describe} has no events`);
+    const epoch = Math.floor(i / source.count);
+    return epochPermutation(source.count, this.options.seed, epoch)[i % source.count];
+  }
+
+  /** The batch of iteration t (deterministic). */
+  batchEvents(source: TrainingSource, t: number): LabelledEvent[] {
+    const out: LabelledEvent[] = [];
+    for (let j = 0; j < this.options.batchSize; j++) {
+      let ev = source.event(this.eventIndex(source, t, j));
+      if (ev.tensor.dim !== this.config.dim) throw new InvalidInputError(`event ${ev.index} of ${source.describe} is ${ev.tensor.dim}D; the model is ${this.config.dim}D`);
+      if (this.options.crop) ev = this.crop(ev, t, j);
+      out.push(ev);
+    }
+    return out;
+  }
+
+  private crop(ev: LabelledEvent, t: number, j: number): LabelledEvent {
+    const n = ev.tensor.coords.length / ev.tensor.dim;
+    if (n === 0) return cropAround({ ...ev, tensor: { ...ev.tensor, coords: new Int32Array(ev.tensor.dim) } }, 0, this.options.crop!);
+    const u = rng(hash3(this.options.seed, t, j));
+    let best: LabelledEvent | undefined;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const c = cropAround(ev, Math.floor(u() * n), this.options.crop!);
+      if (!best || c.tensor.coords.length > best.tensor.coords.length) best = c;
+      if (c.tensor.coords.length / c.tensor.dim >= (this.options.minCropSites ?? 0)) return c;
+    }
+    return best!;
+  }
+
+  /** One iteration: forward, backward, running statistics, Adam. */
+  step(source: TrainingSource): StepResult {
+    const t0 = performance.now();
+    const events = this.batchEvents(source, this.iteration);
+    const batch = makeBatch(events, events.map((e) => lossWeights(e, this.options.weighting)));
+    const labels = Int32Array.from(batch.labels, (l) => (l === IGNORE_LABEL ? 0 : l));
+    const r = this.fb.run(this.params, batch.tensor, labels, batch.weights);
+    updateRunningStats(this.params, r.batchStats, this.options.bnMomentum);
+    this.adam.apply(new Map([...this.params].filter(([name]) => r.grads.has(name))), r.grads);
+    let sites = 0, correct = 0;
+    const C = this.config.classes;
+    for (let i = 0; i < batch.labels.length; i++) {
+      if (batch.labels[i] >= N_CLASSES) continue;
+      let best = 0;
+      for (let c = 1; c < C; c++) if (r.logits[i * C + c] > r.logits[i * C + best]) best = c;
+      sites++;
+      if (best === batch.labels[i]) correct++;
+    }
+    const res: StepResult = { iteration: this.iteration, loss: r.loss, accuracy: sites ? correct / sites : NaN, sites, ms: performance.now() - t0 };
+    this.iteration++;
+    this.history.push(res);
+    return res;
+  }
+
+  /** Weights, optimiser moments and the loop's state in one safetensors file (metadata: JSON). */
+  checkpoint(): Uint8Array {
+    const tensors = new Map<string, Tensor>();
+    for (const [name, t] of this.params) tensors.set(`param/${name}`, { dtype: "F32", shape: t.shape, data: t.data });
+    const s = this.adam.state();
+    for (const [name, m] of s.m) tensors.set(`adam.m/${name}`, { dtype: "F64", shape: [m.length], data: m });
+    for (const [name, v] of s.v) tensors.set(`adam.v/${name}`, { dtype: "F64", shape: [v.length], data: v });
+    return serializeSafetensors(tensors, {
+      format: "sparsessnet-checkpoint",
+      config: JSON.stringify(this.config),
+      options: JSON.stringify(this.options),
+      iteration: String(this.iteration),
+      adamStep: String(s.step),
+      history: JSON.stringify(this.history),
+    });
+  }
+
+  static fromCheckpoint(k: KernelExports, bytes: Uint8Array, what = "checkpoint"): Trainer {
+    const f = parseSafetensors(bytes, what);
+    if (f.metadata.format !== "sparsessnet-checkpoint") throw new InvalidWeightsError(`${what} is not a sparsessnet checkpoint (format "${f.metadata.format}")`);
+    const config = parseModelConfig(JSON.parse(f.metadata.config));
+    const options = JSON.parse(f.metadata.options) as TrainerOptions;
+    const params: WeightTensors = new Map();
+    const m = new Map<string, Float64Array>(), v = new Map<string, Float64Array>();
+    for (const [key, raw] of f.tensors) {
+      const [kind, name] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
+      if (kind === "param") params.set(name, { shape: raw.shape, data: Float32Array.from(typed(raw, key, ["F32"]).data as Float32Array) });
+      else if (kind === "adam.m") m.set(name, Float64Array.from(typed(raw, key, ["F64"]).data as Float64Array));
+      else if (kind === "adam.v") v.set(name, Float64Array.from(typed(raw, key, ["F64"]).data as Float64Array));
+      else throw new InvalidWeightsError(`${what}: unexpected tensor "${key}"`);
+    }
+    const tr = new Trainer(k, config, options, params);
+    tr.adam.restore({ step: Number(f.metadata.adamStep), m, v });
+    tr.iteration = Number(f.metadata.iteration);
+    tr.history.push(...(JSON.parse(f.metadata.history) as StepResult[]));
+    return tr;
+  }
+}
+
+function hash3(a: number, b: number, c: number): number {
+  let h = 0x811c9dc5;
+  for (const x of [a, b, c]) {
+    h = Math.imul(h ^ (x >>> 0), 0x01000193) >>> 0;
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+  }
+  return h;
+}
+
+const permCache = new Map<string, Int32Array>();
+/** A seeded Fisher-Yates permutation of 0..n-1 for one epoch. */
+export function epochPermutation(n: number, seed: number, epoch: number): Int32Array {
+  const key = `${n}:${seed}:${epoch}`;
+  let p = permCache.get(key);
+  if (!p) {
+    const u = rng(hash3(seed, epoch, 0x5eed));
+    p = Int32Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) { const j = Math.floor(u() * (i + 1)); const t = p[i]; p[i] = p[j]; p[j] = t; }
+    if (permCache.size > 4) permCache.clear();
+    permCache.set(key, p);
+  }
+  return p;
+}

@@ -1,0 +1,143 @@
+// The training loop around the gradients: finite differences of the loss, exact resume from a
+// checkpoint, loss weighting schemes and the batch/crop helpers, each against an independent
+// brute-force reference.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { instantiateKernels } from "../src/backend/wasm/module.js";
+import { cropEvent, makeBatch } from "../src/data/batch.js";
+import { IGNORE_LABEL, type LabelledEvent } from "../src/data/labelled-event.js";
+import { parseModelConfig } from "../src/model/config.js";
+import { ForwardBackward } from "../src/train/forward-backward.js";
+import { clusterWeights, lossWeights, VERTEX_RADIUS, VERTEX_WEIGHT, vertexWeights } from "../src/train/loss-weights.js";
+import { initialTrainingWeights, Trainer, type TrainingSource } from "../src/train/trainer.js";
+import { randomWalkEvent } from "./support/events.js";
+
+const kernels = await instantiateKernels();
+
+/** A labelled event whose classes follow the position (learnable), with instances per class blob. */
+function labelledEvent(index: number, dim: 2 | 3 = 2, size = 32, sites = 120): LabelledEvent {
+  const tensor = randomWalkEvent({ dim, size, sites, seed: 100 + index });
+  const n = tensor.coords.length / dim;
+  const labels = Uint8Array.from({ length: n }, (_, r) => ((tensor.coords[r * dim] * 5) / size) | 0);
+  const instances = Int32Array.from({ length: n }, (_, r) => labels[r] * 10 + (tensor.coords[r * dim + 1] >= size / 2 ? 1 : 0));
+  return { index, tensor, labels, instances };
+}
+
+test("finite differences of the training loss match the backward pass, for every parameter tensor and the input", () => {
+  // Single-entry differences drown in float32 rounding (the forward pass is float32) and in ReLU
+  // kinks; a directional derivative along the whole tensor's gradient has a large signal:
+  // (L(x + h g/|g|) - L(x - h g/|g|)) / 2h must equal |g|.
+  for (const leakiness of [0, 0.1]) {
+    const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 2, leakiness });
+    const fb = new ForwardBackward(kernels, cfg);
+    const params = initialTrainingWeights(cfg, 7);
+    // Move BN affine away from the identity so every term matters.
+    for (const [name, t] of params) if (/\.(weight|bias)$/.test(name) && params.has(name.replace(/\.(weight|bias)$/, ".running_mean"))) t.data.forEach((_, i) => { t.data[i] += 0.1 * Math.sin(i + name.length); });
+    const ev = labelledEvent(1, 2, 16, 60);
+    const labels = Int32Array.from(ev.labels!);
+    const w = Float32Array.from({ length: labels.length }, (_, i) => 0.5 + (i % 3));
+    const base = fb.run(params, ev.tensor, labels, w);
+    const h = 1e-3;
+    const directional = (data: Float32Array, g: Float32Array): [number, number] => {
+      const norm = Math.hypot(...g), x0 = Float32Array.from(data);
+      const at = (s: number) => {
+        for (let i = 0; i < g.length; i++) data[i] = x0[i] + s * h * g[i] / norm;
+        const l = fb.run(params, ev.tensor, labels, w).loss;
+        data.set(x0);
+        return l;
+      };
+      return [norm, (at(1) - at(-1)) / (2 * h)];
+    };
+    let checked = 0;
+    for (const [name, g] of base.grads) {
+      const [norm, fd] = directional(params.get(name)!.data, g);
+      if (norm < 1e-6) continue;
+      assert.ok(Math.abs(fd - norm) <= 0.03 * norm, `leak ${leakiness} ${name}: |grad| ${norm}, finite difference ${fd}`);
+      checked++;
+    }
+    assert.equal(checked, base.grads.size, "every parameter tensor has a gradient");
+    const [norm, fd] = directional(ev.tensor.features, base.gradFeatures);
+    assert.ok(Math.abs(fd - norm) <= 0.03 * norm, `input features: |grad| ${norm}, finite difference ${fd}`);
+  }
+});
+
+const source: TrainingSource = { count: 10, event: (i) => labelledEvent(i), describe: "test events" };
+const options = { seed: 3, batchSize: 2, weighting: "sparsessnet" as const, lr: 3e-3, weightDecay: 1e-4, schedule: "cosine" as const, iterations: 8, bnMomentum: 0.99, crop: [16, 16], minCropSites: 10 };
+
+test("a run resumed from a checkpoint continues exactly (same losses, same weights, bit for bit)", () => {
+  const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 2 });
+  const straight = new Trainer(kernels, cfg, options, initialTrainingWeights(cfg, 1));
+  for (let i = 0; i < 8; i++) straight.step(source);
+  const first = new Trainer(kernels, cfg, options, initialTrainingWeights(cfg, 1));
+  for (let i = 0; i < 4; i++) first.step(source);
+  const resumed = Trainer.fromCheckpoint(kernels, first.checkpoint());
+  assert.equal(resumed.iteration, 4);
+  for (let i = 0; i < 4; i++) resumed.step(source);
+  assert.deepEqual(resumed.history.map((h) => h.loss), straight.history.map((h) => h.loss));
+  for (const [name, t] of straight.params) assert.deepEqual(resumed.params.get(name)!.data, t.data, name);
+});
+
+test("batches of a finite source follow a seeded permutation per epoch: every event once per epoch", () => {
+  const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 2 });
+  const tr = new Trainer(kernels, cfg, { ...options, batchSize: 3 }, initialTrainingWeights(cfg, 1));
+  const seen: number[] = [];
+  for (let t = 0; t < 10; t++) for (let j = 0; j < 3; j++) seen.push(tr.eventIndex(source, t, j));
+  for (let e = 0; e < 3; e++) assert.deepEqual([...seen.slice(10 * e, 10 * e + 10)].sort((a, b) => a - b), [...Array(10).keys()], `epoch ${e}`);
+  assert.notDeepEqual(seen.slice(0, 10), seen.slice(10, 20));
+});
+
+test("class-inverse weights: each class present carries the same total weight; ignored sites weigh 0", () => {
+  const ev = labelledEvent(2, 2, 32, 200);
+  ev.labels![0] = IGNORE_LABEL;
+  const w = lossWeights(ev, "class-inverse");
+  const totals = new Map<number, number>();
+  ev.labels!.forEach((l, i) => { if (l !== IGNORE_LABEL) totals.set(l, (totals.get(l) ?? 0) + w[i]); });
+  for (const t of totals.values()) assert.ok(Math.abs(t - 1 / totals.size) < 1e-6, `class total ${t}`);
+  assert.equal(w[0], 0);
+});
+
+test("SparseSSNet weights: cluster term 1/size clamped to [2e-4, 2e-2]; vertex term by brute force", () => {
+  for (const dim of [2, 3] as const) {
+    const ev = labelledEvent(3, dim, 32, 400);
+    // One big cluster (clamped low) and one single-site cluster (clamped high).
+    ev.instances!.fill(7);
+    ev.instances![5] = 99;
+    ev.labels![5] = 4;
+    const c = clusterWeights(ev);
+    assert.equal(c[5], Math.fround(2e-2));
+    assert.equal(c[0], Math.fround(Math.max(2e-4, 1 / (ev.labels!.length - 1))));
+    const v = vertexWeights(ev);
+    const n = ev.labels!.length, x = ev.tensor.coords;
+    for (let i = 0; i < n; i++) {
+      let near = false;
+      for (let j = 0; j < n && !near; j++) {
+        if (ev.labels![j] === ev.labels![i]) continue;
+        let d = 0;
+        for (let a = 0; a < dim; a++) d = Math.max(d, Math.abs(x[i * dim + a] - x[j * dim + a]));
+        near = d <= VERTEX_RADIUS;
+      }
+      assert.equal(v[i], near ? Math.fround(VERTEX_WEIGHT) : 0, `${dim}D site ${i}`);
+    }
+    const total = lossWeights(ev, "sparsessnet");
+    total.forEach((t, i) => assert.equal(t, Math.fround(c[i] + v[i])));
+  }
+});
+
+test("crops keep exactly the sites inside the box, shifted; batches concatenate with a batch column", () => {
+  const ev = labelledEvent(4, 2, 32, 200);
+  const crop = cropEvent(ev, [8, 4], [16, 16]);
+  const inside = [...Array(ev.labels!.length).keys()].filter((i) => {
+    const a = ev.tensor.coords[2 * i] - 8, b = ev.tensor.coords[2 * i + 1] - 4;
+    return a >= 0 && a < 16 && b >= 0 && b < 16;
+  });
+  assert.equal(crop.labels!.length, inside.length);
+  inside.forEach((i, r) => {
+    assert.equal(crop.tensor.coords[2 * r], ev.tensor.coords[2 * i] - 8);
+    assert.equal(crop.labels![r], ev.labels![i]);
+    assert.equal(crop.tensor.features[r], ev.tensor.features[i]);
+  });
+  const b = makeBatch([crop, crop], [new Float32Array(inside.length).fill(1), new Float32Array(inside.length).fill(2)]);
+  assert.deepEqual(b.offsets, [0, inside.length, 2 * inside.length]);
+  assert.equal(b.tensor.batch![inside.length], 1);
+  assert.equal(b.weights[inside.length], 2);
+});
