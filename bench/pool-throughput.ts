@@ -8,7 +8,7 @@ import { parseModelConfig } from "../src/model/config.js";
 import { buildUResNet } from "../src/model/uresnet.js";
 import { writeModelFile } from "../src/weights/model-file.js";
 import { randomWeights } from "../src/weights/random-init.js";
-import { sharedDir } from "./shared-dir.js";
+import { sharedDir } from "../src/node/shared-dir.js";
 
 const [eventName = "2d-1008x3456-17k", nEvents = "40", filters = "16"] = process.argv.slice(2);
 const ev = readEventFile(join(sharedDir(), "bench-events", eventName));

@@ -6,7 +6,7 @@ import { parseModelConfig } from "../src/model/config.js";
 import { buildUResNet } from "../src/model/uresnet.js";
 import { readEventFile } from "../src/node/event-file.js";
 import { randomWeights } from "../src/weights/random-init.js";
-import { sharedDir } from "./shared-dir.js";
+import { sharedDir } from "../src/node/shared-dir.js";
 
 const n = Number(process.argv[2] ?? 10000);
 const ev = readEventFile(process.argv[3] ?? join(sharedDir(), "bench-events", "3d-192-5k"));

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { BenchReport } from "../src/cli/bench.js";
-import { sharedDir } from "./shared-dir.js";
+import { sharedDir } from "../src/node/shared-dir.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { values } = parseArgs({

@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { parseModelConfig } from "../model/config.js";
+import { sharedDir } from "../node/shared-dir.js";
 import { buildUResNet } from "../model/uresnet.js";
 import { readEventFile } from "../node/event-file.js";
 import { scnTiming } from "../node/scn-timings.js";
@@ -6,16 +8,20 @@ import { median } from "../util/stats.js";
 import { readModelFile, writeModelFile } from "../weights/model-file.js";
 import { randomWeights } from "../weights/random-init.js";
 import { parse, requireOpt, UsageError } from "./args.js";
+import { benchTrain, formatTrainBench } from "./bench-train.js";
 import { engineFromFlags } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet bench --event <dir> [--filters 16|32] [--depth 5] [--runs N] [--warmup N]
                         [--backend wasm] [--fast | --threads N] [--json]
+       sparsessnet bench --train [--event <dir>] [--filters 16] [--runs N] [--warmup N] [--json]
 
 Per-event time of the U-ResNet (random weights) on a bench event folder (event.safetensors,
 manifest.json), next to SparseConvNet's single-thread CPU time recorded for that event and filter
 count (scn-timings.jsonl beside the folder). Reports the median of N runs after warm-up, peak RSS,
 wasm memory, multiply-adds and effective GFLOP/s, the GFLOP/s of the convolutions alone (from a
 profiled run), and the start-up time (compile the wasm, load the weights, ready for the first event).
+With --train: seconds per training iteration (forward, backward, Adam) on a labelled batch (default
+the shared bench event 2d-512-train-batch8), next to SparseConvNet's recorded CPU training step.
 Benchmark on a quiet machine: this measures, it does not test.`;
 
 export interface BenchReport {
@@ -59,7 +65,7 @@ export async function benchEvent(opts: { event: string; filters: number; depth: 
 export async function bench(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     event: { type: "string" }, filters: { type: "string" }, depth: { type: "string" }, runs: { type: "string" }, warmup: { type: "string" },
-    backend: { type: "string" }, json: { type: "boolean" }, fast: { type: "boolean" }, threads: { type: "string" },
+    backend: { type: "string" }, json: { type: "boolean" }, fast: { type: "boolean" }, threads: { type: "string" }, train: { type: "boolean" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const int = (flag: string, v: unknown, dflt: number, min: number) => {
@@ -67,6 +73,14 @@ export async function bench(argv: string[]): Promise<number> {
     if (!Number.isInteger(x) || x < min) throw new UsageError(`--${flag} ${v}: expected an integer >= ${min}`);
     return x;
   };
+  if (values.train) {
+    const r = await benchTrain({
+      event: values.event ?? join(sharedDir(), "bench-events", "2d-512-train-batch8"), filters: int("filters", values.filters, 16, 1),
+      depth: int("depth", values.depth, 5, 1), runs: int("runs", values.runs, 5, 1), warmup: int("warmup", values.warmup, 2, 0),
+    });
+    console.log(values.json ? JSON.stringify(r) : formatTrainBench(r));
+    return 0;
+  }
   if (values.backend !== undefined && values.backend !== "wasm") throw new UsageError(`--backend ${values.backend}: bench measures the wasm backend (WebGPU timing needs a real GPU)`);
   const r = await benchEvent({
     event: requireOpt("event", values.event), filters: int("filters", values.filters, 16, 1), depth: int("depth", values.depth, 5, 1),
