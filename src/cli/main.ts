@@ -8,6 +8,7 @@ import { initWeights } from "./init-weights.js";
 import { importWeights } from "./import-weights.js";
 import { segment } from "./segment.js";
 import { serve } from "./serve.js";
+import { train } from "./train.js";
 import { verify } from "./verify.js";
 
 const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
@@ -17,6 +18,7 @@ const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary:
   verify: { run: verify, summary: "run SparseConvNet conformance case folders and compare every expected tensor" },
   "init-weights": { run: initWeights, summary: "write a model file with seeded random weights for a config" },
   serve: { run: serve, summary: "start the in-browser event display on a local port" },
+  train: { run: train, summary: "train a U-ResNet on simulated or file events (checkpoints, exact resume)" },
   "import-weights": { run: importWeights, summary: "convert a SparseConvNet U-ResNet state_dict (safetensors) to a model file" },
 };
 

@@ -1,6 +1,8 @@
 // Loading model files and configs from disk (Node only).
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { InvalidConfigError } from "../errors.js";
 import { readModelFile, type ModelFile } from "../weights/model-file.js";
 
@@ -28,4 +30,27 @@ export function loadModelFile(weightsPath: string, configPath?: string): ModelFi
 const CONFIG_KEYS = ["filters", "depth", "reps", "planes", "inputChannels", "classes", "bnEps", "leakiness", "finalLeakiness", "inputKernel", "residualBlocks"];
 function pickConfig(m: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(CONFIG_KEYS.filter((k) => m[k] !== undefined).map((k) => [k, m[k]]));
+}
+
+/** Names of the models shipped in the repository's models/ folder (trained by `sparsessnet train`
+ *  on the project's simulation; see models/README.md for their cards). */
+export const BUILTIN_MODELS = ["default-2d", "default-3d"] as const;
+
+/** The models/ folder: beside the package root (this file lives in dist/src/node/), or
+ *  $SPARSESSNET_MODELS. */
+export function modelsDir(): string {
+  return process.env.SPARSESSNET_MODELS ?? join(resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", ".."), "models");
+}
+
+/** A model by built-in name (default-2d, default-3d) or by file path. */
+export function loadModel(nameOrPath: string, configPath?: string): ModelFile & { source: string } {
+  if ((BUILTIN_MODELS as readonly string[]).includes(nameOrPath)) {
+    const file = join(modelsDir(), `${nameOrPath}.safetensors`);
+    if (!existsSync(file)) throw new InvalidConfigError(`built-in model "${nameOrPath}" is not installed (${file} is missing)`);
+    return { ...loadModelFile(file, configPath), source: nameOrPath };
+  }
+  if (!existsSync(nameOrPath)) {
+    throw new InvalidConfigError(`model "${nameOrPath}" is neither a built-in model (${BUILTIN_MODELS.join(", ")}) nor an existing file`);
+  }
+  return { ...loadModelFile(nameOrPath, configPath), source: nameOrPath };
 }

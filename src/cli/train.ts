@@ -1,0 +1,135 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { instantiateKernels } from "../backend/wasm/module.js";
+import { parseModelConfig } from "../model/config.js";
+import { openDataSource } from "../node/data-source.js";
+import { readJson } from "../node/model-io.js";
+import { progress } from "../node/progress.js";
+import { WEIGHTING_SCHEMES, type WeightingScheme } from "../train/loss-weights.js";
+import { DEFAULT_TRAINER_OPTIONS, initialTrainingWeights, Trainer, type TrainerOptions } from "../train/trainer.js";
+import { median } from "../util/stats.js";
+import { writeModelFile } from "../weights/model-file.js";
+import { numberList, parse, requireOpt, UsageError } from "./args.js";
+
+const HELP = `usage: sparsessnet train --data D (--dim 2|3 --filters M [--depth L] | --config C) --out W [options]
+
+Trains a U-ResNet on the wasm kernels: batches drawn from D, optional crops, SparseSSNet's loss
+weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint continues exactly.
+  --data D             sim:3d[:SIZE][@SEED] | sim:2d[:PLANE][@SEED] (endless simulation) | an event file
+  --iterations N       iterations to run in total (default 1000)
+  --batch B            events per iteration (default ${DEFAULT_TRAINER_OPTIONS.batchSize})
+  --crop A,B[,C]       crop every event to this size around a random site (e.g. 512,512)
+  --weighting S        ${WEIGHTING_SCHEMES.join(" | ")} (default ${DEFAULT_TRAINER_OPTIONS.weighting})
+  --lr X               Adam learning rate (default ${DEFAULT_TRAINER_OPTIONS.lr}); --weight-decay X (default 0)
+  --schedule S         constant | cosine (to lr/20 at the last iteration) (default constant)
+  --seed S             initial weights and batch order (default 1)
+  --out W              final model file (safetensors with its config)
+  --checkpoint-dir D   write checkpoint-<iteration>.safetensors (+ .json) here
+  --checkpoint-every N (default 200)
+  --resume             continue from the newest checkpoint in --checkpoint-dir
+  --time-limit MIN     stop cleanly (checkpoint + model) after this many minutes
+  --curve F            training curve (loss, accuracy per iteration) as JSON; .png also draws it`;
+
+export async function train(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    data: { type: "string" }, dim: { type: "string" }, filters: { type: "string" }, depth: { type: "string" }, config: { type: "string" },
+    iterations: { type: "string" }, batch: { type: "string" }, crop: { type: "string" }, weighting: { type: "string" },
+    lr: { type: "string" }, "weight-decay": { type: "string" }, schedule: { type: "string" }, seed: { type: "string" },
+    out: { type: "string" }, "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
+    "time-limit": { type: "string" }, curve: { type: "string" },
+  });
+  if (values.help) { console.log(HELP); return 0; }
+  const num = (flag: string, dflt: number, check: (x: number) => boolean = (x) => Number.isFinite(x)) => {
+    const v = values[flag];
+    const x = v === undefined ? dflt : Number(v);
+    if (!check(x)) throw new UsageError(`--${flag} ${v}: not a valid value`);
+    return x;
+  };
+  const posInt = (x: number) => Number.isInteger(x) && x > 0;
+  const out = requireOpt("out", values.out);
+  const data = openDataSource(requireOpt("data", values.data));
+  const ckDir = values["checkpoint-dir"] as string | undefined;
+  const k = await instantiateKernels();
+  let trainer: Trainer;
+  const latest = ckDir && values.resume ? newestCheckpoint(ckDir) : undefined;
+  if (values.resume && !ckDir) throw new UsageError("--resume needs --checkpoint-dir");
+  if (latest) {
+    trainer = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(latest)), latest);
+    console.error(`resumed from ${latest} at iteration ${trainer.iteration}`);
+  } else {
+    const cfgInput = values.config ? readJson(values.config, "config") : { dim: num("dim", NaN, (x) => x === 2 || x === 3), filters: num("filters", NaN, posInt), ...(values.depth ? { depth: num("depth", 5, posInt) } : {}) };
+    const config = parseModelConfig(cfgInput);
+    const weighting = (values.weighting ?? DEFAULT_TRAINER_OPTIONS.weighting) as WeightingScheme;
+    if (!WEIGHTING_SCHEMES.includes(weighting)) throw new UsageError(`--weighting ${weighting}: use ${WEIGHTING_SCHEMES.join(", ")}`);
+    const schedule = (values.schedule ?? "constant") as TrainerOptions["schedule"];
+    if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule ${schedule}: use constant or cosine`);
+    const crop = numberList("crop", values.crop, [config.dim]);
+    const options: TrainerOptions = {
+      ...DEFAULT_TRAINER_OPTIONS, seed: num("seed", 1, Number.isInteger), iterations: num("iterations", 1000, posInt),
+      batchSize: num("batch", DEFAULT_TRAINER_OPTIONS.batchSize, posInt), weighting, schedule, crop,
+      lr: num("lr", DEFAULT_TRAINER_OPTIONS.lr, (x) => x > 0), weightDecay: num("weight-decay", 0, (x) => x >= 0),
+    };
+    trainer = new Trainer(k, config, options, initialTrainingWeights(config, options.seed));
+  }
+  const total = trainer.options.iterations;
+  const every = num("checkpoint-every", 200, posInt);
+  const deadline = values["time-limit"] ? Date.now() + num("time-limit", 0, (x) => x > 0) * 60_000 : Infinity;
+  let stop = false;
+  const onSignal = () => { stop = true; };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const saveCheckpoint = () => {
+    if (!ckDir) return;
+    mkdirSync(ckDir, { recursive: true });
+    const base = join(ckDir, `checkpoint-${String(trainer.iteration).padStart(7, "0")}`);
+    atomicWrite(`${base}.safetensors`, trainer.checkpoint());
+    atomicWrite(`${base}.json`, JSON.stringify({ iteration: trainer.iteration, config: trainer.config, options: trainer.options, last: trainer.history.at(-1) }, null, 1));
+  };
+  const bar = progress(total, "train", "loss {loss} acc {acc} {ms} ms/it", 25);
+  const recent: number[] = [];
+  while (trainer.iteration < total && !stop && Date.now() < deadline) {
+    const r = trainer.step(data);
+    recent.push(r.ms);
+    if (recent.length > 50) recent.shift();
+    const h = trainer.history.slice(-20);
+    bar.update(trainer.iteration, {
+      loss: (h.reduce((a, b) => a + b.loss, 0) / h.length).toFixed(4), acc: (h.reduce((a, b) => a + b.accuracy, 0) / h.length).toFixed(4),
+      ms: median(recent).toFixed(0),
+    });
+    if (trainer.iteration % every === 0) saveCheckpoint();
+  }
+  bar.stop();
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  saveCheckpoint();
+  atomicWrite(out, writeModelFile(trainer.config, trainer.params, {
+    trainedBy: "sparsessnet train", data: data.describe, iterations: String(trainer.iteration), options: JSON.stringify(trainer.options),
+  }));
+  if (values.curve) await writeCurve(values.curve as string, trainer);
+  const ms = trainer.history.map((h) => h.ms);
+  console.log(`trained ${trainer.iteration}/${total} iterations on ${data.describe}; median ${median(ms).toFixed(0)} ms per iteration; wrote ${out}`);
+  data.close();
+  return trainer.iteration < total && !stop && Date.now() >= deadline ? 0 : stop ? 130 : 0;
+}
+
+function atomicWrite(path: string, data: Uint8Array | string): void {
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+}
+
+function newestCheckpoint(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir).filter((f) => /^checkpoint-\d+\.safetensors$/.test(f)).sort();
+  return files.length ? join(dir, files[files.length - 1]) : undefined;
+}
+
+async function writeCurve(path: string, trainer: Trainer): Promise<void> {
+  const points = trainer.history.map((h) => ({ iteration: h.iteration, loss: h.loss, accuracy: h.accuracy, ms: h.ms }));
+  if (path.endsWith(".png")) {
+    const { writeTrainingCurvePng } = await import("../node/training-curve.js");
+    writeTrainingCurvePng(path, points);
+    atomicWrite(path.replace(/\.png$/, ".json"), JSON.stringify(points));
+  } else {
+    atomicWrite(path, JSON.stringify(points));
+  }
+}
