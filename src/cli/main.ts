@@ -8,6 +8,9 @@ import { initWeights } from "./init-weights.js";
 import { importWeights } from "./import-weights.js";
 import { segment } from "./segment.js";
 import { serve } from "./serve.js";
+import { evaluate } from "./evaluate.js";
+import { info } from "./info.js";
+import { simulate } from "./simulate.js";
 import { train } from "./train.js";
 import { verify } from "./verify.js";
 
@@ -18,6 +21,9 @@ const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary:
   verify: { run: verify, summary: "run SparseConvNet conformance case folders and compare every expected tensor" },
   "init-weights": { run: initWeights, summary: "write a model file with seeded random weights for a config" },
   serve: { run: serve, summary: "start the in-browser event display on a local port" },
+  simulate: { run: simulate, summary: "generate labelled LArTPC events (particle bomb) to HDF5, npz or safetensors" },
+  info: { run: info, summary: "events, sites and class counts of an event file" },
+  evaluate: { run: evaluate, summary: "segment labelled events and report accuracy, confusion matrices and ICPF" },
   train: { run: train, summary: "train a U-ResNet on simulated or file events (checkpoints, exact resume)" },
   "import-weights": { run: importWeights, summary: "convert a SparseConvNet U-ResNet state_dict (safetensors) to a model file" },
 };
