@@ -22,7 +22,11 @@ export function readModelFile(bytes: Uint8Array, config?: unknown, what = "weigh
     }
   }
   const cfg = parseModelConfig(cfgInput);
-  const weights = importScnStateDict(buildUResNet(cfg), f.tensors);
+  // A training checkpoint holds the parameters under "param/" (and optimiser moments): use those.
+  const tensors = f.metadata.format === "sparsessnet-checkpoint"
+    ? new Map([...f.tensors].filter(([k]) => k.startsWith("param/")).map(([k, v]) => [k.slice(6), v]))
+    : f.tensors;
+  const weights = importScnStateDict(buildUResNet(cfg), tensors);
   return { config: cfg, weights, metadata: f.metadata };
 }
 
