@@ -8,6 +8,7 @@ import { initWeights } from "./init-weights.js";
 import { importWeights } from "./import-weights.js";
 import { segment } from "./segment.js";
 import { serve } from "./serve.js";
+import { display } from "./display.js";
 import { evaluate } from "./evaluate.js";
 import { info } from "./info.js";
 import { simulate } from "./simulate.js";
@@ -23,6 +24,7 @@ const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary:
   serve: { run: serve, summary: "start the in-browser event display on a local port" },
   simulate: { run: simulate, summary: "generate labelled LArTPC events (particle bomb) to HDF5, npz or safetensors" },
   info: { run: info, summary: "events, sites and class counts of an event file" },
+  display: { run: display, summary: "draw an event (energy, truth, prediction, correctness, loss weights) as a PNG" },
   evaluate: { run: evaluate, summary: "segment labelled events and report accuracy, confusion matrices and ICPF" },
   train: { run: train, summary: "train a U-ResNet on simulated or file events (checkpoints, exact resume)" },
   "import-weights": { run: importWeights, summary: "convert a SparseConvNet U-ResNet state_dict (safetensors) to a model file" },
