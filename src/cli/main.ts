@@ -11,6 +11,7 @@ import { serve } from "./serve.js";
 import { display } from "./display.js";
 import { evaluate } from "./evaluate.js";
 import { info } from "./info.js";
+import { merge } from "./merge.js";
 import { simulate } from "./simulate.js";
 import { train } from "./train.js";
 import { verify } from "./verify.js";
@@ -23,6 +24,7 @@ const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary:
   "init-weights": { run: initWeights, summary: "write a model file with seeded random weights for a config" },
   serve: { run: serve, summary: "start the in-browser event display on a local port" },
   simulate: { run: simulate, summary: "generate labelled LArTPC events (particle bomb) to HDF5, npz or safetensors" },
+  merge: { run: merge, summary: "join shard outputs of segment, checking every event appears exactly once" },
   info: { run: info, summary: "events, sites and class counts of an event file" },
   display: { run: display, summary: "draw an event (energy, truth, prediction, correctness, loss weights) as a PNG" },
   evaluate: { run: evaluate, summary: "segment labelled events and report accuracy, confusion matrices and ICPF" },

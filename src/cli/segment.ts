@@ -1,13 +1,27 @@
 import { writeFileSync } from "node:fs";
 import { readEventFile } from "../node/event-file.js";
-import { loadModelFile } from "../node/model-io.js";
+import { availableParallelism } from "node:os";
+import { readFileSync } from "node:fs";
+import { loadModel, modelsDir, BUILTIN_MODELS } from "../node/model-io.js";
+import { resolveShard, segmentFile } from "../node/batch-segment.js";
+import { join } from "node:path";
 import { prepareSparse } from "../tensor/prepare.js";
 import { median } from "../util/stats.js";
 import { serializeSafetensors } from "../weights/safetensors.js";
 import { numberList, parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
 
-const HELP = `usage: sparsessnet segment --weights W [--config C] --event E --out O [options]
+const HELP = `usage: sparsessnet segment --model M --event E --out O.safetensors [options]      (one event)
+       sparsessnet segment --model M --input F --out O.h5 [--workers N] [--shard i/n] [--resume]
+                           [--scores f16|f32] [--report R.json|R.csv]                  (a file of events)
+
+Files of events (HDF5 PILArNet-M or sparsessnet layout, npz): streamed, spread over a pool of
+--workers (default: the cores available), written as complete parts then merged into O.h5 (per
+event: labels, scores, event index, sites, time). An interrupted run (SIGINT/SIGTERM, a kill)
+keeps its finished parts; --resume continues. A bad event is recorded with its error, the run goes
+on and exits 1 with a summary. --shard i/n (or Slurm's SLURM_ARRAY_TASK_ID/COUNT) takes every n-th
+event from i; \`sparsessnet merge\` joins shard outputs.
+  --model M          default-2d | default-3d | a model file (--weights W is the same)
 
 Segments one event and writes, per input row: logits [N, classes] and scores [N, classes]
 (F32), labels [N] (U8: 0 HIP, 1 MIP, 2 shower, 3 delta, 4 Michel) and track_shower [N] (U8:
@@ -25,13 +39,17 @@ Segments one event and writes, per input row: logits [N, classes] and scores [N,
 
 export async function segment(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    weights: { type: "string" }, config: { type: "string" }, event: { type: "string" }, out: { type: "string" },
+    weights: { type: "string" }, model: { type: "string" }, input: { type: "string" }, workers: { type: "string" }, shard: { type: "string" },
+    resume: { type: "boolean" }, scores: { type: "string" }, report: { type: "string" }, chunk: { type: "string" },
+    config: { type: "string" }, event: { type: "string" }, out: { type: "string" },
     "spatial-size": { type: "string" }, threshold: { type: "string" }, runs: { type: "string" }, fast: { type: "boolean" }, threads: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const runs = values.runs === undefined ? 1 : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${values.runs}: expected a positive integer`);
-  const mf = loadModelFile(requireOpt("weights", values.weights), values.config);
+  const modelName = (values.model ?? values.weights) as string | undefined;
+  if (values.input !== undefined) return segmentMany(values, requireOpt("model", modelName));
+  const mf = loadModel(requireOpt("model", modelName), values.config);
   const ev = readEventFile(requireOpt("event", values.event), numberList("spatial-size", values["spatial-size"], [2, 3]));
   const out = requireOpt("out", values.out);
   const th = numberList("threshold", values.threshold, [2]);
@@ -63,4 +81,37 @@ export async function segment(argv: string[]): Promise<number> {
   console.log(`wrote ${out}`);
   await close();
   return 0;
+}
+
+async function segmentMany(values: Record<string, unknown>, model: string): Promise<number> {
+  const out = requireOpt("out", values.out as string | undefined);
+  const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers ${values.workers}: a positive integer`);
+  const scores = (values.scores ?? "f32") as "f16" | "f32";
+  if (scores !== "f16" && scores !== "f32") throw new UsageError(`--scores ${values.scores}: f16 or f32`);
+  const chunk = values.chunk === undefined ? 64 : Number(values.chunk);
+  if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`--chunk ${values.chunk}: a positive integer`);
+  const modelPath = (BUILTIN_MODELS as readonly string[]).includes(model) ? join(modelsDir(), `${model}.safetensors`) : model;
+  loadModel(model); // validates the model (and names a missing built-in) before any work starts
+  const signal = { stop: false };
+  const stop = () => { signal.stop = true; };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  try {
+    const s = await segmentFile({
+      input: values.input as string, out, modelBytes: new Uint8Array(readFileSync(modelPath)), workers,
+      shard: resolveShard(values.shard as string | undefined), resume: Boolean(values.resume), scores, chunk,
+      report: values.report as string | undefined, fast: Boolean(values.fast),
+    }, signal);
+    console.log(`${s.input} shard ${s.shard}: ${s.done} events segmented, ${s.skipped} already done, ${s.failed.length} failed, ` +
+      `${s.eventsPerSecond.toFixed(2)} events/s with ${s.workers} worker(s), ${s.sites} sites`);
+    for (const f of s.failed.slice(0, 20)) console.error(`  event ${f.event}: ${f.error}`);
+    if (s.interrupted) { console.error(`interrupted: finished parts kept in ${out}.parts; run again with --resume`); return 130; }
+    if (s.failed.length) { console.error(`${s.failed.length} event(s) failed (listed above${s.perEvent ? " and in the report" : ""}); ${out} holds the others`); return 1; }
+    console.log(`wrote ${out}`);
+    return 0;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
 }

@@ -3,6 +3,7 @@
 
 import * as h5wasmNs from "h5wasm/node";
 import { Dataset as H5DatasetClass, File as H5FileClass } from "h5wasm/node";
+import { existsSync } from "node:fs";
 import { InvalidInputError } from "../errors.js";
 
 // h5wasm's Node build may come as a default export under ESM: take the API from wherever it is.
@@ -14,6 +15,7 @@ export type H5File = H5FileClass;
 export type H5Dataset = H5DatasetClass;
 
 export function openH5(path: string): H5File {
+  if (!existsSync(path)) throw new InvalidInputError(`${path} does not exist`);
   let f: H5File;
   try {
     f = new h5wasm.File(path, "r");

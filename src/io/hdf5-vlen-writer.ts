@@ -10,8 +10,9 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { InvalidInputError } from "../errors.js";
 
-export type NumericType = "f32" | "f64" | "i32" | "i64" | "u8" | "u16" | "i16" | "u32";
-const TYPE_BYTES: Record<NumericType, number> = { f32: 4, f64: 8, i32: 4, i64: 8, u8: 1, u16: 2, i16: 2, u32: 4 };
+/** f16 data is passed as Uint16Array holding IEEE half-precision bits (see toFloat16). */
+export type NumericType = "f16" | "f32" | "f64" | "i32" | "i64" | "u8" | "u16" | "i16" | "u32";
+const TYPE_BYTES: Record<NumericType, number> = { f16: 2, f32: 4, f64: 8, i32: 4, i64: 8, u8: 1, u16: 2, i16: 2, u32: 4 };
 const UNDEF = 0xffffffffffffffffn;
 const COLLECTION_TARGET = 1 << 20;
 const MAX_OBJECTS = 65000;
@@ -150,6 +151,14 @@ const align8 = (n: number) => (n + 7) & ~7;
 /** Datatype message bodies (class+version byte, 3 bit-field bytes, size, properties). */
 function numericType(t: NumericType): Uint8Array {
   const size = TYPE_BYTES[t];
+  if (t === "f16") {
+    const b = new Uint8Array(20), dv = new DataView(b.buffer);
+    b[0] = 0x11; b[1] = 0x20; b[2] = 15; b[3] = 0;
+    dv.setUint32(4, 2, true);
+    dv.setUint16(8, 0, true); dv.setUint16(10, 16, true);
+    b[12] = 10; b[13] = 5; b[14] = 0; b[15] = 10; dv.setUint32(16, 15, true);
+    return b;
+  }
   if (t === "f32" || t === "f64") {
     const b = new Uint8Array(20), dv = new DataView(b.buffer);
     b[0] = 0x11; b[1] = 0x20; b[2] = size * 8 - 1; b[3] = 0; // LE, implied-msb mantissa, sign bit
@@ -254,4 +263,36 @@ export function lookup3(k: Uint8Array, initval = 0): number {
   b ^= a; b = (b - rot(a, 14)) >>> 0;
   c ^= b; c = (c - rot(b, 24)) >>> 0;
   return c >>> 0;
+}
+
+/** IEEE half-precision bits of each value (round to nearest even; overflow to infinity). */
+export function toFloat16(v: Float32Array): Uint16Array {
+  const out = new Uint16Array(v.length), f = new Float32Array(1), u = new Uint32Array(f.buffer);
+  for (let i = 0; i < v.length; i++) {
+    f[0] = v[i];
+    const x = u[0], sign = (x >>> 16) & 0x8000, e = (x >>> 23) & 0xff, m = x & 0x7fffff;
+    let h: number;
+    if (e === 0xff) h = sign | 0x7c00 | (m ? 0x200 : 0);
+    else {
+      const E = e - 127 + 15;
+      if (E >= 0x1f) h = sign | 0x7c00;
+      else if (E <= 0) {
+        if (E < -10) h = sign;
+        else {
+          const mm = m | 0x800000, shift = 14 - E, half = 1 << (shift - 1);
+          let r = mm >>> shift;
+          const rem = mm & ((1 << shift) - 1);
+          if (rem > half || (rem === half && (r & 1))) r++;
+          h = sign | r;
+        }
+      } else {
+        let r = (E << 10) | (m >>> 13);
+        const rem = m & 0x1fff;
+        if (rem > 0x1000 || (rem === 0x1000 && (r & 1))) r++;
+        h = sign | r;
+      }
+    }
+    out[i] = h;
+  }
+  return out;
 }
