@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { runConformanceCase } from "../node/conformance.js";
+import { resourceRoot } from "../node/resource-root.js";
 import { readEventFile } from "../node/event-file.js";
 import { configFromManifest } from "../model/config.js";
 import { buildUResNet } from "../model/uresnet.js";
@@ -21,7 +21,7 @@ conformance model (16 filters, 5 levels, 2D, seeded random weights: its labels a
   --fast       relaxed-SIMD fused multiply-add kernels (faster, not bit-identical)
   --threads N  spread each convolution over N threads (same bits as 1 thread)`;
 
-export const SAMPLES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "samples");
+export const SAMPLES = join(resourceRoot(), "samples");
 
 export async function demo(argv: string[]): Promise<number> {
   const { values } = parse(argv, { runs: { type: "string" }, fast: { type: "boolean" }, threads: { type: "string" } });

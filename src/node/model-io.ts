@@ -1,8 +1,8 @@
 // Loading model files and configs from disk (Node only).
 
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { resourceRoot } from "./resource-root.js";
 import { InvalidConfigError } from "../errors.js";
 import { readModelFile, type ModelFile } from "../weights/model-file.js";
 
@@ -36,10 +36,9 @@ function pickConfig(m: Record<string, unknown>): Record<string, unknown> {
  *  on the project's simulation; see models/README.md for their cards). */
 export const BUILTIN_MODELS = ["default-2d", "default-3d"] as const;
 
-/** The models/ folder: beside the package root (this file lives in dist/src/node/), or
- *  $SPARSESSNET_MODELS. */
+/** The models/ folder (see resourceRoot), or $SPARSESSNET_MODELS. */
 export function modelsDir(): string {
-  return process.env.SPARSESSNET_MODELS ?? join(resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", ".."), "models");
+  return process.env.SPARSESSNET_MODELS ?? join(resourceRoot(), "models");
 }
 
 /** A model by built-in name (default-2d, default-3d) or by file path. */
