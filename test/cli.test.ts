@@ -15,7 +15,7 @@ const tmp = mkdtempSync(join(tmpdir(), "ssn-cli-"));
 const sample = join(PROJECT_ROOT, "samples", "scn-2d-m16-small");
 
 test("every verb has --help", () => {
-  for (const verb of ["demo", "segment", "verify", "init-weights", "import-weights"]) {
+  for (const verb of ["demo", "segment", "verify", "init-weights", "import-weights", "simulate", "info", "evaluate", "train", "display", "merge", "bench", "serve"]) {
     const r = run(verb, "--help");
     assert.equal(r.status, 0, `${verb}: ${r.stderr}`);
     assert.match(r.stdout, new RegExp(`usage: sparsessnet ${verb}`));
@@ -70,4 +70,34 @@ test("bad input exits 1 with the problem named; a bad flag exits 2", () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /InvalidInputError: row 1: coordinate 0 = 200 is outside \[0, 128\)/);
   assert.equal(run("segment", "--nope").status, 2);
+});
+
+test("demo: the main job runs the shipped models on the bundled labelled events, prints time and accuracy, writes displays", () => {
+  const out = join(tmp, "demo");
+  const r = run("demo", "--runs", "1", "--out", out);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /conformance with SparseConvNet .*PASS/);
+  assert.match(r.stdout, /default-3d on sim-3d-192\.h5: 10 events, \d+ sites, median [\d.]+ ms per event; accuracy [\d.]+%/);
+  assert.match(r.stdout, /default-2d on sim-2d-Y\.h5: 3 events/);
+  assert.match(r.stdout, /SparseConvNet CPU 1 thread/);
+  for (const f of ["default-3d-event0.png", "default-2d-event0.png"]) assert.ok(readFileSync(join(out, f)).length > 1000, f);
+});
+
+test("simulate, info --json and evaluate --json agree on a file", () => {
+  const f = join(tmp, "sim.h5");
+  assert.equal(run("simulate", "--dim", "3", "--size", "64", "--events", "4", "--seed", "5", "--out", f).status, 0);
+  const info = JSON.parse(run("info", f, "--json").stdout);
+  assert.equal(info.events, 4);
+  assert.equal(info.perEvent.length, 4);
+  assert.equal(info.perEvent[0].classCounts.length, 5);
+  const total = info.perEvent.reduce((a: number, e: { sites: number }) => a + e.sites, 0);
+  assert.equal(total, info.sites);
+  const w = join(tmp, "m3.safetensors");
+  assert.equal(run("init-weights", "--dim", "3", "--filters", "8", "--depth", "3", "--out", w).status, 0);
+  const ev = JSON.parse(run("evaluate", "--model", w, "--data", f, "--json").stdout);
+  assert.equal(ev.events, 4);
+  assert.equal(ev.sites, info.classCounts.reduce((a: number, b: number) => a + b, 0));
+  for (const k of ["nonzeroAccuracy", "trackShowerAccuracy", "icpf"]) assert.ok(k in ev);
+  assert.equal(ev.classAccuracy.length, 5);
+  assert.equal(ev.confusion.length, 5);
 });

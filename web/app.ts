@@ -2,7 +2,13 @@
 // (WebGPU on a real GPU, wasm otherwise), and look at it coloured by energy, prediction, track/shower
 // and, when the file carries labels, truth and correctness. 3D events are shown as a projection that
 // rotates when dragged.
-import { Engine, buildUResNet, configFromManifest, importScnStateDict, parseModelConfig, parseSafetensors, randomWeights, type Model, type SegmentationResult, type SparseTensor } from "../src/index.js";
+import h5wasm from "h5wasm";
+import { Engine, parseSafetensors, readModelFile, type Model, type SegmentationResult, type SparseTensor } from "../src/index.js";
+import type { LabelledEvent } from "../src/data/labelled-event.js";
+import type { H5File } from "../src/io/hdf5-read.js";
+import { npzEvents } from "../src/io/npz-events.js";
+import { PilarnetReader } from "../src/io/pilarnet.js";
+import { SparseLayoutReader } from "../src/io/sparse-layout.js";
 import { asFloat32, asInt32 } from "../src/weights/safetensors.js";
 
 const CLASS_NAMES = ["HIP", "MIP", "shower", "delta", "Michel"];
@@ -25,22 +31,41 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-/** 2D: the bundled SparseConvNet conformance model; 3D: seeded random weights (until trained models ship). */
+/** The shipped trained models (default-2d, default-3d), served from /models/. */
 async function modelFor(dim: number): Promise<{ model: Model; about: string }> {
   let m = models.get(dim);
   if (!m) {
-    if (dim === 2) {
-      const manifest = await (await fetch("samples/scn-2d-m16-small/manifest.json")).json();
-      const cfg = configFromManifest(2, manifest.model);
-      const w = importScnStateDict(buildUResNet(cfg), parseSafetensors(await fetchBytes("samples/scn-2d-m16-small/weights.safetensors")).tensors);
-      m = { model: engine.loadModel(cfg, w), about: "2D model: SparseConvNet conformance weights (random, not trained)" };
-    } else {
-      const cfg = parseModelConfig({ dim: 3, filters: 16, depth: 5 });
-      m = { model: engine.loadModel(cfg, randomWeights(buildUResNet(cfg), 1234)), about: "3D model: seeded random weights (not trained)" };
-    }
+    const name = `default-${dim}d`;
+    const mf = readModelFile(await fetchBytes(`models/${name}.safetensors`), undefined, name);
+    m = { model: engine.loadModel(mf.config, mf.weights), about: `${name}: ${mf.config.filters} filters, ${mf.config.depth} levels, trained on the project's simulation (see models/README.md)` };
     models.set(dim, m);
   }
   return m;
+}
+
+/** An event from a file's bytes, by name: .h5/.hdf5 (PILArNet-M or sparsessnet layout, through
+ *  h5wasm's browser build on an in-memory copy), .npz, or .safetensors. */
+async function eventFromFile(bytes: Uint8Array, name: string, spatialSize?: number[]): Promise<Loaded> {
+  let ev: LabelledEvent;
+  if (/\.(h5|hdf5)$/i.test(name)) {
+    const mod = await h5wasm.ready;
+    const fsName = `/upload-${Date.now()}.h5`;
+    mod.FS.writeFile(fsName, bytes);
+    const f = new h5wasm.File(fsName, "r") as unknown as H5File;
+    try {
+      const k = f.keys();
+      const reader = k.includes("point") ? new PilarnetReader(f, name) : new SparseLayoutReader(f, name);
+      ev = reader.read(0);
+    } finally {
+      (f as unknown as { close(): void }).close();
+      mod.FS.unlink(fsName);
+    }
+  } else if (/\.npz$/i.test(name)) {
+    ev = npzEvents(bytes, name).read(0);
+  } else {
+    return eventFromBytes(bytes, name, spatialSize);
+  }
+  return { name, tensor: ev.tensor, truth: ev.labels };
 }
 
 function eventFromBytes(bytes: Uint8Array, name: string, spatialSize?: number[]): Loaded {
@@ -144,13 +169,13 @@ async function main() {
   engine = await Engine.create({ backend: "auto" });
   $("backend").textContent = `backend: ${engine.backend}${engine.adapter ? ` (${engine.adapter.description})` : ""}`;
   if (engine.note) $("backend").title = engine.note;
-  const samples = await (await fetch("samples/index.json")).json() as { name: string; spatialSize: number[] }[];
+  const samples = await (await fetch("samples/index.json")).json() as { name: string; file: string; spatialSize?: number[] }[];
   const sel = $<HTMLSelectElement>("sample");
   sel.innerHTML = samples.map((s, i) => `<option value="${i}">${s.name}</option>`).join("");
   $("run").onclick = async () => {
     const s = samples[Number(sel.value)];
     try {
-      await segment(eventFromBytes(await fetchBytes(`samples/${s.name}/event.safetensors`), s.name, s.spatialSize));
+      await segment(await eventFromFile(await fetchBytes(`samples/${s.file}`), s.file, s.spatialSize));
     } catch (e) { status(`error: ${(e as Error).message}`); }
   };
   $("colour").onchange = draw;
@@ -162,7 +187,7 @@ async function main() {
     drop.classList.remove("over");
     const file = e.dataTransfer?.files[0];
     if (!file) return;
-    try { await segment(eventFromBytes(new Uint8Array(await file.arrayBuffer()), file.name)); } catch (err) { status(`error: ${(err as Error).message}`); }
+    try { await segment(await eventFromFile(new Uint8Array(await file.arrayBuffer()), file.name)); } catch (err) { status(`error: ${(err as Error).message}`); }
   };
   const cv = $<HTMLCanvasElement>("canvas");
   let dragX: number | undefined;

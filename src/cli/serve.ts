@@ -1,5 +1,6 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { modelsDir } from "../node/model-io.js";
 import { startWebServer } from "../node/web-server.js";
 import { parse, UsageError } from "./args.js";
 
@@ -16,7 +17,7 @@ export async function serve(argv: string[]): Promise<number> {
   if (values.help) { console.log(HELP); return 0; }
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: expected 0..65535`);
-  const web = await startWebServer(join(ROOT, "dist", "web"), join(ROOT, "samples"), port, values.host ?? "127.0.0.1");
+  const web = await startWebServer(join(ROOT, "dist", "web"), join(ROOT, "samples"), port, values.host ?? "127.0.0.1", modelsDir());
   console.log(`sparsessnet event display: ${web.url}`);
   await new Promise(() => {}); // until interrupted
   return 0;

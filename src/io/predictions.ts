@@ -6,7 +6,8 @@
 
 import { renameSync } from "node:fs";
 import { InvalidInputError } from "../errors.js";
-import { dataset, datasetLength, openH5, vlenElement } from "./hdf5-read.js";
+import { dataset, datasetLength, vlenElement } from "./hdf5-read.js";
+import { openH5 } from "../node/h5-open.js";
 import { Hdf5VlenWriter, toFloat16 } from "./hdf5-vlen-writer.js";
 
 export interface EventPrediction { eventIndex: number; labels: Uint8Array; scores: Float32Array; timeMs: number }

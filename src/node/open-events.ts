@@ -7,8 +7,9 @@ import type { LabelledEvent } from "../data/labelled-event.js";
 import { InvalidInputError } from "../errors.js";
 import { sparseFromImage } from "../tensor/prepare.js";
 import { parseSafetensors, typed } from "../weights/safetensors.js";
-import { openH5 } from "../io/hdf5-read.js";
-import { parseNpy, parseNpz, type NpyArray } from "../io/npy.js";
+import { openH5 } from "./h5-open.js";
+import { parseNpy } from "../io/npy.js";
+import { npzEvents } from "../io/npz-events.js";
 import { PilarnetReader, type LowEnergyMapping } from "../io/pilarnet.js";
 import { SparseLayoutReader } from "../io/sparse-layout.js";
 import { readEventFile } from "./event-file.js";
@@ -38,7 +39,7 @@ export function openEventFile(path: string, o: OpenOptions = {}): EventFileReade
   const fd = openSync(path, "r");
   try { readSync(fd, head, 0, 8, 0); } finally { closeSync(fd); }
   if (HDF5_MAGIC.every((b, i) => head[i] === b) || /\.(h5|hdf5)$/i.test(path)) return openHdf5(path, o);
-  if (/\.npz$/i.test(path)) return npzEvents(path);
+  if (/\.npz$/i.test(path)) return npzEvents(new Uint8Array(readFileSync(path)), path);
   if (/\.npy$/i.test(path)) return single(npyImage(path, o), "npy");
   if (/\.safetensors$/i.test(path)) return single(safetensorsEvent(path), "safetensors");
   throw new InvalidInputError(`${path}: unknown event file format (expected .h5/.hdf5, .npz, .npy, .safetensors or an event folder)`);
@@ -90,38 +91,3 @@ function npyImage(path: string, o: OpenOptions): LabelledEvent {
   return { index: 0, tensor: sparseFromImage(img, a.shape[0], a.shape[1], o.window ? { window: o.window } : {}) };
 }
 
-/** npz: coords (N, dim), features (N,) or (N, C), optional labels (N,), instances (N,),
- *  spatial_size (dim,), and for several events event_offsets (E + 1,). */
-function npzEvents(path: string): EventFileReader {
-  const arrays = parseNpz(new Uint8Array(readFileSync(path)), path);
-  const need = (name: string): NpyArray => {
-    const a = arrays.get(name);
-    if (!a) throw new InvalidInputError(`${path}: no "${name}" array (an event npz holds coords, features, spatial_size[, labels, instances, event_offsets])`);
-    return a;
-  };
-  const coords = need("coords"), features = need("features"), size = Array.from(need("spatial_size").data as ArrayLike<number>, Number);
-  if (coords.shape.length !== 2 || (coords.shape[1] !== 2 && coords.shape[1] !== 3)) throw new InvalidInputError(`${path}: coords has shape (${coords.shape}), expected (N, 2) or (N, 3)`);
-  const [n, dim] = coords.shape;
-  if (size.length !== dim) throw new InvalidInputError(`${path}: spatial_size has ${size.length} entries for ${dim}D coords`);
-  if (features.shape[0] !== n) throw new InvalidInputError(`${path}: features has ${features.shape[0]} rows, coords ${n}`);
-  const C = features.shape.length === 1 ? 1 : features.shape[1];
-  const c = Int32Array.from(coords.data as ArrayLike<number>, Number), f = Float32Array.from(features.data as ArrayLike<number>, Number);
-  const lab = arrays.get("labels"), inst = arrays.get("instances");
-  for (const [name, a] of [["labels", lab], ["instances", inst]] as const) if (a && a.data.length !== n) throw new InvalidInputError(`${path}: ${name} has ${a.data.length} entries, coords ${n} rows`);
-  const offs = arrays.get("event_offsets");
-  const offsets = offs ? Array.from(offs.data as ArrayLike<number>, Number) : [0, n];
-  if (offsets[0] !== 0 || offsets[offsets.length - 1] !== n || offsets.some((v, i) => i > 0 && v < offsets[i - 1])) {
-    throw new InvalidInputError(`${path}: event_offsets must rise from 0 to the number of rows ${n}`);
-  }
-  const read = (i: number): LabelledEvent => {
-    if (!Number.isInteger(i) || i < 0 || i >= offsets.length - 1) throw new InvalidInputError(`${path}: event ${i} out of range [0, ${offsets.length - 1})`);
-    const a = offsets[i], b = offsets[i + 1];
-    return {
-      index: i,
-      tensor: { dim: dim as 2 | 3, spatialSize: size, channels: C, coords: c.slice(a * dim, b * dim), features: f.slice(a * C, b * C) },
-      labels: lab ? Uint8Array.from(Array.from(lab.data as ArrayLike<number>, Number).slice(a, b)) : undefined,
-      instances: inst ? Int32Array.from(Array.from(inst.data as ArrayLike<number>, Number).slice(a, b)) : undefined,
-    };
-  };
-  return { count: offsets.length - 1, format: "npz", read, close: () => {} };
-}
