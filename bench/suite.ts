@@ -39,6 +39,8 @@ for (const ev of events) {
 const kernels = values.quick ? [] : JSON.parse(execFileSync(node[0], [...node.slice(1), join(root, "dist", "bench", "kernels.js"), "--json"], { encoding: "utf8" }).trim().split("\n").pop()!) as { kernel: string; channels: number; gflops: number }[];
 const bestDet = Math.max(0, ...kernels.filter((k) => k.kernel.includes("deterministic")).map((k) => k.gflops));
 const pool = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "pool-throughput.js"), "2d-1008x3456-17k", "40"], { encoding: "utf8" });
+const batch = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "batch-throughput.js")], { encoding: "utf8" });
+const train = values.quick ? "" : execFileSync(node[0], [...node.slice(1), bin, "bench", "--train"], { encoding: "utf8" });
 
 const det = rows.filter((r) => r.config === "det");
 const spread = (m: number) => {
@@ -61,8 +63,10 @@ if (kernels.length) {
     det.map((r) => `${r.event} m${r.filters} ${r.conv_gflops.toFixed(1)} (${((100 * r.conv_gflops) / bestDet).toFixed(0)}%)`).join(", ") + ".");
 }
 if (pool) md.push("", "## Worker pool", "", "```", pool.trim(), "```");
+if (batch) md.push("", "## Files of events (segment --input): events/s with 1 and 2 workers", "", "```", batch.trim().split("\n").filter((l) => !l.startsWith("{")).join("\n"), "```");
+if (train) md.push("", "## Training step (bench --train)", "", "```", train.trim(), "```");
 const outDir = join(root, "bench", "results");
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, "report.json"), JSON.stringify({ rows, kernels, pool }, null, 1));
+writeFileSync(join(outDir, "report.json"), JSON.stringify({ rows, kernels, pool, batch, train }, null, 1));
 writeFileSync(join(outDir, "report.md"), md.join("\n") + "\n");
 console.log(md.join("\n"));
