@@ -27,13 +27,13 @@ test("finite differences of the training loss match the backward pass, for every
   // Single-entry differences drown in float32 rounding (the forward pass is float32) and in ReLU
   // kinks; a directional derivative along the whole tensor's gradient has a large signal:
   // (L(x + h g/|g|) - L(x - h g/|g|)) / 2h must equal |g|.
-  for (const leakiness of [0, 0.1]) {
-    const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 2, leakiness });
+  for (const [dim, leakiness, tol] of [[2, 0, 0.03], [2, 0.1, 0.03], [3, 0, 0.05]] as const) {
+    const cfg = parseModelConfig({ dim, filters: 4, depth: 2, leakiness });
     const fb = new ForwardBackward(kernels, cfg);
     const params = initialTrainingWeights(cfg, 7);
     // Move BN affine away from the identity so every term matters.
     for (const [name, t] of params) if (/\.(weight|bias)$/.test(name) && params.has(name.replace(/\.(weight|bias)$/, ".running_mean"))) t.data.forEach((_, i) => { t.data[i] += 0.1 * Math.sin(i + name.length); });
-    const ev = labelledEvent(1, 2, 16, 60);
+    const ev = labelledEvent(1, dim, 16, dim === 2 ? 60 : 80);
     const labels = Int32Array.from(ev.labels!);
     const w = Float32Array.from({ length: labels.length }, (_, i) => 0.5 + (i % 3));
     const base = fb.run(params, ev.tensor, labels, w);
@@ -52,12 +52,12 @@ test("finite differences of the training loss match the backward pass, for every
     for (const [name, g] of base.grads) {
       const [norm, fd] = directional(params.get(name)!.data, g);
       if (norm < 1e-6) continue;
-      assert.ok(Math.abs(fd - norm) <= 0.03 * norm, `leak ${leakiness} ${name}: |grad| ${norm}, finite difference ${fd}`);
+      assert.ok(Math.abs(fd - norm) <= tol * norm, `${dim}D leak ${leakiness} ${name}: |grad| ${norm}, finite difference ${fd}`);
       checked++;
     }
     assert.equal(checked, base.grads.size, "every parameter tensor has a gradient");
     const [norm, fd] = directional(ev.tensor.features, base.gradFeatures);
-    assert.ok(Math.abs(fd - norm) <= 0.03 * norm, `input features: |grad| ${norm}, finite difference ${fd}`);
+    assert.ok(Math.abs(fd - norm) <= tol * norm, `${dim}D input features: |grad| ${norm}, finite difference ${fd}`);
   }
 });
 
