@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { instantiateKernels } from "../backend/wasm/module.js";
 import { parseModelConfig } from "../model/config.js";
 import { openDataSource } from "../node/data-source.js";
-import { readJson } from "../node/model-io.js";
+import { loadModel, readJson } from "../node/model-io.js";
 import { progress } from "../node/progress.js";
 import { WEIGHTING_SCHEMES, type WeightingScheme } from "../train/loss-weights.js";
 import { DEFAULT_TRAINER_OPTIONS, initialTrainingWeights, Trainer, type TrainerOptions } from "../train/trainer.js";
@@ -23,6 +23,7 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
   --lr X               Adam learning rate (default ${DEFAULT_TRAINER_OPTIONS.lr}); --weight-decay X (default 0)
   --schedule S         constant | cosine (to lr/20 at the last iteration) (default constant)
   --seed S             initial weights and batch order (default 1)
+  --init M             start from the weights of model M (default-2d, default-3d or a file) instead of random ones
   --out W              final model file (safetensors with its config)
   --checkpoint-dir D   write checkpoint-<iteration>.safetensors (+ .json) here
   --checkpoint-every N (default 200)
@@ -36,7 +37,7 @@ export async function train(argv: string[]): Promise<number> {
     iterations: { type: "string" }, batch: { type: "string" }, crop: { type: "string" }, weighting: { type: "string" },
     lr: { type: "string" }, "weight-decay": { type: "string" }, schedule: { type: "string" }, seed: { type: "string" },
     out: { type: "string" }, "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
-    "time-limit": { type: "string" }, curve: { type: "string" },
+    "time-limit": { type: "string" }, curve: { type: "string" }, init: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const num = (flag: string, dflt: number, check: (x: number) => boolean = (x) => Number.isFinite(x)) => {
@@ -57,7 +58,8 @@ export async function train(argv: string[]): Promise<number> {
     trainer = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(latest)), latest);
     console.error(`resumed from ${latest} at iteration ${trainer.iteration}`);
   } else {
-    const cfgInput = values.config ? readJson(values.config, "config") : { dim: num("dim", NaN, (x) => x === 2 || x === 3), filters: num("filters", NaN, posInt), ...(values.depth ? { depth: num("depth", 5, posInt) } : {}) };
+    const init = values.init ? loadModel(values.init as string) : undefined;
+    const cfgInput = init ? init.config : values.config ? readJson(values.config, "config") : { dim: num("dim", NaN, (x) => x === 2 || x === 3), filters: num("filters", NaN, posInt), ...(values.depth ? { depth: num("depth", 5, posInt) } : {}) };
     const config = parseModelConfig(cfgInput);
     const weighting = (values.weighting ?? DEFAULT_TRAINER_OPTIONS.weighting) as WeightingScheme;
     if (!WEIGHTING_SCHEMES.includes(weighting)) throw new UsageError(`--weighting ${weighting}: use ${WEIGHTING_SCHEMES.join(", ")}`);
@@ -69,7 +71,7 @@ export async function train(argv: string[]): Promise<number> {
       batchSize: num("batch", DEFAULT_TRAINER_OPTIONS.batchSize, posInt), weighting, schedule, crop,
       lr: num("lr", DEFAULT_TRAINER_OPTIONS.lr, (x) => x > 0), weightDecay: num("weight-decay", 0, (x) => x >= 0),
     };
-    trainer = new Trainer(k, config, options, initialTrainingWeights(config, options.seed));
+    trainer = new Trainer(k, config, options, init ? init.weights : initialTrainingWeights(config, options.seed));
   }
   const total = trainer.options.iterations;
   const every = num("checkpoint-every", 200, posInt);
