@@ -22,7 +22,8 @@ export function dataset(f: H5File, name: string, path: string): H5Dataset {
 export function vlenElement(d: H5Dataset, i: number, what: string): ArrayLike<number> {
   let v: unknown;
   try { v = d.slice([[i, i + 1]]); } catch (e) {
-    throw new InvalidInputError(`${what}: element ${i} cannot be read (${(e as Error).message}; truncated file?)`);
+    const msg = (e as Error).message ?? String(e);
+    throw new InvalidInputError(`${what}: element ${i} cannot be read (${msg.split("\n").filter((l) => /\(\): /.test(l)).pop()?.trim() ?? msg.split("\n")[0]}; truncated file?)`);
   }
   const el = Array.isArray(v) ? v[0] : undefined;
   if (!el || typeof (el as ArrayLike<number>).length !== "number") throw new InvalidInputError(`${what}: element ${i} is not a variable-length numeric array`);

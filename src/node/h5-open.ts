@@ -7,8 +7,16 @@ import { InvalidInputError } from "../errors.js";
 import type { H5File } from "../io/hdf5-read.js";
 
 // h5wasm's Node build may come as a default export under ESM: take the API from wherever it is.
-const api = ((h5wasmNs as unknown as { default?: unknown }).default ?? h5wasmNs) as { ready: Promise<unknown>; File: typeof H5FileClass };
-await api.ready;
+const api = ((h5wasmNs as unknown as { default?: unknown }).default ?? h5wasmNs) as { ready: Promise<{ activate_throwing_error_handler(): void }>; File: typeof H5FileClass };
+// HDF5's error stack becomes exceptions (instead of text on stderr and a negative id).
+(await api.ready).activate_throwing_error_handler();
+
+/** The innermost message of an HDF5 error stack ("truncated file: eof = ..."), else the text. */
+export function hdf5Reason(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const frames = [...text.matchAll(/in (\w+)\(\): ([^\n]*)/g)];
+  return frames.length ? frames[frames.length - 1][2].trim() : text.split("\n")[0];
+}
 
 export function openH5(path: string): H5File {
   if (!existsSync(path)) throw new InvalidInputError(`${path} does not exist`);
@@ -16,7 +24,7 @@ export function openH5(path: string): H5File {
   try {
     f = new api.File(path, "r");
   } catch (e) {
-    throw new InvalidInputError(`${path}: not a readable HDF5 file (${(e as Error).message})`);
+    throw new InvalidInputError(`${path}: not a readable HDF5 file (${hdf5Reason(e)}; corrupt or truncated?)`);
   }
   if (f.file_id < 0n) throw new InvalidInputError(`${path}: not a readable HDF5 file (truncated or corrupt?)`);
   return f as unknown as H5File;
