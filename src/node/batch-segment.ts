@@ -28,9 +28,16 @@ export interface BatchOptions {
 export interface BatchSummary {
   input: string; out: string; shard: string; workers: number;
   events: number; done: number; skipped: number; failed: { event: number; error: string }[];
-  seconds: number; eventsPerSecond: number; sites: number; interrupted: boolean;
+  /** Wall time of the whole run, and events/s over it (start-up and the final merge included). */
+  seconds: number; eventsPerSecond: number;
+  /** Events/s while segmenting (first event sent to the last result back): the rate a long file sees. */
+  segmentingEventsPerSecond: number;
+  sites: number; interrupted: boolean;
   perEvent: { event: number; sites: number; ms: number; rssMiB: number }[];
 }
+
+/** An event's failure reported by a worker, already formatted "Name: message". */
+class EventError extends Error {}
 
 /** Events of shard k of n: every n-th event starting at k (deterministic, balanced). */
 export function shardEvents(count: number, shard: { index: number; count: number }): number[] {
@@ -71,7 +78,7 @@ export async function segmentFile(o: BatchOptions, signal: { stop: boolean }): P
   const pool = await SegmentationPool.create({ modelBytes: o.modelBytes, workers: o.workers, mode: o.fast ? "fast" : "deterministic" });
   const summary: BatchSummary = {
     input: o.input, out: o.out, shard: `${o.shard.index}/${o.shard.count}`, workers: pool.workers,
-    events: mine.length, done: 0, skipped: mine.length - todo.length, failed: [], seconds: 0, eventsPerSecond: 0, sites: 0, interrupted: false, perEvent: [],
+    events: mine.length, done: 0, skipped: mine.length - todo.length, failed: [], seconds: 0, eventsPerSecond: 0, segmentingEventsPerSecond: 0, sites: 0, interrupted: false, perEvent: [],
   };
   let buffer: EventPrediction[] = [];
   const flush = () => {
@@ -86,24 +93,27 @@ export async function segmentFile(o: BatchOptions, signal: { stop: boolean }): P
     while (next < todo.length && !signal.stop) {
       const i = todo[next++];
       try {
-        const ev = reader.read(i);
+        // The worker reads the event itself: the main thread only hands out indices and writes parts.
         const t = performance.now();
-        const res = await pool.run(ev.tensor);
-        buffer.push({ eventIndex: i, labels: res.labels, scores: res.scores, timeMs: res.timings.totalMs });
+        const res = await pool.runFromFile(o.input, i);
+        if (res.error !== undefined) throw new EventError(res.error);
+        buffer.push({ eventIndex: i, labels: res.labels, scores: res.scores, timeMs: res.ms });
         summary.perEvent.push({ event: i, sites: res.nRows, ms: performance.now() - t, rssMiB: process.memoryUsage().rss / 2 ** 20 });
         summary.sites += res.nRows;
         summary.done++;
         if (buffer.length >= o.chunk) flush();
       } catch (e) {
-        summary.failed.push({ event: i, error: `${(e as Error).name}: ${(e as Error).message}` });
+        summary.failed.push({ event: i, error: e instanceof EventError ? e.message : `${(e as Error).name}: ${(e as Error).message}` });
       }
       finished++;
       bar.update(finished, { rate: (finished / ((performance.now() - t0) / 1000)).toFixed(1), failed: String(summary.failed.length) });
     }
   };
+  const tSeg = performance.now();
   try {
     // Two events in flight per worker keep every worker busy while the main thread reads the next.
     await Promise.all(Array.from({ length: 2 * pool.workers }, runOne));
+    summary.segmentingEventsPerSecond = summary.done / ((performance.now() - tSeg) / 1000);
   } finally {
     flush();
     bar.stop();

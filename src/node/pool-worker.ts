@@ -2,7 +2,8 @@
 import { workerData } from "node:worker_threads";
 import { Engine, type Model, type SegmentationResult } from "../engine.js";
 import type { KernelMode } from "../backend/wasm/module.js";
-import type { SparseTensor } from "../tensor/sparse-tensor.js";
+import { validateSparseTensor, type SparseTensor } from "../tensor/sparse-tensor.js";
+import { openEventFile, type EventFileReader } from "./open-events.js";
 import { readModelFile } from "../weights/model-file.js";
 
 export interface PoolWorkerData { modelBytes: Uint8Array; config?: unknown; mode: KernelMode }
@@ -19,9 +20,28 @@ function init(): Promise<{ engine: Engine; model: Model }> {
   return ready;
 }
 
-/** Runs one event. The result is copied back (structured clone): its arrays are small next to
- *  the inference itself. */
-export default async function segmentInWorker(tensor: SparseTensor): Promise<SegmentationResult> {
+/** Event i of a file, read by the worker itself (so that the main thread only hands out indices). */
+export interface FileTask { file: string; index: number }
+/** A result, or the event's error as "Name: message" (error classes do not survive the thread hop). */
+export type FileTaskResult = { labels: Uint8Array; scores: Float32Array; nRows: number; ms: number; error?: undefined } | { error: string };
+
+let reader: { file: string; r: EventFileReader } | undefined;
+
+/** Runs one event (a tensor, or event `index` of `file`). Results are copied back (structured
+ *  clone): their arrays are small next to the inference itself. */
+export default async function segmentInWorker(task: SparseTensor | FileTask): Promise<SegmentationResult | FileTaskResult> {
   const { engine, model } = await init();
-  return engine.run(model, tensor);
+  if (!("file" in task)) return engine.run(model, task);
+  if (reader?.file !== task.file) {
+    reader?.r.close();
+    reader = { file: task.file, r: openEventFile(task.file) };
+  }
+  try {
+    const ev = reader.r.read(task.index);
+    validateSparseTensor(ev.tensor);
+    const res = engine.run(model, ev.tensor);
+    return { labels: res.labels, scores: res.scores, nRows: res.nRows, ms: res.timings.totalMs };
+  } catch (e) {
+    return { error: `${(e as Error).name}: ${(e as Error).message}` };
+  }
 }

@@ -9,7 +9,7 @@ import type { KernelMode } from "../backend/wasm/module.js";
 import type { SegmentationResult } from "../engine.js";
 import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { validateSparseTensor } from "../tensor/sparse-tensor.js";
-import type { PoolWorkerData } from "./pool-worker.js";
+import type { FileTask, FileTaskResult, PoolWorkerData } from "./pool-worker.js";
 
 export interface PoolOptions {
   /** A model file (safetensors, SparseConvNet names); `config` overrides its embedded config. */
@@ -42,6 +42,12 @@ export class SegmentationPool {
   run(tensor: SparseTensor): Promise<SegmentationResult> {
     validateSparseTensor(tensor);
     return this.piscina.run(tensor);
+  }
+
+  /** Segments event `index` of an event file, read in the worker (the file is opened once per
+   *  worker); only labels and scores come back. */
+  runFromFile(file: string, index: number): Promise<FileTaskResult> {
+    return this.piscina.run({ file, index } satisfies FileTask);
   }
 
   async close(): Promise<void> { await this.piscina.destroy(); }
