@@ -21,13 +21,13 @@ event: labels, scores, event index, sites, time). An interrupted run (SIGINT/SIG
 keeps its finished parts; --resume continues. A bad event is recorded with its error, the run goes
 on and exits 1 with a summary. --shard i/n (or Slurm's SLURM_ARRAY_TASK_ID/COUNT) takes every n-th
 event from i; \`sparsessnet merge\` joins shard outputs.
-  --model M          default-2d | default-3d | a model file (--weights W is the same)
 
-Segments one event and writes, per input row: logits [N, classes] and scores [N, classes]
-(F32), labels [N] (U8: 0 HIP, 1 MIP, 2 shower, 3 delta, 4 Michel) and track_shower [N] (U8:
-0 track, 1 shower), as safetensors. Prints the per-event time.
-  --weights W        model file (safetensors, SparseConvNet state_dict names)
-  --config C         model config JSON (or a conformance manifest.json); default: embedded in W
+One event (--event): writes, per input row, logits [N, classes] and scores [N, classes] (F32),
+labels [N] (U8: 0 HIP, 1 MIP, 2 shower, 3 delta, 4 Michel) and track_shower [N] (U8: 0 track,
+1 shower), as safetensors, and prints the per-event time.
+  --model M          default-2d | default-3d | a model file (safetensors, SparseConvNet names);
+                     --weights W is the same
+  --config C         model config JSON (or a conformance manifest.json); default: embedded in the model
   --event E          event safetensors (coords, features[, batch]) or a folder with event.safetensors
   --out O            output safetensors file
   --spatial-size S   e.g. 1008,3456 (default: from the event's metadata or manifest.json)
