@@ -1,6 +1,6 @@
 // Throughput of `segment --input` (streamed file, worker pool) with 1 and 2 workers on simulated
 // MicroBooNE-sized 2D images and 3D 512 px cubes. Prints a JSON line per configuration and a table.
-// Usage: node dist/bench/batch-throughput.js [events2d=100] [events3d=300]
+// Usage: node dist/bench/batch-throughput.js [events2d=300] [events3d=600]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { simulateEvent, type SimConfig } from "../src/sim/index.js";
 import { writeModelFile } from "../src/weights/model-file.js";
 import { randomWeights } from "../src/weights/random-init.js";
 
-const n2 = Number(process.argv[2] ?? 100), n3 = Number(process.argv[3] ?? 300);
+const n2 = Number(process.argv[2] ?? 300), n3 = Number(process.argv[3] ?? 600);
 const dir = mkdtempSync(join(tmpdir(), "sparsessnet-throughput-"));
 const rows: { events: string; workers: number; eventsPerSecond: number; segmentingEventsPerSecond: number; sites: number }[] = [];
 for (const [name, cfg, n] of [["2d-1008x3456", { dim: 2 } as SimConfig, n2], ["3d-512", { dim: 3, size: 512 } as SimConfig, n3]] as const) {
