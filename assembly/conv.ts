@@ -26,6 +26,7 @@ export function convRules(
   wPtr: usize, cin: i32, coutPad: i32, K: i32,
   tileStarts: usize, tileRows: i32, nTiles: i32, tBegin: i32, tEnd: i32, ruleIn: usize, ruleOut: usize,
   addPtr: usize, addStride: i32, scalePtr: usize, shiftPtr: usize, leak: f32,
+  nzStarts: usize, nzEntries: usize,
 ): void {
   const wK = <usize>cin * <usize>coutPad * 4;
   const inS = <usize>inStride * 4, outS = <usize>outStride * 4, wRow = <usize>coutPad * 4;
@@ -38,6 +39,17 @@ export function convRules(
       const p1 = load<i32>(ts, 4);
       const wk = wPtr + <usize>k * wK;
       let p = load<i32>(ts);
+      if (nzStarts) {
+        // Channel-sparse input (see sparse-input.ts): one pair at a time over its non-zero entries.
+        for (; p < p1; p++) {
+          const i = <usize>load<i32>(ruleIn + (<usize>p << 2));
+          const e0 = load<i32>(nzStarts + (i << 2)), e1 = load<i32>(nzStarts + (i << 2), 4);
+          if (e0 == e1) continue;
+          const y = outPtr + <usize>load<i32>(ruleOut + (<usize>p << 2)) * outS;
+          sparseRow(nzEntries + (<usize>e0 << 3), nzEntries + (<usize>e1 << 3), y, wk, coutPad);
+        }
+        continue;
+      }
       for (; p + 2 <= p1; p += 2) {
         const pi = ruleIn + (<usize>p << 2), po = ruleOut + (<usize>p << 2);
         const x0 = inPtr + <usize>load<i32>(pi) * inS, x1 = inPtr + <usize>load<i32>(pi, 4) * inS;
@@ -209,6 +221,60 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
       wp += wRow;
     }
     v128.store(y0 + jo, a0); v128.store(y1 + jo, a1);
+  }
+}
+
+// One output row from a channel-sparse input row (entries [e, ee): value, weight-row byte offset):
+// 32-column blocks (8 accumulators), then 16-, 8- and 4-column tails. Per non-zero input the
+// multiply-adds are those of the dense kernel, in the same order.
+// @ts-ignore: decorator
+@inline function sparseRow(e: usize, ee: usize, y: usize, w: usize, coutPad: i32): void {
+  let j = 0;
+  for (; j + 32 <= coutPad; j += 32) {
+    const yj = y + (<usize>j << 2), wj = w + (<usize>j << 2);
+    let a0 = v128.load(yj), a1 = v128.load(yj, 16), a2 = v128.load(yj, 32), a3 = v128.load(yj, 48);
+    let a4 = v128.load(yj, 64), a5 = v128.load(yj, 80), a6 = v128.load(yj, 96), a7 = v128.load(yj, 112);
+    for (let q = e; q < ee; q += 8) {
+      const v = v128.load32_splat(q);
+      const wp = wj + <usize>load<i32>(q, 4);
+      a0 = madd(v, v128.load(wp), a0); a1 = madd(v, v128.load(wp, 16), a1);
+      a2 = madd(v, v128.load(wp, 32), a2); a3 = madd(v, v128.load(wp, 48), a3);
+      a4 = madd(v, v128.load(wp, 64), a4); a5 = madd(v, v128.load(wp, 80), a5);
+      a6 = madd(v, v128.load(wp, 96), a6); a7 = madd(v, v128.load(wp, 112), a7);
+    }
+    v128.store(yj, a0); v128.store(yj, a1, 16); v128.store(yj, a2, 32); v128.store(yj, a3, 48);
+    v128.store(yj, a4, 64); v128.store(yj, a5, 80); v128.store(yj, a6, 96); v128.store(yj, a7, 112);
+  }
+  if (j + 16 <= coutPad) {
+    const yj = y + (<usize>j << 2), wj = w + (<usize>j << 2);
+    let a0 = v128.load(yj), a1 = v128.load(yj, 16), a2 = v128.load(yj, 32), a3 = v128.load(yj, 48);
+    for (let q = e; q < ee; q += 8) {
+      const v = v128.load32_splat(q);
+      const wp = wj + <usize>load<i32>(q, 4);
+      a0 = madd(v, v128.load(wp), a0); a1 = madd(v, v128.load(wp, 16), a1);
+      a2 = madd(v, v128.load(wp, 32), a2); a3 = madd(v, v128.load(wp, 48), a3);
+    }
+    v128.store(yj, a0); v128.store(yj, a1, 16); v128.store(yj, a2, 32); v128.store(yj, a3, 48);
+    j += 16;
+  }
+  if (j + 8 <= coutPad) {
+    const yj = y + (<usize>j << 2), wj = w + (<usize>j << 2);
+    let a0 = v128.load(yj), a1 = v128.load(yj, 16);
+    for (let q = e; q < ee; q += 8) {
+      const v = v128.load32_splat(q);
+      const wp = wj + <usize>load<i32>(q, 4);
+      a0 = madd(v, v128.load(wp), a0); a1 = madd(v, v128.load(wp, 16), a1);
+    }
+    v128.store(yj, a0); v128.store(yj, a1, 16);
+    j += 8;
+  }
+  if (j < coutPad) {
+    const yj = y + (<usize>j << 2), wj = w + (<usize>j << 2);
+    let a0 = v128.load(yj);
+    for (let q = e; q < ee; q += 8) {
+      a0 = madd(v128.load32_splat(q), v128.load(wj + <usize>load<i32>(q, 4)), a0);
+    }
+    v128.store(yj, a0);
   }
 }
 

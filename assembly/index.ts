@@ -5,6 +5,7 @@ export { radixSortPairs, uniqueSorted } from "./sort";
 export { hashTableBytes, hashBuild, hashLookupMany } from "./hash";
 export { subRulesMerge, subRulesHash, stridedRules, rulesToTable } from "./rulebook";
 export { convRules, convRulesScalar, ruleTiles, gemmRows, gemmRowsScalar, zeroRows } from "./conv";
+export { nonzeroStarts, compressRows } from "./sparse-input";
 export { affineAct, affineActScalar } from "./bnact";
 export { addRows, addRowsScalar, concatRows, concatRowsScalar, gatherRows, sumRowsIntoSites } from "./elementwise";
 export { softmaxRows, softmaxRowsScalar, argmaxRows, argmaxRowsScalar, expNeg } from "./softmax";

@@ -3,6 +3,7 @@
 // arena is reset afterwards, so a failed event leaves the engine ready for the next one.
 
 import { Arena } from "./backend/wasm/arena.js";
+import { sparseInput } from "./backend/wasm/sparse-input.js";
 import { instantiateKernels, relaxedSimdSupported, type KernelExports, type KernelMode } from "./backend/wasm/module.js";
 import { EngineFault, SparseSSNetError } from "./errors.js";
 import { defaultGpu, requestDevice, type AdapterReport } from "./backend/webgpu/device.js";
@@ -324,12 +325,15 @@ export class Engine {
           const ep = op.epilogue ?? {};
           const bn = ep.bnParam !== undefined ? model.paramPtr.get(ep.bnParam)! : 0;
           const cp = stride(op.output);
+          const mark = this.arena.mark();
+          const [nzStarts, nzEntries] = sparseInput(k, this.arena, ptr(op.input), stride(op.input), sizes[I.level], I.channels, cp);
           const args: ConvArgs = [ptr(op.input), stride(op.input), ptr(op.output), cp, nOut,
             model.paramPtr.get(op.param)!, I.channels, cp, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, rin, rout,
             ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
-            bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0];
+            bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0, nzStarts, nzEntries];
           if (this.parallel && tiles.n >= this.parallel.threads) this.parallel.conv(args, rb.K);
           else k.convRules(...args);
+          this.arena.release(mark);
           break;
         }
         case "bnact": {

@@ -63,8 +63,8 @@ test("convRules (tiled) == convRulesScalar == float32 JS reference, random sweep
       k.ruleTiles(r.s, r.po, K, tileRows, nTiles, tiles);
       // Two disjoint tile ranges, as two threads would run them.
       const mid = Math.floor(u() * (nTiles + 1));
-      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, mid, nTiles, r.pi, r.po, 0, 0, 0, 0, 0);
-      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, 0, mid, r.pi, r.po, 0, 0, 0, 0, 0);
+      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, mid, nTiles, r.pi, r.po, 0, 0, 0, 0, 0, 0, 0);
+      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, 0, mid, r.pi, r.po, 0, 0, 0, 0, 0, 0, 0);
       k.convRulesScalar(x, inStride, y2, outStride, nOut, w, cin, cp, K, r.s, r.pi, r.po);
       assertSameBits(arena.f32(y1, nOut * outStride), arena.f32(y2, nOut * outStride), `cin ${cin} cout ${cout} K ${K}`);
       // Independent reference: canonical order, f32 rounding after each multiply and add.
@@ -89,6 +89,53 @@ test("convRules (tiled) == convRulesScalar == float32 JS reference, random sweep
   assert.equal(n, 72);
 });
 
+test("convRules with a channel-sparse input (ReLU zeros, -0, all-zero rows) == convRulesScalar, bit for bit", () => {
+  let n = 0;
+  for (const cin of [8, 13, 16, 32, 48]) {
+    for (const cout of [4, 8, 12, 16, 20, 28, 32, 36, 64, 160]) {
+      arena.resetEvent();
+      const K = [1, 8, 9, 27][Math.floor(u() * 4)];
+      const nIn = 1 + Math.floor(u() * 40), nOut = 1 + Math.floor(u() * 40);
+      const cp = roundUp4(cout);
+      const inStride = cin + (u() < 0.5 ? 0 : 3), outStride = cp + (u() < 0.5 ? 0 : 4);
+      const x = arena.alloc(nIn * inStride * 4);
+      const xv = fillRandom(x, nIn * inStride);
+      const density = [0.05, 0.5, 0.9][n % 3];
+      for (let i = 0; i < xv.length; i++) {
+        if (u() > density) xv[i] = u() < 0.2 ? -0 : 0;
+        else if (u() < 0.02) xv[i] = 1e-30; // products that underflow to ±0
+      }
+      for (let c = 0; c < cin; c++) xv[c] = 0; // row 0 has no non-zero input at all
+      const w = arena.alloc(K * cin * cp * 4);
+      const wv = fillRandom(w, K * cin * cp, 0.5);
+      for (let i = 0; i < K * cin; i++) for (let j = cout; j < cp; j++) wv[i * cp + j] = 0;
+      if (n % 2) for (let i = 0; i < wv.length; i += 7) wv[i] *= 1e-20;
+      const r = randomRules(K, nIn, nOut, 0.6);
+      const y1 = arena.alloc(nOut * outStride * 4), y2 = arena.alloc(nOut * outStride * 4);
+      fillRandom(y1, nOut * outStride);
+      arena.f32(y2, nOut * outStride).set(arena.f32(y1, nOut * outStride));
+      const tileRows = [1, 3, 16, 64][Math.floor(u() * 4)];
+      const nTiles = Math.ceil(nOut / tileRows);
+      const tiles = arena.alloc(K * (nTiles + 1) * 4);
+      k.ruleTiles(r.s, r.po, K, tileRows, nTiles, tiles);
+      const starts = arena.alloc((nIn + 1) * 4);
+      const nnz = k.nonzeroStarts(x, inStride, nIn, cin, starts);
+      let expectNnz = 0;
+      for (let i = 0; i < nIn; i++) for (let c = 0; c < cin; c++) if (xv[i * inStride + c] !== 0) expectNnz++;
+      assert.equal(nnz, expectNnz, "non-zero count");
+      const entries = arena.alloc(Math.max(1, nnz) * 8);
+      k.compressRows(x, inStride, nIn, cin, cp * 4, starts, entries);
+      const mid = Math.floor(u() * (nTiles + 1));
+      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, mid, nTiles, r.pi, r.po, 0, 0, 0, 0, 0, starts, entries);
+      k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, 0, mid, r.pi, r.po, 0, 0, 0, 0, 0, starts, entries);
+      k.convRulesScalar(x, inStride, y2, outStride, nOut, w, cin, cp, K, r.s, r.pi, r.po);
+      assertSameBits(arena.f32(y1, nOut * outStride), arena.f32(y2, nOut * outStride), `sparse input: cin ${cin} cout ${cout} K ${K} density ${density}`);
+      n++;
+    }
+  }
+  assert.equal(n, 50);
+});
+
 test("convRules: empty rulebook gives zeros; a single pair; nOut 0", () => {
   arena.resetEvent();
   const cin = 5, cp = 8, nOut = 3;
@@ -98,14 +145,14 @@ test("convRules: empty rulebook gives zeros; a single pair; nOut 0", () => {
   const y = arena.alloc(nOut * cp * 4); fillRandom(y, nOut * cp);
   const tiles9 = arena.alloc(9 * 2 * 4);
   k.ruleTiles(empty, 0, 9, 8, 1, tiles9);
-  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 9, tiles9, 8, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0);
+  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 9, tiles9, 8, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0);
   assert.ok(arena.f32(y, nOut * cp).every((v) => Object.is(v, 0)));
   const one = arena.alloc(3 * 4); arena.i32(one, 3).set([0, 1, 1]);
   const pi = arena.alloc(4), po = arena.alloc(4);
   arena.i32(pi, 1).set([2]); arena.i32(po, 1).set([1]);
   const tiles2 = arena.alloc(2 * 3 * 4);
   k.ruleTiles(one, po, 2, 2, 2, tiles2);
-  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 2, tiles2, 2, 2, 0, 2, pi, po, 0, 0, 0, 0, 0);
+  k.convRules(x, cin, y, cp, nOut, w, cin, cp, 2, tiles2, 2, 2, 0, 2, pi, po, 0, 0, 0, 0, 0, 0, 0);
   const xv = arena.f32(x, 4 * cin), wv = arena.f32(w, 9 * cin * cp), yv = arena.f32(y, nOut * cp);
   for (let j = 0; j < cp; j++) {
     let acc = 0;
@@ -113,7 +160,7 @@ test("convRules: empty rulebook gives zeros; a single pair; nOut 0", () => {
     assert.ok(Object.is(yv[cp + j], acc));
     assert.ok(Object.is(yv[j], 0) && Object.is(yv[2 * cp + j], 0));
   }
-  k.convRules(x, cin, y, cp, 0, w, cin, cp, 9, tiles9, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0); // no output rows: must not trap
+  k.convRules(x, cin, y, cp, 0, w, cin, cp, 9, tiles9, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0); // no output rows: must not trap
 });
 
 test("convRules epilogue (residual add, batch-norm + ReLU / leaky) == scalar conv, then scalar add, then scalar affineAct", () => {
@@ -131,7 +178,7 @@ test("convRules epilogue (residual add, batch-norm + ReLU / leaky) == scalar con
     k.ruleTiles(r.s, r.po, K, 16, nTiles, tiles);
     const y1 = arena.alloc(nOut * cp * 4), y2 = arena.alloc(nOut * cp * 4);
     k.convRules(x, cin, y1, cp, nOut, w, cin, cp, K, tiles, 16, nTiles, 0, nTiles, r.pi, r.po,
-      withAdd ? addend : 0, withAdd ? 24 : 0, withBn ? sc : 0, withBn ? sh : 0, leak);
+      withAdd ? addend : 0, withAdd ? 24 : 0, withBn ? sc : 0, withBn ? sh : 0, leak, 0, 0);
     k.convRulesScalar(x, cin, y2, cp, nOut, w, cin, cp, K, r.s, r.pi, r.po);
     if (withAdd) k.addRowsScalar(addend, 24, y2, cp, y2, cp, nOut, cp);
     if (withBn) k.affineActScalar(y2, cp, y2, cp, nOut, cp, sc, sh, leak);

@@ -17,7 +17,7 @@ for (;;) {
   const a = CTRL.ARGS;
   const range = CTRL.RANGES + 2 * index;
   k.convRules(I[a], I[a + 1], I[a + 2], I[a + 3], I[a + 4], I[a + 5], I[a + 6], I[a + 7], I[a + 8], I[a + 9], I[a + 10], I[a + 11],
-    I[range], I[range + 1], I[a + 14], I[a + 15], I[a + 16], I[a + 17], I[a + 18], I[a + 19], F[a + 20]);
+    I[range], I[range + 1], I[a + 14], I[a + 15], I[a + 16], I[a + 17], I[a + 18], I[a + 19], F[a + 20], I[a + 21], I[a + 22]);
   Atomics.store(I, CTRL.DONE + index, seen);
   Atomics.notify(I, CTRL.DONE + index);
 }

@@ -6,6 +6,7 @@
 
 import { Arena } from "../backend/wasm/arena.js";
 import type { KernelExports } from "../backend/wasm/module.js";
+import { sparseInput } from "../backend/wasm/sparse-input.js";
 import { InvalidInputError } from "../errors.js";
 import { buildGeometry, TILE_ROWS, type Geometry, type Rulebook } from "../geometry/levels.js";
 import type { ModelConfig } from "../model/config.js";
@@ -82,8 +83,12 @@ export class ForwardBackward {
           case "subconv": case "down": case "up": {
             const { rb, fin, fout } = this.rules(geo, op);
             const t = this.tiles(rb, fout, n);
-            k.convRules(ptr(op.input), stride(op.input), ptr(out), cp, n, packed.get(op.param)!, g.buffers[op.input].channels, cp,
-              rb.K, t.starts, TILE_ROWS, t.n, 0, t.n, fin, fout, 0, 0, 0, 0, 0);
+            const mark = arena.mark();
+            const I = g.buffers[op.input];
+            const [nzStarts, nzEntries] = sparseInput(k, arena, ptr(op.input), stride(op.input), rows(op.input), I.channels, cp);
+            k.convRules(ptr(op.input), stride(op.input), ptr(out), cp, n, packed.get(op.param)!, I.channels, cp,
+              rb.K, t.starts, TILE_ROWS, t.n, 0, t.n, fin, fout, 0, 0, 0, 0, 0, nzStarts, nzEntries);
+            arena.release(mark);
             break;
           }
           case "bnact": {
@@ -187,7 +192,7 @@ export class ForwardBackward {
             arena.f32(wT, rb.K * O.channels * cinPad).set(transposePacked(params.get(`${op.param}.weight`)!.data, rb.K, I.channels, O.channels, cinPad));
             const dx = tmp(op.input);
             const tiles = this.tiles(rb, fin, rows(op.input));
-            k.convRules(gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0);
+            k.convRules(gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0);
             accumulate(op.input, dx);
             break;
           }

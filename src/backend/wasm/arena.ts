@@ -62,6 +62,12 @@ export class Arena {
     this.top = end;
   }
 
+  /** Frees everything allocated since `mark` (a value of mark()). */
+  release(mark: number): void {
+    if (mark > this.top) throw new Error("release beyond top");
+    this.top = mark;
+  }
+
   private ensure(end: number): void {
     const have = this.k.memory.buffer.byteLength;
     if (end <= have) return;

@@ -28,7 +28,11 @@ export interface KernelExports {
   stridedRules(coords: Ptr, nFine: number, dim: number, parentOf: Ptr, ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): void;
   convRules(inp: Ptr, inStride: number, out: Ptr, outStride: number, nOut: number, w: Ptr, cin: number, coutPad: number, K: number,
     tileStarts: Ptr, tileRows: number, nTiles: number, tBegin: number, tEnd: number, ruleIn: Ptr, ruleOut: Ptr,
-    addend: Ptr, addStride: number, scale: Ptr, shift: Ptr, leak: number): void;
+    addend: Ptr, addStride: number, scale: Ptr, shift: Ptr, leak: number, nzStarts: Ptr, nzEntries: Ptr): void;
+  /** Prefix sums of the non-zero counts per row (n + 1 i32 at starts); returns the total. */
+  nonzeroStarts(inp: Ptr, inStride: number, n: number, cin: number, starts: Ptr): number;
+  /** The channel-sparse entries (value, c * wRowBytes) of n rows, 8 bytes each, at entries. */
+  compressRows(inp: Ptr, inStride: number, n: number, cin: number, wRowBytes: number, starts: Ptr, entries: Ptr): void;
   ruleTiles(ruleStart: Ptr, ruleOut: Ptr, K: number, tileRows: number, nTiles: number, tileStarts: Ptr): void;
   convRulesScalar(inp: Ptr, inStride: number, out: Ptr, outStride: number, nOut: number, w: Ptr, cin: number, coutPad: number, K: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): void;
