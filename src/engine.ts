@@ -326,7 +326,7 @@ export class Engine {
           const bn = ep.bnParam !== undefined ? model.paramPtr.get(ep.bnParam)! : 0;
           const cp = stride(op.output);
           const mark = this.arena.mark();
-          const [nzStarts, nzEntries] = sparseInput(k, this.arena, ptr(op.input), stride(op.input), sizes[I.level], I.channels, cp);
+          const [nzStarts, nzEntries] = sparseInput(k, this.arena, ptr(op.input), stride(op.input), sizes[I.level], I.channels, cp, rb.pairs);
           const args: ConvArgs = [ptr(op.input), stride(op.input), ptr(op.output), cp, nOut,
             model.paramPtr.get(op.param)!, I.channels, cp, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, rin, rout,
             ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,

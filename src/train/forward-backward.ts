@@ -85,7 +85,7 @@ export class ForwardBackward {
             const t = this.tiles(rb, fout, n);
             const mark = arena.mark();
             const I = g.buffers[op.input];
-            const [nzStarts, nzEntries] = sparseInput(k, arena, ptr(op.input), stride(op.input), rows(op.input), I.channels, cp);
+            const [nzStarts, nzEntries] = sparseInput(k, arena, ptr(op.input), stride(op.input), rows(op.input), I.channels, cp, rb.pairs);
             k.convRules(ptr(op.input), stride(op.input), ptr(out), cp, n, packed.get(op.param)!, I.channels, cp,
               rb.K, t.starts, TILE_ROWS, t.n, 0, t.n, fin, fout, 0, 0, 0, 0, 0, nzStarts, nzEntries);
             arena.release(mark);

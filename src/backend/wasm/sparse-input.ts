@@ -1,26 +1,38 @@
 // Chooses, per convolution, between the dense kernel and the channel-sparse one (assembly/
-// sparse-input.ts) by the input's fraction of non-zero values. Both give the same bits, so the
-// choice is only about speed: the sparse kernel does the multiply-adds of the non-zero inputs
-// only, at a somewhat higher cost each (no two-row blocking, an index per term).
+// sparse-input.ts). Both give the same bits, so the choice is only about speed: the sparse kernel
+// does the multiply-adds of the non-zero inputs only, but at a higher cost each (no two-row
+// blocking, an index per term), and indexing the input costs a pass over it. That pays when the
+// input is mostly zero and each input row is used by many pairs (submanifold convolutions in 3D);
+// it does not for the strided convolutions, which use each fine row once.
 
 import type { Arena } from "./arena.js";
 import type { KernelExports } from "./module.js";
 
 type Ptr = number;
 
-/** Above this fraction of non-zero inputs the dense kernel is faster (bench/kernels: sparse input). */
-export const SPARSE_INPUT_MAX_DENSITY = 0.65;
+// Costs in ns, measured on 20k-row convolutions with 9 and 27 offsets at half-zero inputs
+// (bench/kernels.ts has the "channel-sparse input" case): the dense kernel runs at
+// about 18 G multiply-adds/s, the sparse one at 11 (16 output columns) to 13 (32 and more) per
+// non-zero term, and indexing costs about 0.8 ns per input value.
+const DENSE_NS_PER_MAC = 1 / 18;
+const sparseNsPerMac = (coutPad: number) => (coutPad >= 32 ? 1 / 13 : 1 / 11);
+const INDEX_NS_PER_VALUE = 0.8;
 /** Narrower inputs (the 1-channel detector image) are not worth indexing. */
 export const SPARSE_INPUT_MIN_CHANNELS = 8;
 
-/** The channel-sparse form of n rows of `cin` features for a convolution with coutPad output
- *  columns, allocated on the arena: [starts, entries], or [0, 0] when the dense kernel is the
- *  better choice. The caller releases it (arena.release) once the convolution is done. */
-export function sparseInput(k: KernelExports, arena: Arena, x: Ptr, stride: number, n: number, cin: number, coutPad: number): [Ptr, Ptr] {
+/** The channel-sparse form of the n input rows (`cin` features each) of a convolution with `pairs`
+ *  rulebook pairs and coutPad output columns, allocated on the arena: [starts, entries], or [0, 0]
+ *  when the dense kernel is expected to be faster. The caller releases it (arena.release) once the
+ *  convolution is done. */
+export function sparseInput(k: KernelExports, arena: Arena, x: Ptr, stride: number, n: number, cin: number, coutPad: number, pairs: number): [Ptr, Ptr] {
   if (cin < SPARSE_INPUT_MIN_CHANNELS || n === 0) return [0, 0];
+  const indexCost = n * cin * INDEX_NS_PER_VALUE;
+  const macs = pairs * cin * coutPad;
+  if (macs * DENSE_NS_PER_MAC <= indexCost) return [0, 0]; // not even an all-zero input would pay
   const starts = arena.alloc((n + 1) * 4);
   const nnz = k.nonzeroStarts(x, stride, n, cin, starts);
-  if (nnz > SPARSE_INPUT_MAX_DENSITY * n * cin) return [0, 0];
+  const density = nnz / (n * cin);
+  if (macs * (DENSE_NS_PER_MAC - density * sparseNsPerMac(coutPad)) <= indexCost) return [0, 0];
   const entries = arena.alloc(nnz * 8);
   k.compressRows(x, stride, n, cin, coutPad * 4, starts, entries);
   return [starts, entries];
