@@ -1,35 +1,24 @@
-// sparsessnet command line: one verb per file, each with --help.
+// sparsessnet command line: one verb per file, each with --help. A verb's module is imported only
+// when it runs, so `segment` or `bench` do not load HDF5, PNG or WebGPU code they do not use (and
+// their memory figures stay their own).
 
 import { SparseSSNetError } from "../errors.js";
 import { UsageError } from "./args.js";
-import { bench } from "./bench.js";
-import { demo } from "./demo.js";
-import { initWeights } from "./init-weights.js";
-import { importWeights } from "./import-weights.js";
-import { segment } from "./segment.js";
-import { serve } from "./serve.js";
-import { display } from "./display.js";
-import { evaluate } from "./evaluate.js";
-import { info } from "./info.js";
-import { merge } from "./merge.js";
-import { simulate } from "./simulate.js";
-import { train } from "./train.js";
-import { verify } from "./verify.js";
 
 const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
-  demo: { run: demo, summary: "segment the bundled sample events with the bundled model and print per-event time" },
-  segment: { run: segment, summary: "segment an event: logits, scores and labels to a safetensors file" },
-  bench: { run: bench, summary: "per-event time, memory and GFLOP/s on a bench event, next to SparseConvNet's" },
-  verify: { run: verify, summary: "run SparseConvNet conformance case folders and compare every expected tensor" },
-  "init-weights": { run: initWeights, summary: "write a model file with seeded random weights for a config" },
-  serve: { run: serve, summary: "start the in-browser event display on a local port" },
-  simulate: { run: simulate, summary: "generate labelled LArTPC events (particle bomb) to HDF5, npz or safetensors" },
-  merge: { run: merge, summary: "join shard outputs of segment, checking every event appears exactly once" },
-  info: { run: info, summary: "events, sites and class counts of an event file" },
-  display: { run: display, summary: "draw an event (energy, truth, prediction, correctness, loss weights) as a PNG" },
-  evaluate: { run: evaluate, summary: "segment labelled events and report accuracy, confusion matrices and ICPF" },
-  train: { run: train, summary: "train a U-ResNet on simulated or file events (checkpoints, exact resume)" },
-  "import-weights": { run: importWeights, summary: "convert a SparseConvNet U-ResNet state_dict (safetensors) to a model file" },
+  demo: { run: async (a) => (await import("./demo.js")).demo(a), summary: "segment the bundled sample events with the bundled model and print per-event time" },
+  segment: { run: async (a) => (await import("./segment.js")).segment(a), summary: "segment an event: logits, scores and labels to a safetensors file" },
+  bench: { run: async (a) => (await import("./bench.js")).bench(a), summary: "per-event time, memory and GFLOP/s on a bench event, next to SparseConvNet's" },
+  verify: { run: async (a) => (await import("./verify.js")).verify(a), summary: "run SparseConvNet conformance case folders and compare every expected tensor" },
+  "init-weights": { run: async (a) => (await import("./init-weights.js")).initWeights(a), summary: "write a model file with seeded random weights for a config" },
+  serve: { run: async (a) => (await import("./serve.js")).serve(a), summary: "start the in-browser event display on a local port" },
+  simulate: { run: async (a) => (await import("./simulate.js")).simulate(a), summary: "generate labelled LArTPC events (particle bomb) to HDF5, npz or safetensors" },
+  merge: { run: async (a) => (await import("./merge.js")).merge(a), summary: "join shard outputs of segment, checking every event appears exactly once" },
+  info: { run: async (a) => (await import("./info.js")).info(a), summary: "events, sites and class counts of an event file" },
+  display: { run: async (a) => (await import("./display.js")).display(a), summary: "draw an event (energy, truth, prediction, correctness, loss weights) as a PNG" },
+  evaluate: { run: async (a) => (await import("./evaluate.js")).evaluate(a), summary: "segment labelled events and report accuracy, confusion matrices and ICPF" },
+  train: { run: async (a) => (await import("./train.js")).train(a), summary: "train a U-ResNet on simulated or file events (checkpoints, exact resume)" },
+  "import-weights": { run: async (a) => (await import("./import-weights.js")).importWeights(a), summary: "convert a SparseConvNet U-ResNet state_dict (safetensors) to a model file" },
 };
 
 export function usage(): string {
