@@ -1,0 +1,46 @@
+// How many HIP sites can a network tell from MIP at all? The generator labels every proton HIP,
+// whatever its energy (the issue's particle bomb draws protons of 50-4000 MeV), but above a few
+// hundred MeV a proton is nearly minimum-ionising: its dE/dx is that of a muon or pion of the same
+// velocity. This measures, on held-out events, the fraction of HIP sites where the proton's mean
+// dE/dx (Bethe-Bloch at the site's kinetic energy, from the CSDA range table along the track) is
+// within 20% / 30% / 50% of the minimum: sites that only context (the Bragg peak, the lack of
+// delta rays, straightness) can label, if anything can. Usage: node dist/bench/hip-ambiguity.js [events]
+import { HIP } from "../src/data/labelled-event.js";
+import { betheDedx, PROTON_MASS } from "../src/sim/lar.js";
+import { simulateEvent } from "../src/sim/index.js";
+import { rangeTable } from "../src/sim/transport.js";
+
+const events = Number(process.argv[2] ?? 200);
+const table = rangeTable(PROTON_MASS);
+let minDedx = Infinity;
+for (let T = 100; T < 1e5; T *= 1.01) minDedx = Math.min(minDedx, betheDedx(T, PROTON_MASS));
+/** Kinetic energy whose CSDA range is r (bisection on the monotone range table). */
+const energyAtRange = (r: number, tMax: number) => {
+  let lo = 0, hi = tMax;
+  for (let i = 0; i < 60; i++) { const m = (lo + hi) / 2; if (table.rangeOf(m) < r) lo = m; else hi = m; }
+  return (lo + hi) / 2;
+};
+const limits = [1.2, 1.3, 1.5];
+const within = limits.map(() => 0);
+let hipSites = 0, sites = 0;
+for (let e = 0; e < events; e++) {
+  const ev = simulateEvent({ dim: 3, size: 192 }, 1000, e);
+  const voxelCm = 0.3;
+  const byId = new Map(ev.particles!.map((p) => [p.id, p]));
+  const coords = ev.tensor.coords;
+  sites += ev.labels!.length;
+  for (let i = 0; i < ev.labels!.length; i++) {
+    if (ev.labels![i] !== HIP) continue;
+    const p = byId.get(ev.instances![i]);
+    if (!p || p.pdg !== 2212) continue;
+    hipSites++;
+    // Path length from the proton's start to the site, along its initial direction.
+    let s = 0;
+    for (let d = 0; d < 3; d++) s += (coords[3 * i + d] + 0.5 - p.start[d]) * p.direction[d];
+    const T = energyAtRange(Math.max(0, table.rangeOf(p.kineticMeV) - Math.max(0, s) * voxelCm), p.kineticMeV);
+    const ratio = betheDedx(Math.max(T, 1e-3), PROTON_MASS) / minDedx;
+    limits.forEach((l, k) => { if (ratio < l) within[k]++; });
+  }
+}
+console.log(`${events} events (sim:3d:192@1000), ${sites} sites, ${hipSites} HIP sites (${((100 * hipSites) / sites).toFixed(1)}%)`);
+limits.forEach((l, k) => console.log(`HIP sites with mean dE/dx below ${l.toFixed(1)} x minimum-ionising: ${((100 * within[k]) / hipSites).toFixed(1)}%`));
