@@ -25,27 +25,19 @@ export function nonzeroStarts(inPtr: usize, inStride: i32, n: i32, cin: i32, sta
   return total;
 }
 
-/** Writes the entries of n rows (starts from nonzeroStarts). */
+/** Writes the entries of n rows (starts from nonzeroStarts). Branch-free: every value is written at
+ *  the next slot, which only advances past non-zero values, so `entries` needs room for one entry
+ *  beyond the last (nnz + 1). */
 export function compressRows(inPtr: usize, inStride: i32, n: i32, cin: i32, wRowBytes: i32, starts: usize, entries: usize): void {
   const inS = <usize>inStride << 2;
-  const zero = f32x4.splat(0);
+  let e = entries;
   for (let r = 0; r < n; r++) {
     const x = inPtr + <usize>r * inS;
-    let e = entries + (<usize>load<i32>(starts + (<usize>r << 2)) << 3);
-    let c = 0;
-    for (; c + 4 <= cin; c += 4) {
-      let m = i32x4.bitmask(f32x4.ne(v128.load(x + (<usize>c << 2)), zero));
-      while (m) {
-        const b = ctz(m);
-        m &= m - 1;
-        store<f32>(e, load<f32>(x + (<usize>(c + b) << 2)));
-        store<i32>(e, (c + b) * wRowBytes, 4);
-        e += 8;
-      }
-    }
-    for (; c < cin; c++) {
+    for (let c = 0; c < cin; c++) {
       const v = load<f32>(x + (<usize>c << 2));
-      if (v != 0) { store<f32>(e, v); store<i32>(e, c * wRowBytes, 4); e += 8; }
+      store<f32>(e, v);
+      store<i32>(e, c * wRowBytes, 4);
+      e += <usize>(<i32>(v != 0) << 3);
     }
   }
 }

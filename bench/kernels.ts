@@ -28,7 +28,7 @@ function setup(k: KernelExports, C: number, n = 20000, K = 9) {
   const tiles = arena.alloc(K * (nTiles + 1) * 4);
   k.ruleTiles(st, po, K, 128, nTiles, tiles);
   const starts = arena.alloc((n + 1) * 4);
-  const entries = arena.alloc(k.nonzeroStarts(x, C, n, C, starts) * 8);
+  const entries = arena.alloc(k.nonzeroStarts(x, C, n, C, starts) * 8 + 8);
   k.compressRows(x, C, n, C, C * 4, starts, entries);
   return {
     flops: 2 * p * C * C,

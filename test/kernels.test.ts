@@ -123,7 +123,7 @@ test("convRules with a channel-sparse input (ReLU zeros, -0, all-zero rows) == c
       let expectNnz = 0;
       for (let i = 0; i < nIn; i++) for (let c = 0; c < cin; c++) if (xv[i * inStride + c] !== 0) expectNnz++;
       assert.equal(nnz, expectNnz, "non-zero count");
-      const entries = arena.alloc(Math.max(1, nnz) * 8);
+      const entries = arena.alloc(nnz * 8 + 8);
       k.compressRows(x, inStride, nIn, cin, cp * 4, starts, entries);
       const mid = Math.floor(u() * (nTiles + 1));
       k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, mid, nTiles, r.pi, r.po, 0, 0, 0, 0, 0, starts, entries);

@@ -33,7 +33,7 @@ export function sparseInput(k: KernelExports, arena: Arena, x: Ptr, stride: numb
   const nnz = k.nonzeroStarts(x, stride, n, cin, starts);
   const density = nnz / (n * cin);
   if (macs * (DENSE_NS_PER_MAC - density * sparseNsPerMac(coutPad)) <= indexCost) return [0, 0];
-  const entries = arena.alloc(nnz * 8);
+  const entries = arena.alloc(nnz * 8 + 8); // compressRows writes one entry past the last
   k.compressRows(x, stride, n, cin, coutPad * 4, starts, entries);
   return [starts, entries];
 }
