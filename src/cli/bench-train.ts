@@ -36,7 +36,7 @@ export async function benchTrain(opts: { event: string; filters: number; depth: 
   const runs: number[] = [], losses: number[] = [];
   for (let i = 0; i < opts.warmup + opts.runs; i++) {
     const t0 = performance.now();
-    const r = fb.run(params, ev.tensor, labels, weights);
+    const r = fb.run(params, ev.tensor, labels, weights, { taps: false });
     updateRunningStats(params, r.batchStats, 0.99);
     adam.apply(new Map([...params].filter(([name]) => r.grads.has(name))), r.grads);
     const dt = (performance.now() - t0) / 1000;

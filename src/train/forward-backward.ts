@@ -46,7 +46,9 @@ export class ForwardBackward {
     this.arena = new Arena(k);
   }
 
-  run(params: WeightTensors, tensor: SparseTensor, labels: Int32Array, rowWeights: Float32Array): ForwardBackwardResult {
+  /** One forward and backward pass. `options.taps: false` skips copying the named activations
+   *  out (a training loop does not need them). */
+  run(params: WeightTensors, tensor: SparseTensor, labels: Int32Array, rowWeights: Float32Array, options: { taps?: boolean } = {}): ForwardBackwardResult {
     const cfg = this.config, g = this.graph, k = this.k, arena = this.arena;
     validateSparseTensor(tensor, { dim: cfg.dim, channels: cfg.inputChannels, divisor: 2 ** (cfg.depth - 1) });
     const nRows = tensor.coords.length / tensor.dim;
@@ -154,8 +156,11 @@ export class ForwardBackward {
       // ---- backward ----
       const grad = new Array<number>(g.buffers.length).fill(0);
       const gradSize = (b: number) => rows(b) * stride(b);
-      const accumulate = (b: number, src: number) => {
-        if (!grad[b]) {
+      // `owned`: src is a fresh temporary nobody else reads, so the first gradient of b can be it.
+      const accumulate = (b: number, src: number, owned = false) => {
+        if (!grad[b] && owned) {
+          grad[b] = src;
+        } else if (!grad[b]) {
           grad[b] = arena.alloc(gradSize(b) * 4);
           arena.f32(grad[b], gradSize(b)).set(arena.f32(src, gradSize(b)));
         } else {
@@ -193,7 +198,7 @@ export class ForwardBackward {
             const dx = tmp(op.input);
             const tiles = this.tiles(rb, fin, rows(op.input));
             k.convRules(gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0);
-            accumulate(op.input, dx);
+            accumulate(op.input, dx, true);
             break;
           }
           case "bnact": {
@@ -206,7 +211,7 @@ export class ForwardBackward {
               s.mean, s.invstd, s.w, op.leak, dw, db, arena.alloc(c * 16));
             addGrad(`${op.param}.weight`, arena.f32(dw, c).slice());
             addGrad(`${op.param}.bias`, arena.f32(db, c).slice());
-            accumulate(op.input, dx);
+            accumulate(op.input, dx, true);
             break;
           }
           case "add":
@@ -218,15 +223,16 @@ export class ForwardBackward {
             const da = tmp(op.a), dbuf = tmp(op.b);
             k.concatRows(gOut, gs, ca, 0, 0, 0, da, stride(op.a), stride(op.a), n);
             k.concatRows(gOut + ca * 4, gs, cb, 0, 0, 0, dbuf, stride(op.b), stride(op.b), n);
-            accumulate(op.a, da);
-            accumulate(op.b, dbuf);
+            accumulate(op.a, da, true);
+            accumulate(op.b, dbuf, true);
             break;
           }
           case "nin": case "linear": {
             const I = g.buffers[op.input], O = g.buffers[op.output], n = rows(op.output);
             const cinPad = stride(op.input);
             const iota = arena.alloc(n * 4), start = arena.alloc(8);
-            arena.i32(iota, n).set(Int32Array.from({ length: n }, (_, i) => i));
+            const iv = arena.i32(iota, n);
+            for (let i = 0; i < n; i++) iv[i] = i;
             arena.i32(start, 2).set([0, n]);
             const dW = arena.alloc(I.channels * gs * 4);
             arena.f32(dW, I.channels * gs).fill(0);
@@ -254,7 +260,7 @@ export class ForwardBackward {
             arena.f32(wTp, wT.length).set(wT);
             const dx = tmp(op.input);
             k.gemmRows(gOut, gs, dx, cinPad, n, wTp, O.channels, cinPad, 0);
-            accumulate(op.input, dx);
+            accumulate(op.input, dx, true);
             break;
           }
         }
@@ -275,7 +281,7 @@ export class ForwardBackward {
       }
       const taps = new Map<string, { channels: number; data: Float32Array }>();
       for (const [name, b] of Object.entries(g.outputs)) {
-        if (name === "logits") continue;
+        if (name === "logits" || options.taps === false) continue;
         const ch = g.buffers[b].channels, v = arena.f32(ptr(b), sizes[0] * stride(b)), data = new Float32Array(nRows * ch);
         for (let r = 0; r < nRows; r++) data.set(v.subarray(siteOfRow[r] * stride(b), siteOfRow[r] * stride(b) + ch), r * ch);
         taps.set(name, { channels: ch, data });

@@ -119,7 +119,7 @@ export class Trainer {
     const events = this.batchEvents(source, this.iteration);
     const batch = makeBatch(events, events.map((e) => lossWeights(e, this.options.weighting)));
     const labels = Int32Array.from(batch.labels, (l) => (l === IGNORE_LABEL ? 0 : l));
-    const r = this.fb.run(this.params, batch.tensor, labels, batch.weights);
+    const r = this.fb.run(this.params, batch.tensor, labels, batch.weights, { taps: false });
     updateRunningStats(this.params, r.batchStats, this.options.bnMomentum);
     this.adam.apply(new Map([...this.params].filter(([name]) => r.grads.has(name))), r.grads);
     let sites = 0, correct = 0;
