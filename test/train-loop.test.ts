@@ -141,3 +141,26 @@ test("crops keep exactly the sites inside the box, shifted; batches concatenate 
   assert.equal(b.tensor.batch![inside.length], 1);
   assert.equal(b.weights[inside.length], 2);
 });
+
+test("class-centred crops: every class present is the centre about equally often, a lone Michel site included", () => {
+  // 200 MIP sites along a line, one Michel site far away: site-centred 8x8 crops almost never
+  // contain the Michel site; class-centred crops contain it about half the time.
+  const coords: number[] = [], labels: number[] = [];
+  for (let i = 0; i < 200; i++) { coords.push(i % 64, 2); labels.push(1); }
+  coords.push(60, 60); labels.push(4);
+  const ev: LabelledEvent = {
+    index: 0, labels: Uint8Array.from(labels), instances: new Int32Array(labels.length),
+    tensor: { dim: 2, spatialSize: [64, 64], channels: 1, coords: Int32Array.from(coords), features: new Float32Array(labels.length).fill(1) },
+  };
+  const source: TrainingSource = { count: 1, event: () => ev, describe: "one event" };
+  const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 2 });
+  const seen = (cropCentre: "site" | "class") => {
+    const tr = new Trainer(kernels, cfg, { ...options, crop: [8, 8], cropCentre, minCropSites: 0, batchSize: 1 }, initialTrainingWeights(cfg, 1));
+    let withMichel = 0;
+    for (let t = 0; t < 400; t++) if (tr.batchEvents(source, t)[0].labels!.includes(4)) withMichel++;
+    return withMichel / 400;
+  };
+  const bySite = seen("site"), byClass = seen("class");
+  assert.ok(bySite < 0.05, `site-centred crops hold the Michel site ${bySite}`);
+  assert.ok(byClass > 0.35 && byClass < 0.65, `class-centred crops hold the Michel site ${byClass}`);
+});

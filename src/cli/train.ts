@@ -19,6 +19,7 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
   --iterations N       iterations to run in total (default 1000)
   --batch B            events per iteration (default ${DEFAULT_TRAINER_OPTIONS.batchSize})
   --crop A,B[,C]       crop every event to this size around a random site (e.g. 512,512)
+  --crop-centre S      site (default): any site; class: a site of a class drawn uniformly among those present
   --weighting S        ${WEIGHTING_SCHEMES.join(" | ")} (default ${DEFAULT_TRAINER_OPTIONS.weighting})
   --lr X               Adam learning rate (default ${DEFAULT_TRAINER_OPTIONS.lr}); --weight-decay X (default 0)
   --schedule S         constant | cosine (to lr/20 at the last iteration) (default constant)
@@ -34,7 +35,7 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
 export async function train(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     data: { type: "string" }, dim: { type: "string" }, filters: { type: "string" }, depth: { type: "string" }, config: { type: "string" },
-    iterations: { type: "string" }, batch: { type: "string" }, crop: { type: "string" }, weighting: { type: "string" },
+    iterations: { type: "string" }, batch: { type: "string" }, crop: { type: "string" }, "crop-centre": { type: "string" }, weighting: { type: "string" },
     lr: { type: "string" }, "weight-decay": { type: "string" }, schedule: { type: "string" }, seed: { type: "string" },
     out: { type: "string" }, "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
     "time-limit": { type: "string" }, curve: { type: "string" }, init: { type: "string" },
@@ -66,9 +67,11 @@ export async function train(argv: string[]): Promise<number> {
     const schedule = (values.schedule ?? "constant") as TrainerOptions["schedule"];
     if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule ${schedule}: use constant or cosine`);
     const crop = numberList("crop", values.crop, [config.dim]);
+    const cropCentre = (values["crop-centre"] ?? "site") as TrainerOptions["cropCentre"];
+    if (cropCentre !== "site" && cropCentre !== "class") throw new UsageError(`--crop-centre ${cropCentre}: use site or class`);
     const options: TrainerOptions = {
       ...DEFAULT_TRAINER_OPTIONS, seed: num("seed", 1, Number.isInteger), iterations: num("iterations", 1000, posInt),
-      batchSize: num("batch", DEFAULT_TRAINER_OPTIONS.batchSize, posInt), weighting, schedule, crop,
+      batchSize: num("batch", DEFAULT_TRAINER_OPTIONS.batchSize, posInt), weighting, schedule, crop, cropCentre,
       lr: num("lr", DEFAULT_TRAINER_OPTIONS.lr, (x) => x > 0), weightDecay: num("weight-decay", 0, (x) => x >= 0),
     };
     trainer = new Trainer(k, config, options, init ? init.weights : initialTrainingWeights(config, options.seed));

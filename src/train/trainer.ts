@@ -28,6 +28,10 @@ export interface TrainerOptions {
   batchSize: number;
   /** Crop every event to this size around a random site (e.g. [512, 512] for 2D images). */
   crop?: number[];
+  /** Where crops are centred: "site" (default), a random site; "class", a random site of a class
+   *  drawn uniformly among the classes present, so rare classes (HIP, Michel, delta near the
+   *  vertex of a 2D image full of cosmic muons) are seen far more often. */
+  cropCentre?: "site" | "class";
   /** Crops with fewer labelled sites are drawn again (up to 8 tries). */
   minCropSites?: number;
   weighting: WeightingScheme;
@@ -105,8 +109,14 @@ export class Trainer {
     if (n === 0) return cropAround({ ...ev, tensor: { ...ev.tensor, coords: new Int32Array(ev.tensor.dim) } }, 0, this.options.crop!);
     const u = rng(hash3(this.options.seed, t, j));
     let best: LabelledEvent | undefined;
+    const byClass = this.options.cropCentre === "class" && ev.labels ? rowsByClass(ev.labels) : undefined;
     for (let attempt = 0; attempt < 8; attempt++) {
-      const c = cropAround(ev, Math.floor(u() * n), this.options.crop!);
+      let row = Math.floor(u() * n);
+      if (byClass && byClass.length) {
+        const rows = byClass[Math.floor(u() * byClass.length)];
+        row = rows[Math.floor(u() * rows.length)];
+      }
+      const c = cropAround(ev, row, this.options.crop!);
       if (!best || c.tensor.coords.length > best.tensor.coords.length) best = c;
       if (c.tensor.coords.length / c.tensor.dim >= (this.options.minCropSites ?? 0)) return c;
     }
@@ -198,4 +208,11 @@ export function epochPermutation(n: number, seed: number, epoch: number): Int32A
     permCache.set(key, p);
   }
   return p;
+}
+
+/** The rows of each class present (IGNORE_LABEL and other out-of-range labels left out), by class. */
+function rowsByClass(labels: Uint8Array): number[][] {
+  const rows: number[][] = Array.from({ length: N_CLASSES }, () => []);
+  labels.forEach((l, r) => { if (l < N_CLASSES) rows[l].push(r); });
+  return rows.filter((r) => r.length > 0);
 }
