@@ -101,3 +101,24 @@ test("simulate, info --json and evaluate --json agree on a file", () => {
   assert.equal(ev.classAccuracy.length, 5);
   assert.equal(ev.confusion.length, 5);
 });
+
+test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); --init takes that checkpoint", async () => {
+  const { spawn } = await import("node:child_process");
+  const { existsSync, readdirSync } = await import("node:fs");
+  const dir = join(tmp, "sigterm");
+  const out = join(dir, "model.safetensors"), ck = join(dir, "ck");
+  const child = spawn(process.execPath, [bin, "train", "--data", "sim:3d:32@1", "--dim", "3", "--filters", "4", "--depth", "2",
+    "--batch", "1", "--iterations", "100000", "--checkpoint-dir", ck, "--checkpoint-every", "100000", "--out", out], { stdio: "ignore" });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+  const early = await Promise.race([exited, new Promise<"running">((r) => setTimeout(() => r("running"), 4000))]);
+  assert.equal(early, "running", "train ended before the signal");
+  child.kill("SIGTERM");
+  const code = await exited;
+  assert.equal(code, 130, "exit code after SIGTERM");
+  assert.ok(existsSync(out), "model written");
+  const cks = readdirSync(ck).filter((f) => f.endsWith(".safetensors"));
+  assert.equal(cks.length, 1, "one checkpoint written at the stop");
+  const next = run("train", "--init", join(ck, cks[0]), "--data", "sim:3d:32@2", "--batch", "1", "--iterations", "2", "--out", join(dir, "next.safetensors"));
+  assert.equal(next.status, 0, next.stderr);
+  assert.match(next.stdout, /trained 2\/2 iterations/);
+});

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { instantiateKernels } from "../backend/wasm/module.js";
+import { instantiateKernels, type KernelExports } from "../backend/wasm/module.js";
 import { parseModelConfig } from "../model/config.js";
 import { openDataSource } from "../node/data-source.js";
 import { loadModel, readJson } from "../node/model-io.js";
@@ -9,6 +9,7 @@ import { WEIGHTING_SCHEMES, type WeightingScheme } from "../train/loss-weights.j
 import { DEFAULT_TRAINER_OPTIONS, initialTrainingWeights, Trainer, type TrainerOptions } from "../train/trainer.js";
 import { median } from "../util/stats.js";
 import { writeModelFile } from "../weights/model-file.js";
+import type { WeightTensors } from "../weights/scn.js";
 import { numberList, parse, requireOpt, UsageError } from "./args.js";
 
 const HELP = `usage: sparsessnet train --data D (--dim 2|3 --filters M [--depth L] | --config C) --out W [options]
@@ -24,7 +25,8 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
   --lr X               Adam learning rate (default ${DEFAULT_TRAINER_OPTIONS.lr}); --weight-decay X (default 0)
   --schedule S         constant | cosine (to lr/20 at the last iteration) (default constant)
   --seed S             initial weights and batch order (default 1)
-  --init M             start from the weights of model M (default-2d, default-3d or a file) instead of random ones
+  --init M             start from the weights of model M (default-2d, default-3d, a model file or a
+                       checkpoint of another run) instead of random ones
   --out W              final model file (safetensors with its config)
   --checkpoint-dir D   write checkpoint-<iteration>.safetensors (+ .json) here
   --checkpoint-every N (default 200)
@@ -59,7 +61,7 @@ export async function train(argv: string[]): Promise<number> {
     trainer = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(latest)), latest);
     console.error(`resumed from ${latest} at iteration ${trainer.iteration}`);
   } else {
-    const init = values.init ? loadModel(values.init as string) : undefined;
+    const init = values.init ? initialModel(k, values.init as string) : undefined;
     const cfgInput = init ? init.config : values.config ? readJson(values.config, "config") : { dim: num("dim", NaN, (x) => x === 2 || x === 3), filters: num("filters", NaN, posInt), ...(values.depth ? { depth: num("depth", 5, posInt) } : {}) };
     const config = parseModelConfig(cfgInput);
     const weighting = (values.weighting ?? DEFAULT_TRAINER_OPTIONS.weighting) as WeightingScheme;
@@ -93,10 +95,13 @@ export async function train(argv: string[]): Promise<number> {
   const bar = progress(total, "train", "loss {loss} acc {acc} {ms} ms/it", 25);
   const recent: number[] = [];
   while (trainer.iteration < total && !stop && Date.now() < deadline) {
+    // Let the event loop run between iterations: signal handlers (SIGTERM, Ctrl-C) are delivered there.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (stop) break;
     const r = trainer.step(data);
     recent.push(r.ms);
     if (recent.length > 50) recent.shift();
-    const h = trainer.history.slice(-20);
+    const h = trainer.history.slice(-20).filter((x) => x.sites > 0);
     bar.update(trainer.iteration, {
       loss: (h.reduce((a, b) => a + b.loss, 0) / h.length).toFixed(4), acc: (h.reduce((a, b) => a + b.accuracy, 0) / h.length).toFixed(4),
       ms: median(recent).toFixed(0),
@@ -129,7 +134,7 @@ function newestCheckpoint(dir: string): string | undefined {
 }
 
 async function writeCurve(path: string, trainer: Trainer): Promise<void> {
-  const points = trainer.history.map((h) => ({ iteration: h.iteration, loss: h.loss, accuracy: h.accuracy, ms: h.ms }));
+  const points = trainer.history.filter((h) => h.sites > 0).map((h) => ({ iteration: h.iteration, loss: h.loss, accuracy: h.accuracy, ms: h.ms }));
   if (path.endsWith(".png")) {
     const { writeTrainingCurvePng } = await import("../node/training-curve.js");
     writeTrainingCurvePng(path, points);
@@ -137,4 +142,14 @@ async function writeCurve(path: string, trainer: Trainer): Promise<void> {
   } else {
     atomicWrite(path, JSON.stringify(points));
   }
+}
+
+/** The weights (and config) a new run starts from: a model name or file, or a checkpoint of an
+ *  earlier run (its weights only: a new phase with new options). */
+function initialModel(k: KernelExports, nameOrPath: string): { config: unknown; weights: WeightTensors } {
+  if (existsSync(nameOrPath) && Trainer.isCheckpoint(new Uint8Array(readFileSync(nameOrPath)))) {
+    const tr = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(nameOrPath)), nameOrPath);
+    return { config: tr.config, weights: tr.params };
+  }
+  return loadModel(nameOrPath);
 }

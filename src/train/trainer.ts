@@ -128,6 +128,13 @@ export class Trainer {
     const t0 = performance.now();
     const events = this.batchEvents(source, this.iteration);
     const batch = makeBatch(events, events.map((e) => lossWeights(e, this.options.weighting)));
+    if (!(batch.weights.reduce((a, b) => a + b, 0) > 0)) {
+      // Nothing labelled in this batch (tiny or empty events): no update, the run goes on.
+      const res: StepResult = { iteration: this.iteration, loss: NaN, accuracy: NaN, sites: 0, ms: performance.now() - t0 };
+      this.iteration++;
+      this.history.push(res);
+      return res;
+    }
     const labels = Int32Array.from(batch.labels, (l) => (l === IGNORE_LABEL ? 0 : l));
     const r = this.fb.run(this.params, batch.tensor, labels, batch.weights, { taps: false });
     updateRunningStats(this.params, r.batchStats, this.options.bnMomentum);
@@ -162,6 +169,15 @@ export class Trainer {
       adamStep: String(s.step),
       history: JSON.stringify(this.history),
     });
+  }
+
+  /** Is this safetensors file a checkpoint written by checkpoint()? */
+  static isCheckpoint(bytes: Uint8Array): boolean {
+    try {
+      return parseSafetensors(bytes, "file").metadata.format === "sparsessnet-checkpoint";
+    } catch {
+      return false;
+    }
   }
 
   static fromCheckpoint(k: KernelExports, bytes: Uint8Array, what = "checkpoint"): Trainer {
