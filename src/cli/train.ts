@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { instantiateKernels, type KernelExports } from "../backend/wasm/module.js";
+import { instantiateKernels } from "../backend/wasm/module.js";
 import { parseModelConfig } from "../model/config.js";
 import { openDataSource } from "../node/data-source.js";
 import { loadModel, readJson } from "../node/model-io.js";
@@ -9,7 +9,6 @@ import { WEIGHTING_SCHEMES, type WeightingScheme } from "../train/loss-weights.j
 import { DEFAULT_TRAINER_OPTIONS, initialTrainingWeights, Trainer, type TrainerOptions } from "../train/trainer.js";
 import { median } from "../util/stats.js";
 import { writeModelFile } from "../weights/model-file.js";
-import type { WeightTensors } from "../weights/scn.js";
 import { numberList, parse, requireOpt, UsageError } from "./args.js";
 
 const HELP = `usage: sparsessnet train --data D (--dim 2|3 --filters M [--depth L] | --config C) --out W [options]
@@ -61,7 +60,7 @@ export async function train(argv: string[]): Promise<number> {
     trainer = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(latest)), latest);
     console.error(`resumed from ${latest} at iteration ${trainer.iteration}`);
   } else {
-    const init = values.init ? initialModel(k, values.init as string) : undefined;
+    const init = values.init ? loadModel(values.init as string) : undefined;
     const cfgInput = init ? init.config : values.config ? readJson(values.config, "config") : { dim: num("dim", NaN, (x) => x === 2 || x === 3), filters: num("filters", NaN, posInt), ...(values.depth ? { depth: num("depth", 5, posInt) } : {}) };
     const config = parseModelConfig(cfgInput);
     const weighting = (values.weighting ?? DEFAULT_TRAINER_OPTIONS.weighting) as WeightingScheme;
@@ -144,12 +143,3 @@ async function writeCurve(path: string, trainer: Trainer): Promise<void> {
   }
 }
 
-/** The weights (and config) a new run starts from: a model name or file, or a checkpoint of an
- *  earlier run (its weights only: a new phase with new options). */
-function initialModel(k: KernelExports, nameOrPath: string): { config: unknown; weights: WeightTensors } {
-  if (existsSync(nameOrPath) && Trainer.isCheckpoint(new Uint8Array(readFileSync(nameOrPath)))) {
-    const tr = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(nameOrPath)), nameOrPath);
-    return { config: tr.config, weights: tr.params };
-  }
-  return loadModel(nameOrPath);
-}

@@ -171,15 +171,6 @@ export class Trainer {
     });
   }
 
-  /** Is this safetensors file a checkpoint written by checkpoint()? */
-  static isCheckpoint(bytes: Uint8Array): boolean {
-    try {
-      return parseSafetensors(bytes, "file").metadata.format === "sparsessnet-checkpoint";
-    } catch {
-      return false;
-    }
-  }
-
   static fromCheckpoint(k: KernelExports, bytes: Uint8Array, what = "checkpoint"): Trainer {
     const f = parseSafetensors(bytes, what);
     if (f.metadata.format !== "sparsessnet-checkpoint") throw new InvalidWeightsError(`${what} is not a sparsessnet checkpoint (format "${f.metadata.format}")`);
