@@ -88,8 +88,12 @@ export function columnSumsScalar(gPtr: usize, gStride: i32, n: i32, c: i32, outP
  *  rulebook order for every dW element, so the bits equal the scalar twin's. */
 export function convWeightGrad(
   xPtr: usize, xStride: i32, gPtr: usize, gStride: i32, cin: i32, coutPad: i32, K: i32,
-  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize,
+  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize,
 ): void {
+  if (nzStarts) {
+    convWeightGradSparseInput(gPtr, gStride, cin, coutPad, K, ruleStart, ruleIn, ruleOut, dwPtr, nzStarts, nzEntries);
+    return;
+  }
   const xs = <usize>xStride * 4, gs = <usize>gStride * 4, wRow = <usize>coutPad * 4;
   const chunk = min(512, max(16, 24576 / ((xStride + gStride) * 4)));
   for (let k = 0; k < K; k++) {
@@ -108,6 +112,46 @@ export function convWeightGrad(
       }
       for (; c < cin; c++) {
         for (let j = 0; j < coutPad; j += 4) wg1x4(xPtr + (<usize>c << 2), xs, gPtr + (<usize>j << 2), gs, q0, q1, ruleIn, ruleOut, dwk + <usize>c * wRow + (<usize>j << 2));
+      }
+    }
+  }
+}
+
+/** convWeightGrad over a channel-sparse x (see sparse-input.ts; entries carry c * coutPad * 4): for
+ *  each pair in rulebook order, dW[k][c] += x[i][c] * g[o] for the non-zero x[i][c] only, read-
+ *  modify-write on the dW rows. Every dW element still gets its terms in pair order, and the skipped
+ *  ones are ±0 (see sparse-input.ts), so the bits equal the dense kernel's. */
+function convWeightGradSparseInput(
+  gPtr: usize, gStride: i32, cin: i32, coutPad: i32, K: i32,
+  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize,
+): void {
+  const gs = <usize>gStride * 4, wRow = <usize>coutPad * 4;
+  for (let k = 0; k < K; k++) {
+    const p0 = load<i32>(ruleStart + (<usize>k << 2)), p1 = load<i32>(ruleStart + (<usize>(k + 1) << 2));
+    const dwk = dwPtr + <usize>k * <usize>cin * wRow;
+    for (let p = p0; p < p1; p++) {
+      const i = <usize>load<i32>(ruleIn + (<usize>p << 2));
+      const e0 = nzEntries + (<usize>load<i32>(nzStarts + (i << 2)) << 3), e1 = nzEntries + (<usize>load<i32>(nzStarts + (i << 2), 4) << 3);
+      const g = gPtr + <usize>load<i32>(ruleOut + (<usize>p << 2)) * gs;
+      let j = 0;
+      for (; j + 16 <= coutPad; j += 16) {
+        const gj = g + (<usize>j << 2), dj = dwk + (<usize>j << 2);
+        const ga = v128.load(gj), gb = v128.load(gj, 16), gc = v128.load(gj, 32), gd = v128.load(gj, 48);
+        for (let q = e0; q < e1; q += 8) {
+          const v = v128.load32_splat(q);
+          const d = dj + <usize>load<i32>(q, 4);
+          v128.store(d, f32x4.add(v128.load(d), f32x4.mul(v, ga)));
+          v128.store(d, f32x4.add(v128.load(d, 16), f32x4.mul(v, gb)), 16);
+          v128.store(d, f32x4.add(v128.load(d, 32), f32x4.mul(v, gc)), 32);
+          v128.store(d, f32x4.add(v128.load(d, 48), f32x4.mul(v, gd)), 48);
+        }
+      }
+      for (; j < coutPad; j += 4) {
+        const ga = v128.load(g + (<usize>j << 2)), dj = dwk + (<usize>j << 2);
+        for (let q = e0; q < e1; q += 8) {
+          const d = dj + <usize>load<i32>(q, 4);
+          v128.store(d, f32x4.add(v128.load(d), f32x4.mul(v128.load32_splat(q), ga)));
+        }
       }
     }
   }

@@ -190,16 +190,25 @@ test("convWeightGrad == convWeightGradScalar == float32 JS reference (accumulati
   for (const [cin, cout, K] of [[1, 4, 9], [5, 12, 27], [16, 20, 8], [3, 8, 1], [32, 32, 9], [17, 48, 27], [2, 5, 1]]) {
     arena.resetEvent();
     const nIn = 25, nOut = 30, cp = roundUp4(cout);
-    const x = arena.alloc(nIn * cin * 4); fillRandom(x, nIn * cin);
+    const x = arena.alloc(nIn * cin * 4);
+    const xz = fillRandom(x, nIn * cin);
+    for (let i = 0; i < xz.length; i++) if (u() < 0.5) xz[i] = u() < 0.2 ? -0 : 0; // ReLU-like zeros
     const g = arena.alloc(nOut * cp * 4); fillRandom(g, nOut * cp);
     const r = randomRules(K, nIn, nOut, 0.5);
-    const d1 = arena.alloc(K * cin * cp * 4), d2 = arena.alloc(K * cin * cp * 4);
+    const d1 = arena.alloc(K * cin * cp * 4), d2 = arena.alloc(K * cin * cp * 4), d3 = arena.alloc(K * cin * cp * 4);
     fillRandom(d1, K * cin * cp);
     arena.f32(d2, K * cin * cp).set(arena.f32(d1, K * cin * cp));
+    arena.f32(d3, K * cin * cp).set(arena.f32(d1, K * cin * cp));
     const start = Float32Array.from(arena.f32(d1, K * cin * cp));
-    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d1);
+    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d1, 0, 0);
     k.convWeightGradScalar(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d2);
     assertSameBits(arena.f32(d1, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad ${cin}x${cout} K ${K}`);
+    // The channel-sparse path (zeros skipped) gives the same bits.
+    const starts = arena.alloc((nIn + 1) * 4);
+    const entries = arena.alloc(k.nonzeroStarts(x, cin, nIn, cin, starts) * 8 + 8);
+    k.compressRows(x, cin, nIn, cin, cp * 4, starts, entries);
+    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries);
+    assertSameBits(arena.f32(d3, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad, channel-sparse x, ${cin}x${cout} K ${K}`);
     const xv = arena.f32(x, nIn * cin), gv = arena.f32(g, nOut * cp), dv = arena.f32(d1, K * cin * cp);
     const ref = start;
     for (let kk = 0; kk < K; kk++) for (let p = r.start[kk]; p < r.start[kk + 1]; p++) {

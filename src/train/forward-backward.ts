@@ -79,18 +79,19 @@ export class ForwardBackward {
       // ---- forward ----
       k.sumRowsIntoSites(geo.rowFeatures, cfg.inputChannels, geo.siteOfRow, nRows, ptr(g.input), stride(g.input), sizes[0], cfg.inputChannels);
       const bn = new Map<string, { mean: number; invstd: number; w: number; stats: BatchNormStats }>();
+      const sparseInputs = new Map<Op, [number, number]>();
       for (const op of g.ops) {
         const out = op.output, cp = stride(out), n = rows(out);
         switch (op.kind) {
           case "subconv": case "down": case "up": {
             const { rb, fin, fout } = this.rules(geo, op);
             const t = this.tiles(rb, fout, n);
-            const mark = arena.mark();
             const I = g.buffers[op.input];
+            // Kept for the weight gradient, which reads the same input with the same row layout.
             const [nzStarts, nzEntries] = sparseInput(k, arena, ptr(op.input), stride(op.input), rows(op.input), I.channels, cp, rb.pairs);
+            sparseInputs.set(op, [nzStarts, nzEntries]);
             k.convRules(ptr(op.input), stride(op.input), ptr(out), cp, n, packed.get(op.param)!, I.channels, cp,
               rb.K, t.starts, TILE_ROWS, t.n, 0, t.n, fin, fout, 0, 0, 0, 0, 0, nzStarts, nzEntries);
-            arena.release(mark);
             break;
           }
           case "bnact": {
@@ -190,7 +191,8 @@ export class ForwardBackward {
             // dW[k][c][j] = sum over pairs of x[i][c] g[o][j]
             const dW = arena.alloc(rb.K * I.channels * coutPad * 4);
             arena.f32(dW, rb.K * I.channels * coutPad).fill(0);
-            k.convWeightGrad(ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW);
+            const [nzStarts, nzEntries] = sparseInputs.get(op)!;
+            k.convWeightGrad(ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW, nzStarts, nzEntries);
             addGrad(`${op.param}.weight`, unpackConv(arena.f32(dW, rb.K * I.channels * coutPad), rb.K, I.channels, O.channels, coutPad));
             // dx[i] = sum over pairs of g[o] W[k]^T: the same rulebook read backwards.
             const wT = arena.alloc(rb.K * O.channels * cinPad * 4);
@@ -236,7 +238,7 @@ export class ForwardBackward {
             arena.i32(start, 2).set([0, n]);
             const dW = arena.alloc(I.channels * gs * 4);
             arena.f32(dW, I.channels * gs).fill(0);
-            k.convWeightGrad(ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, start, iota, iota, dW);
+            k.convWeightGrad(ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, start, iota, iota, dW, 0, 0);
             const dWp = arena.f32(dW, I.channels * gs);
             const W = params.get(`${op.param}.weight`)!.data;
             // W^T packed [cout][cinPad] for dx = g W^T.
