@@ -66,11 +66,16 @@ export interface SegmentationResult {
 /** The arguments of the convRules kernel (see KernelExports). */
 export type ConvArgs = Parameters<KernelExports["convRules"]>;
 
+/** The arguments of the convWeightGrad kernel. */
+export type WeightGradArgs = Parameters<KernelExports["convWeightGrad"]>;
+
 /** Runs one convolution's tiles on several threads sharing the wasm memory; tile ranges are
- *  disjoint, so the result is bit-identical to one thread (args[12], args[13] = tile range). */
+ *  disjoint, so the result is bit-identical to one thread (args[12], args[13] = tile range).
+ *  weightGrad does the same for a weight gradient, by ranges of kernel offsets. */
 export interface ParallelConv {
   readonly threads: number;
   conv(args: ConvArgs, K: number): void;
+  weightGrad(args: WeightGradArgs): void;
 }
 
 export interface EngineOptions {

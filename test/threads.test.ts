@@ -30,3 +30,39 @@ for (const threads of [2, 3]) {
     }
   });
 }
+
+test("training on 2 and 3 threads gives the single-thread losses and weights, bit for bit", async () => {
+  const { instantiateKernels } = await import("../src/backend/wasm/module.js");
+  const { createConvThreads } = await import("../src/node/threads.js");
+  const { initialTrainingWeights, Trainer } = await import("../src/train/trainer.js");
+  for (const [dim, size, sites] of [[2, 256, 3000], [3, 64, 2500]] as const) {
+    const cfg = parseModelConfig({ dim, filters: 8, depth: 4 });
+    const events = [0, 1, 2].map((e) => {
+      const tensor = randomWalkEvent({ dim, size, sites, seed: 500 + e });
+      const n = tensor.coords.length / dim;
+      // Labels that follow position (so the loss is not trivial), one instance per class.
+      const labels = Uint8Array.from({ length: n }, (_, r) => ((tensor.coords[r * dim] * 5) / size) | 0);
+      return { index: e, tensor, labels, instances: Int32Array.from(labels) };
+    });
+    const source = { count: 3, event: (i: number) => events[i], describe: "random walks" };
+    const options = { seed: 5, batchSize: 2, weighting: "sparsessnet" as const, lr: 2e-3, weightDecay: 0, schedule: "constant" as const, iterations: 3, bnMomentum: 0.99 };
+    const run = async (threads: number) => {
+      const pool = threads > 1 ? await createConvThreads(threads) : undefined;
+      try {
+        const tr = new Trainer(pool ? pool.k : await instantiateKernels(), cfg, options, initialTrainingWeights(cfg, 3), pool?.parallel);
+        const losses = [0, 1, 2].map(() => tr.step(source).loss);
+        return { losses, params: tr.params };
+      } finally {
+        await pool?.close();
+      }
+    };
+    const one = await run(1);
+    for (const threads of [2, 3]) {
+      const many = await run(threads);
+      assert.deepEqual(many.losses, one.losses, `${dim}D ${threads} threads: losses`);
+      for (const [name, t] of one.params) {
+        assert.deepEqual(new Uint32Array(many.params.get(name)!.data.buffer), new Uint32Array(t.data.buffer), `${dim}D ${threads} threads: ${name}`);
+      }
+    }
+  }
+});

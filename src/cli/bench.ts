@@ -13,7 +13,7 @@ import { engineFromFlags } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet bench --event <dir> [--filters 16|32] [--depth 5] [--runs N] [--warmup N]
                         [--backend wasm] [--fast | --threads N] [--json]
-       sparsessnet bench --train [--event <dir>] [--filters 16] [--runs N] [--warmup N] [--json]
+       sparsessnet bench --train [--event <dir>] [--filters 16] [--runs N] [--warmup N] [--threads N] [--json]
 
 Per-event time of the U-ResNet (random weights) on a bench event folder (event.safetensors,
 manifest.json), next to SparseConvNet's single-thread CPU time recorded for that event and filter
@@ -77,6 +77,7 @@ export async function bench(argv: string[]): Promise<number> {
     const r = await benchTrain({
       event: values.event ?? join(sharedDir(), "bench-events", "2d-512-train-batch8"), filters: int("filters", values.filters, 16, 1),
       depth: int("depth", values.depth, 5, 1), runs: int("runs", values.runs, 5, 1), warmup: int("warmup", values.warmup, 2, 0),
+      threads: int("threads", values.threads, 1, 1),
     });
     console.log(values.json ? JSON.stringify(r) : formatTrainBench(r));
     return 0;

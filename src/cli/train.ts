@@ -5,6 +5,7 @@ import { parseModelConfig } from "../model/config.js";
 import { openDataSource } from "../node/data-source.js";
 import { loadModel, readJson } from "../node/model-io.js";
 import { progress } from "../node/progress.js";
+import { createConvThreads } from "../node/threads.js";
 import { WEIGHTING_SCHEMES, type WeightingScheme } from "../train/loss-weights.js";
 import { DEFAULT_TRAINER_OPTIONS, initialTrainingWeights, Trainer, type TrainerOptions } from "../train/trainer.js";
 import { median } from "../util/stats.js";
@@ -30,6 +31,7 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
   --checkpoint-dir D   write checkpoint-<iteration>.safetensors (+ .json) here
   --checkpoint-every N (default 200)
   --resume             continue from the newest checkpoint in --checkpoint-dir
+  --threads N          threads for the convolutions (default 1; same bits as one thread)
   --time-limit MIN     stop cleanly (checkpoint + model) after this many minutes
   --curve F            training curve (loss, accuracy per iteration) as JSON; .png also draws it`;
 
@@ -39,7 +41,7 @@ export async function train(argv: string[]): Promise<number> {
     iterations: { type: "string" }, batch: { type: "string" }, crop: { type: "string" }, "crop-centre": { type: "string" }, weighting: { type: "string" },
     lr: { type: "string" }, "weight-decay": { type: "string" }, schedule: { type: "string" }, seed: { type: "string" },
     out: { type: "string" }, "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
-    "time-limit": { type: "string" }, curve: { type: "string" }, init: { type: "string" },
+    "time-limit": { type: "string" }, threads: { type: "string" }, curve: { type: "string" }, init: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const num = (flag: string, dflt: number, check: (x: number) => boolean = (x) => Number.isFinite(x)) => {
@@ -52,12 +54,14 @@ export async function train(argv: string[]): Promise<number> {
   const out = requireOpt("out", values.out);
   const data = openDataSource(requireOpt("data", values.data));
   const ckDir = values["checkpoint-dir"] as string | undefined;
-  const k = await instantiateKernels();
+  const threads = num("threads", 1, (x) => Number.isInteger(x) && x >= 1 && x <= 9);
+  const pool = threads > 1 ? await createConvThreads(threads) : undefined;
+  const k = pool ? pool.k : await instantiateKernels();
   let trainer: Trainer;
   const latest = ckDir && values.resume ? newestCheckpoint(ckDir) : undefined;
   if (values.resume && !ckDir) throw new UsageError("--resume needs --checkpoint-dir");
   if (latest) {
-    trainer = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(latest)), latest);
+    trainer = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(latest)), latest, pool?.parallel);
     console.error(`resumed from ${latest} at iteration ${trainer.iteration}`);
   } else {
     const init = values.init ? loadModel(values.init as string) : undefined;
@@ -75,7 +79,7 @@ export async function train(argv: string[]): Promise<number> {
       batchSize: num("batch", DEFAULT_TRAINER_OPTIONS.batchSize, posInt), weighting, schedule, crop, cropCentre,
       lr: num("lr", DEFAULT_TRAINER_OPTIONS.lr, (x) => x > 0), weightDecay: num("weight-decay", 0, (x) => x >= 0),
     };
-    trainer = new Trainer(k, config, options, init ? init.weights : initialTrainingWeights(config, options.seed));
+    trainer = new Trainer(k, config, options, init ? init.weights : initialTrainingWeights(config, options.seed), pool?.parallel);
   }
   const total = trainer.options.iterations;
   const every = num("checkpoint-every", 200, posInt);
@@ -118,6 +122,7 @@ export async function train(argv: string[]): Promise<number> {
   const ms = trainer.history.map((h) => h.ms);
   console.log(`trained ${trainer.iteration}/${total} iterations on ${data.describe}; median ${median(ms).toFixed(0)} ms per iteration; wrote ${out}`);
   data.close();
+  await pool?.close();
   return trainer.iteration < total && !stop && Date.now() >= deadline ? 0 : stop ? 130 : 0;
 }
 

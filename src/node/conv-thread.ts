@@ -2,7 +2,7 @@
 // on a control block for convolution tile ranges to run (see threads.ts for the protocol).
 import { parentPort, workerData } from "node:worker_threads";
 import { instantiateThreadKernels } from "../backend/wasm/module.js";
-import { CTRL, type ThreadInit } from "./threads.js";
+import { CTRL, KIND_WEIGHT_GRAD, weightGradRange, type ThreadInit, type WeightGradArgs } from "./threads.js";
 
 const { module, memory, ctrl, index } = workerData as ThreadInit;
 const k = await instantiateThreadKernels(module, memory);
@@ -16,8 +16,13 @@ for (;;) {
   if (seen < 0) break;
   const a = CTRL.ARGS;
   const range = CTRL.RANGES + 2 * index;
-  k.convRules(I[a], I[a + 1], I[a + 2], I[a + 3], I[a + 4], I[a + 5], I[a + 6], I[a + 7], I[a + 8], I[a + 9], I[a + 10], I[a + 11],
-    I[range], I[range + 1], I[a + 14], I[a + 15], I[a + 16], I[a + 17], I[a + 18], I[a + 19], F[a + 20], I[a + 21], I[a + 22]);
+  if (I[CTRL.KIND] === KIND_WEIGHT_GRAD) {
+    const args = Array.from(I.subarray(a, a + 13)) as WeightGradArgs;
+    if (I[range + 1] > I[range]) k.convWeightGrad(...weightGradRange(args, I[range], I[range + 1]));
+  } else {
+    k.convRules(I[a], I[a + 1], I[a + 2], I[a + 3], I[a + 4], I[a + 5], I[a + 6], I[a + 7], I[a + 8], I[a + 9], I[a + 10], I[a + 11],
+      I[range], I[range + 1], I[a + 14], I[a + 15], I[a + 16], I[a + 17], I[a + 18], I[a + 19], F[a + 20], I[a + 21], I[a + 22]);
+  }
   Atomics.store(I, CTRL.DONE + index, seen);
   Atomics.notify(I, CTRL.DONE + index);
 }

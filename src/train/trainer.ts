@@ -6,6 +6,7 @@
 import { cropAround, makeBatch } from "../data/batch.js";
 import { IGNORE_LABEL, N_CLASSES, type LabelledEvent } from "../data/labelled-event.js";
 import type { KernelExports } from "../backend/wasm/module.js";
+import type { ParallelConv } from "../engine.js";
 import { InvalidInputError, InvalidWeightsError } from "../errors.js";
 import { parseModelConfig, type ModelConfig } from "../model/config.js";
 import { buildUResNet } from "../model/uresnet.js";
@@ -73,8 +74,9 @@ export class Trainer {
   iteration = 0;
   readonly history: StepResult[] = [];
 
-  constructor(k: KernelExports, readonly config: ModelConfig, readonly options: TrainerOptions, readonly params: WeightTensors) {
-    this.fb = new ForwardBackward(k, config);
+  /** `parallel`: threads for the convolutions (see ForwardBackward); the same bits either way. */
+  constructor(k: KernelExports, readonly config: ModelConfig, readonly options: TrainerOptions, readonly params: WeightTensors, parallel?: ParallelConv) {
+    this.fb = new ForwardBackward(k, config, parallel);
     const { lr, iterations } = options;
     this.adam = new Adam({
       lr, weightDecay: options.weightDecay,
@@ -171,7 +173,7 @@ export class Trainer {
     });
   }
 
-  static fromCheckpoint(k: KernelExports, bytes: Uint8Array, what = "checkpoint"): Trainer {
+  static fromCheckpoint(k: KernelExports, bytes: Uint8Array, what = "checkpoint", parallel?: ParallelConv): Trainer {
     const f = parseSafetensors(bytes, what);
     if (f.metadata.format !== "sparsessnet-checkpoint") throw new InvalidWeightsError(`${what} is not a sparsessnet checkpoint (format "${f.metadata.format}")`);
     const config = parseModelConfig(JSON.parse(f.metadata.config));
@@ -185,7 +187,7 @@ export class Trainer {
       else if (kind === "adam.v") v.set(name, Float64Array.from(typed(raw, key, ["F64"]).data as Float64Array));
       else throw new InvalidWeightsError(`${what}: unexpected tensor "${key}"`);
     }
-    const tr = new Trainer(k, config, options, params);
+    const tr = new Trainer(k, config, options, params, parallel);
     tr.adam.restore({ step: Number(f.metadata.adamStep), m, v });
     tr.iteration = Number(f.metadata.iteration);
     tr.history.push(...(JSON.parse(f.metadata.history) as StepResult[]));
