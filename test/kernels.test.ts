@@ -39,15 +39,21 @@ function randomRules(K: number, nIn: number, nOut: number, density: number) {
   return { s, pi, po, start, ins, outs };
 }
 
+/** A random convolution shape: offsets, row counts, padded output width, padded row strides. */
+function randomConvShape(cin: number, cout: number) {
+  const K = [1, 8, 9, 27][Math.floor(u() * 4)];
+  const nIn = 1 + Math.floor(u() * 40), nOut = 1 + Math.floor(u() * 40);
+  const cp = roundUp4(cout);
+  const inStride = cin + (u() < 0.5 ? 0 : 3), outStride = cp + (u() < 0.5 ? 0 : 4);
+  return { K, nIn, nOut, cp, inStride, outStride };
+}
+
 test("convRules (tiled) == convRulesScalar == float32 JS reference, random sweep", () => {
   let n = 0;
   for (const cin of [1, 3, 4, 5, 8, 13, 16, 33]) {
     for (const cout of [1, 3, 4, 5, 8, 12, 16, 20, 33]) {
       arena.resetEvent();
-      const K = [1, 8, 9, 27][Math.floor(u() * 4)];
-      const nIn = 1 + Math.floor(u() * 40), nOut = 1 + Math.floor(u() * 40);
-      const cp = roundUp4(cout);
-      const inStride = cin + (u() < 0.5 ? 0 : 3), outStride = cp + (u() < 0.5 ? 0 : 4);
+      const { K, nIn, nOut, cp, inStride, outStride } = randomConvShape(cin, cout);
       const x = arena.alloc(nIn * inStride * 4);
       fillRandom(x, nIn * inStride);
       const w = arena.alloc(K * cin * cp * 4);
@@ -94,10 +100,7 @@ test("convRules with a channel-sparse input (ReLU zeros, -0, all-zero rows) == c
   for (const cin of [8, 13, 16, 32, 48]) {
     for (const cout of [4, 8, 12, 16, 20, 28, 32, 36, 64, 160]) {
       arena.resetEvent();
-      const K = [1, 8, 9, 27][Math.floor(u() * 4)];
-      const nIn = 1 + Math.floor(u() * 40), nOut = 1 + Math.floor(u() * 40);
-      const cp = roundUp4(cout);
-      const inStride = cin + (u() < 0.5 ? 0 : 3), outStride = cp + (u() < 0.5 ? 0 : 4);
+      const { K, nIn, nOut, cp, inStride, outStride } = randomConvShape(cin, cout);
       const x = arena.alloc(nIn * inStride * 4);
       const xv = fillRandom(x, nIn * inStride);
       const density = [0.05, 0.5, 0.9][n % 3];
