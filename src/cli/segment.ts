@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { prepareSparse } from "../tensor/prepare.js";
 import { median } from "../util/stats.js";
 import { serializeSafetensors } from "../weights/safetensors.js";
+import type { ModelFile } from "../weights/model-file.js";
 import { numberList, parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
 
@@ -49,7 +50,7 @@ export async function segment(argv: string[]): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${values.runs}: expected a positive integer`);
   const modelName = (values.model ?? values.weights) as string | undefined;
   if (values.input !== undefined) return segmentMany(values, requireOpt("model", modelName));
-  const mf = loadModel(requireOpt("model", modelName), values.config);
+  let mf: ModelFile | undefined = loadModel(requireOpt("model", modelName), values.config);
   const ev = readEventFile(requireOpt("event", values.event), numberList("spatial-size", values["spatial-size"], [2, 3]));
   const out = requireOpt("out", values.out);
   const th = numberList("threshold", values.threshold, [2]);
@@ -57,6 +58,7 @@ export async function segment(argv: string[]): Promise<number> {
 
   const { engine, close } = await engineFromFlags(values);
   const model = engine.loadModel(mf.config, mf.weights);
+  mf = undefined; // the engine has its copy: the file's can go before the event's memory is needed
   const times: number[] = [];
   let res = engine.run(model, tensor);
   times.push(res.timings.totalMs);
