@@ -41,7 +41,7 @@ const kernels = values.quick ? [] : JSON.parse(execFileSync(node[0], [...node.sl
 const bestDet = Math.max(0, ...kernels.filter((k) => k.kernel.includes("deterministic")).map((k) => k.gflops));
 const pool = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "pool-throughput.js"), "2d-1008x3456-17k", "40"], { encoding: "utf8" });
 const batch = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "batch-throughput.js")], { encoding: "utf8" });
-const train = values.quick ? "" : execFileSync(node[0], [...node.slice(1), bin, "bench", "--train"], { encoding: "utf8" });
+const train = values.quick ? "" : [1, 2].map((t) => execFileSync(node[0], [...node.slice(1), bin, "bench", "--train", "--threads", String(t)], { encoding: "utf8" })).join("");
 
 const det = rows.filter((r) => r.config === "det");
 // Time per site is compared within a dimension: a 3D site has up to 27 neighbours, a 2D one 9.
