@@ -3,6 +3,7 @@
 // arena is reset afterwards, so a failed event leaves the engine ready for the next one.
 
 import { Arena } from "./backend/wasm/arena.js";
+import { runConv, type ConvArgs, type ParallelConv } from "./backend/wasm/parallel-conv.js";
 import { sparseInput } from "./backend/wasm/sparse-input.js";
 import { instantiateKernels, relaxedSimdSupported, type KernelExports, type KernelMode } from "./backend/wasm/module.js";
 import { EngineFault, SparseSSNetError } from "./errors.js";
@@ -63,20 +64,7 @@ export interface SegmentationResult {
   profile?: Record<string, number>;
 }
 
-/** The arguments of the convRules kernel (see KernelExports). */
-export type ConvArgs = Parameters<KernelExports["convRules"]>;
-
-/** The arguments of the convWeightGrad kernel. */
-export type WeightGradArgs = Parameters<KernelExports["convWeightGrad"]>;
-
-/** Runs one convolution's tiles on several threads sharing the wasm memory; tile ranges are
- *  disjoint, so the result is bit-identical to one thread (args[12], args[13] = tile range).
- *  weightGrad does the same for a weight gradient, by ranges of kernel offsets. */
-export interface ParallelConv {
-  readonly threads: number;
-  conv(args: ConvArgs, K: number): void;
-  weightGrad(args: WeightGradArgs): void;
-}
+export type { ConvArgs, ParallelConv, WeightGradArgs } from "./backend/wasm/parallel-conv.js";
 
 export interface EngineOptions {
   /** Kernel flavour of the wasm backend (default deterministic). */
@@ -336,8 +324,7 @@ export class Engine {
             model.paramPtr.get(op.param)!, I.channels, cp, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, rin, rout,
             ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
             bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0, nzStarts, nzEntries];
-          if (this.parallel && tiles.n >= this.parallel.threads) this.parallel.conv(args, rb.K);
-          else k.convRules(...args);
+          runConv(k, this.parallel, args);
           this.arena.release(mark);
           break;
         }

@@ -147,4 +147,3 @@ async function writeCurve(path: string, trainer: Trainer): Promise<void> {
     atomicWrite(path, JSON.stringify(points));
   }
 }
-

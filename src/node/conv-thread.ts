@@ -2,7 +2,8 @@
 // on a control block for convolution tile ranges to run (see threads.ts for the protocol).
 import { parentPort, workerData } from "node:worker_threads";
 import { instantiateThreadKernels } from "../backend/wasm/module.js";
-import { CTRL, KIND_WEIGHT_GRAD, weightGradRange, type ThreadInit, type WeightGradArgs } from "./threads.js";
+import type { WeightGradArgs } from "../backend/wasm/parallel-conv.js";
+import { CTRL, KIND_WEIGHT_GRAD, weightGradRange, type ThreadInit } from "./threads.js";
 
 const { module, memory, ctrl, index } = workerData as ThreadInit;
 const k = await instantiateThreadKernels(module, memory);

@@ -12,13 +12,14 @@
 
 import { Worker } from "node:worker_threads";
 import { compileThreadKernels, instantiateThreadKernels, type KernelExports } from "../backend/wasm/module.js";
-import { Engine, type ConvArgs, type ParallelConv, type WeightGradArgs } from "../engine.js";
-
-export type { WeightGradArgs };
+import type { ConvArgs, ParallelConv, WeightGradArgs } from "../backend/wasm/parallel-conv.js";
+import { Engine } from "../engine.js";
 
 export const CTRL = { SEQ: 0, DONE: 1, KIND: 15, ARGS: 16, RANGES: 40, WORDS: 64 } as const;
 export const KIND_CONV = 0;
 export const KIND_WEIGHT_GRAD = 1;
+/** Argument positions that are f32, per kind (convRules' leak). */
+const FLOAT_ARGS: Record<number, number[]> = { [KIND_CONV]: [20], [KIND_WEIGHT_GRAD]: [] };
 const MAX_HELPERS = 8;
 
 export interface ThreadInit { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; index: number }
@@ -70,10 +71,8 @@ export class TileSplitter implements ParallelConv {
 
   conv(args: ConvArgs, K: number): void {
     const mem = this.k.memory.buffer;
-    const F = new Float32Array(mem, this.ctrl, CTRL.WORDS);
     const [starts, nTiles] = [args[9], args[11]];
     const bounds = this.split(new Int32Array(mem, starts, K * (nTiles + 1)), K, nTiles);
-    F[CTRL.ARGS + 20] = args[20]; // leak, the one float argument (dispatch writes the integer ones)
     this.dispatch(KIND_CONV, args, bounds, () => {
       const own = [...args] as ConvArgs;
       own[12] = bounds[0];
@@ -97,10 +96,16 @@ export class TileSplitter implements ParallelConv {
     this.dispatch(KIND_WEIGHT_GRAD, args, bounds, () => this.k.convWeightGrad(...weightGradRange(args, bounds[0], bounds[1])));
   }
 
+  /** Writes the kernel, its arguments (FLOAT_ARGS of the kind as f32, the others as i32) and the
+   *  helpers' ranges, wakes the helpers, runs `own` (the first range) and waits for them. */
   private dispatch(kind: number, args: readonly number[], bounds: number[], own: () => void): void {
     const I = new Int32Array(this.k.memory.buffer, this.ctrl, CTRL.WORDS);
+    const F = new Float32Array(this.k.memory.buffer, this.ctrl, CTRL.WORDS);
     I[CTRL.KIND] = kind;
-    for (let a = 0; a < args.length; a++) if (!(kind === KIND_CONV && a === 20)) I[CTRL.ARGS + a] = args[a];
+    for (let a = 0; a < args.length; a++) {
+      if (FLOAT_ARGS[kind].includes(a)) F[CTRL.ARGS + a] = args[a];
+      else I[CTRL.ARGS + a] = args[a];
+    }
     for (let h = 0; h < this.threads - 1; h++) {
       I[CTRL.RANGES + 2 * h] = bounds[h + 1];
       I[CTRL.RANGES + 2 * h + 1] = bounds[h + 2];

@@ -7,7 +7,7 @@
 import { Arena } from "../backend/wasm/arena.js";
 import type { KernelExports } from "../backend/wasm/module.js";
 import { sparseInput } from "../backend/wasm/sparse-input.js";
-import type { ConvArgs, ParallelConv, WeightGradArgs } from "../engine.js";
+import { runConv, runWeightGrad, type ParallelConv } from "../backend/wasm/parallel-conv.js";
 import { InvalidInputError } from "../errors.js";
 import { buildGeometry, TILE_ROWS, type Geometry, type Rulebook } from "../geometry/levels.js";
 import type { ModelConfig } from "../model/config.js";
@@ -93,7 +93,7 @@ export class ForwardBackward {
             // Kept for the weight gradient, which reads the same input with the same row layout.
             const [nzStarts, nzEntries] = sparseInput(k, arena, ptr(op.input), stride(op.input), rows(op.input), I.channels, cp, rb.pairs);
             sparseInputs.set(op, [nzStarts, nzEntries]);
-            this.conv([ptr(op.input), stride(op.input), ptr(out), cp, n, packed.get(op.param)!, I.channels, cp,
+            runConv(k, this.parallel, [ptr(op.input), stride(op.input), ptr(out), cp, n, packed.get(op.param)!, I.channels, cp,
               rb.K, t.starts, TILE_ROWS, t.n, 0, t.n, fin, fout, 0, 0, 0, 0, 0, nzStarts, nzEntries]);
             break;
           }
@@ -195,16 +195,14 @@ export class ForwardBackward {
             const dW = arena.alloc(rb.K * I.channels * coutPad * 4);
             arena.f32(dW, rb.K * I.channels * coutPad).fill(0);
             const [nzStarts, nzEntries] = sparseInputs.get(op)!;
-            const wgArgs: WeightGradArgs = [ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW, nzStarts, nzEntries];
-            if (this.parallel && rb.K > 1) this.parallel.weightGrad(wgArgs);
-            else k.convWeightGrad(...wgArgs);
+            runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW, nzStarts, nzEntries]);
             addGrad(`${op.param}.weight`, unpackConv(arena.f32(dW, rb.K * I.channels * coutPad), rb.K, I.channels, O.channels, coutPad));
             // dx[i] = sum over pairs of g[o] W[k]^T: the same rulebook read backwards.
             const wT = arena.alloc(rb.K * O.channels * cinPad * 4);
             arena.f32(wT, rb.K * O.channels * cinPad).set(transposePacked(params.get(`${op.param}.weight`)!.data, rb.K, I.channels, O.channels, cinPad));
             const dx = tmp(op.input);
             const tiles = this.tiles(rb, fin, rows(op.input));
-            this.conv([gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0]);
+            runConv(k, this.parallel, [gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0]);
             accumulate(op.input, dx, true);
             break;
           }
@@ -297,12 +295,6 @@ export class ForwardBackward {
     } finally {
       arena.resetEvent();
     }
-  }
-
-  /** convRules, on the threads when there are some and enough tiles. */
-  private conv(args: ConvArgs): void {
-    if (this.parallel && args[11] >= this.parallel.threads) this.parallel.conv(args, args[8]);
-    else this.k.convRules(...args);
   }
 
   private rules(geo: Geometry, op: ConvOp): { rb: Rulebook; fin: number; fout: number } {

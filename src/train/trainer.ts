@@ -6,7 +6,7 @@
 import { cropAround, makeBatch } from "../data/batch.js";
 import { IGNORE_LABEL, N_CLASSES, type LabelledEvent } from "../data/labelled-event.js";
 import type { KernelExports } from "../backend/wasm/module.js";
-import type { ParallelConv } from "../engine.js";
+import type { ParallelConv } from "../backend/wasm/parallel-conv.js";
 import { InvalidInputError, InvalidWeightsError } from "../errors.js";
 import { parseModelConfig, type ModelConfig } from "../model/config.js";
 import { buildUResNet } from "../model/uresnet.js";
