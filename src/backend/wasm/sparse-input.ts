@@ -12,10 +12,10 @@ type Ptr = number;
 
 // Costs in ns, measured on 20k-row convolutions with 9 and 27 offsets at half-zero inputs
 // (bench/kernels.ts has the "channel-sparse input" case): the dense kernel runs at
-// about 18 G multiply-adds/s, the sparse one at 11 (16 output columns) to 13 (32 and more) per
-// non-zero term, and indexing costs about 0.8 ns per input value.
+// about 18 G multiply-adds/s, the sparse one at 11 (16 output columns), 13 (32) and 14.5 (48 and
+// more) per non-zero term, and indexing costs about 0.8 ns per input value.
 const DENSE_NS_PER_MAC = 1 / 18;
-const sparseNsPerMac = (coutPad: number) => (coutPad >= 32 ? 1 / 13 : 1 / 11);
+const sparseNsPerMac = (coutPad: number) => (coutPad >= 48 ? 1 / 14.5 : coutPad >= 32 ? 1 / 13 : 1 / 11);
 const INDEX_NS_PER_VALUE = 0.8;
 /** Narrower inputs (the 1-channel detector image) are not worth indexing. */
 export const SPARSE_INPUT_MIN_CHANNELS = 8;
