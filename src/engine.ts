@@ -62,6 +62,9 @@ export interface SegmentationResult {
   timings: { geometryMs: number; networkMs: number; totalMs: number };
   /** Milliseconds per operation kind, when RunOptions.profile was set. */
   profile?: Record<string, number>;
+  /** When RunOptions.profile was set: the multiply-adds the convolution kernels actually did. The
+   *  channel-sparse kernel skips the zero inputs, so this is at most convMultiplyAdds. */
+  executedConvMultiplyAdds?: number;
 }
 
 export type { ConvArgs, ParallelConv, WeightGradArgs } from "./backend/wasm/parallel-conv.js";
@@ -205,8 +208,10 @@ export class Engine {
     if (tensor.coords.length === 0) return emptyResult(model.config, taps);
     return this.guarded(tensor, () => {
       const ev = this.begin(model, tensor, taps);
-      const profile = this.executeWasm(model, ev, options.profile ?? false);
-      return this.finish(model, ev, this.wasmScores(model, ev), profile);
+      const prof = this.executeWasm(model, ev, options.profile ?? false);
+      const result = this.finish(model, ev, this.wasmScores(model, ev), prof?.ms);
+      if (prof) result.executedConvMultiplyAdds = prof.executedConvMultiplyAdds;
+      return result;
     });
   }
 
@@ -302,13 +307,14 @@ export class Engine {
     return { geo, sizes, plan, ptr, stride, taps, t0, t1 };
   }
 
-  private executeWasm(model: Model, ev: EventState, profiling: boolean): Record<string, number> | undefined {
+  private executeWasm(model: Model, ev: EventState, profiling: boolean): { ms: Record<string, number>; executedConvMultiplyAdds: number } | undefined {
     const { graph } = model;
     const { geo, sizes, ptr, stride } = ev;
     const k = this.k;
     const profile: Record<string, number> | undefined = profiling ? { geometry: ev.t1 - ev.t0 } : undefined;
+    let executed = 0;
     for (const op of graph.ops) {
-      const ts = profiling ? performance.now() : 0;
+      let ts = profiling ? performance.now() : 0;
       switch (op.kind) {
         case "subconv": case "down": case "up": {
           const I = graph.buffers[op.input];
@@ -320,6 +326,11 @@ export class Engine {
           const cp = stride(op.output);
           const mark = this.arena.mark();
           const [nzStarts, nzEntries] = sparseInput(k, this.arena, ptr(op.input), stride(op.input), sizes[I.level], I.channels, cp, rb.pairs);
+          if (profile) { // counting is not part of the convolution's time
+            const tc = performance.now();
+            executed += this.executedMultiplyAdds(rin, rb.pairs, I.channels, graph.buffers[op.output].channels, nzStarts);
+            ts += performance.now() - tc;
+          }
           const args: ConvArgs = [ptr(op.input), stride(op.input), ptr(op.output), cp, nOut,
             model.paramPtr.get(op.param)!, I.channels, cp, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, rin, rout,
             ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
@@ -358,7 +369,20 @@ export class Engine {
         profile[key] = (profile[key] ?? 0) + performance.now() - ts;
       }
     }
-    return profile;
+    return profile && { ms: profile, executedConvMultiplyAdds: executed };
+  }
+
+  /** Multiply-adds a convolution does: all of its rulebook's, or with a channel-sparse input only
+   *  those of the non-zero inputs of each pair's input row (profiling only: it walks the pairs). */
+  private executedMultiplyAdds(ruleIn: number, pairs: number, cin: number, cout: number, nzStarts: number): number {
+    if (!nzStarts) return pairs * cin * cout;
+    const rin = this.arena.i32(ruleIn, pairs);
+    let maxRow = 0;
+    for (let p = 0; p < pairs; p++) maxRow = Math.max(maxRow, rin[p]);
+    const starts = this.arena.i32(nzStarts, maxRow + 2);
+    let terms = 0;
+    for (let p = 0; p < pairs; p++) terms += starts[rin[p] + 1] - starts[rin[p]];
+    return terms * cout;
   }
 
   /** Softmax scores and argmax labels of the per-site logits, in the arena. */

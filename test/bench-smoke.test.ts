@@ -17,4 +17,9 @@ test("bench verb reports time, memory, multiply-adds and the SparseConvNet compa
   const r16 = await benchEvent({ event: join(PROJECT_ROOT, "samples", "2d-1008x3456-17k"), filters: 16, depth: 5, runs: 1, warmup: 1 });
   assert.equal(r16.scn_median_s, 0.1648);
   assert.ok(Math.abs(r16.ratio_to_scn! - r16.median_s / 0.1648) < 1e-12);
+  // Random weights: about half of every ReLU output is zero, and the channel-sparse kernel skips
+  // those terms in the wide 2D convolutions, so fewer multiply-adds are done than the rulebooks hold.
+  assert.ok(r16.conv_executed_fraction > 0.2 && r16.conv_executed_fraction < 1, `executed fraction ${r16.conv_executed_fraction}`);
+  assert.ok(Math.abs(r16.conv_executed_gflops - r16.conv_gflops * r16.conv_executed_fraction) < 1e-9 * r16.conv_gflops);
+  assert.ok(r16.conv_executed_gflops_needed_for_half! > 0);
 });

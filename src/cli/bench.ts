@@ -27,7 +27,12 @@ Benchmark on a quiet machine: this measures, it does not test.`;
 export interface BenchReport {
   event: string; nActive: number; filters: number; depth: number; backend: string; mode: string; threads: number;
   median_s: number; runs_s: number[]; first_event_s: number; startup_ms: number; peak_rss_mib: number; wasm_memory_mib: number;
-  multiply_adds: number; effective_gflops: number; conv_gflops: number; scn_median_s: number | null; ratio_to_scn: number | null;
+  multiply_adds: number; effective_gflops: number; conv_gflops: number;
+  /** Profiled run: the share of the convolutions' multiply-adds really done, their GFLOP/s, and the
+   *  GFLOP/s they would need for half of SparseConvNet's time (null in JSON: no SparseConvNet time,
+   *  or out of reach even with instant convolutions). */
+  conv_executed_fraction: number; conv_executed_gflops: number; conv_executed_gflops_needed_for_half: number | null;
+  scn_median_s: number | null; ratio_to_scn: number | null;
   per_site_us: number;
 }
 
@@ -47,7 +52,8 @@ export async function benchEvent(opts: { event: string; filters: number; depth: 
   const runs: number[] = [];
   let res = engine.run(model, ev.tensor);
   for (let i = 0; i < opts.runs; i++) { res = engine.run(model, ev.tensor); runs.push(res.timings.totalMs / 1000); }
-  const prof = engine.run(model, ev.tensor, { profile: true }).profile!;
+  const profiled = engine.run(model, ev.tensor, { profile: true });
+  const prof = profiled.profile!;
   const convMs = Object.entries(prof).filter(([k]) => k.startsWith("subconv") || k === "down" || k === "up").reduce((s, [, v]) => s + v, 0);
   await close();
   const med = median(runs);
@@ -59,8 +65,23 @@ export async function benchEvent(opts: { event: string; filters: number; depth: 
     peak_rss_mib: process.resourceUsage().maxRSS / 1024, wasm_memory_mib: engine.memoryBytes / 2 ** 20,
     multiply_adds: res.multiplyAdds, effective_gflops: (2 * res.multiplyAdds) / med / 1e9,
     conv_gflops: (2 * res.convMultiplyAdds) / (convMs / 1000) / 1e9,
+    ...executedRates(med, convMs / 1000, profiled.executedConvMultiplyAdds!, res.convMultiplyAdds, scn?.median_s),
     scn_median_s: scn?.median_s ?? null, ratio_to_scn: scn ? med / scn.median_s : null,
     per_site_us: (med / res.nSites) * 1e6,
+  };
+}
+
+/** What the convolution kernels really did (the channel-sparse kernel skips zero inputs) and how
+ *  fast, and the rate they would need for the whole event to take half of SparseConvNet's time
+ *  with everything else unchanged (null: not even infinitely fast convolutions would do). */
+function executedRates(medianS: number, convS: number, executed: number, convMacs: number, scnS: number | undefined):
+  Pick<BenchReport, "conv_executed_fraction" | "conv_executed_gflops" | "conv_executed_gflops_needed_for_half"> {
+  const otherS = Math.max(0, medianS - convS);
+  const budgetS = scnS !== undefined ? scnS / 2 - otherS : NaN;
+  return {
+    conv_executed_fraction: executed / convMacs,
+    conv_executed_gflops: (2 * executed) / convS / 1e9,
+    conv_executed_gflops_needed_for_half: scnS === undefined ? null : budgetS > 0 ? (2 * executed) / budgetS / 1e9 : Infinity,
   };
 }
 
@@ -94,6 +115,9 @@ export async function bench(argv: string[]): Promise<number> {
   console.log(`${r.event}: ${r.nActive} sites, ${r.filters} filters, depth ${r.depth}, ${r.backend} ${r.mode}, ${r.threads} thread(s)`);
   console.log(`  median ${(r.median_s * 1000).toFixed(1)} ms (${r.runs_s.length} runs), first event ${(r.first_event_s * 1000).toFixed(1)} ms, start-up ${r.startup_ms.toFixed(0)} ms`);
   console.log(`  ${(r.multiply_adds / 1e9).toFixed(2)} G multiply-adds, ${r.effective_gflops.toFixed(1)} GFLOP/s overall, ${r.conv_gflops.toFixed(1)} GFLOP/s in the convolutions, ${r.per_site_us.toFixed(2)} us per site`);
+  const need = r.conv_executed_gflops_needed_for_half;
+  console.log(`  convolutions: ${(100 * r.conv_executed_fraction).toFixed(0)}% of their multiply-adds done (zero inputs skipped), at ${r.conv_executed_gflops.toFixed(1)} GFLOP/s` +
+    (need === null ? "" : `; half of SparseConvNet's time needs ${Number.isFinite(need) ? `${need.toFixed(1)} GFLOP/s` : "more than instant convolutions"}`));
   console.log(`  peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, wasm memory ${r.wasm_memory_mib.toFixed(0)} MiB`);
   if (r.scn_median_s !== null) console.log(`  SparseConvNet (CPU, 1 thread): ${(r.scn_median_s * 1000).toFixed(1)} ms; ratio ${r.ratio_to_scn!.toFixed(2)}`);
   return 0;
