@@ -4,13 +4,26 @@
 // velocity. This measures, on held-out events, the fraction of HIP sites where the proton's mean
 // dE/dx (Bethe-Bloch at the site's kinetic energy, from the CSDA range table along the track) is
 // within 20% / 30% / 50% of the minimum: sites that only context (the Bragg peak, the lack of
-// delta rays, straightness) can label, if anything can. Usage: node dist/bench/hip-ambiguity.js [events]
-import { HIP } from "../src/data/labelled-event.js";
+// delta rays, straightness) can label, if anything can. With --model M it also runs the model and
+// gives its HIP accuracy per dE/dx bin: where the errors are, against what the data allows.
+// Usage: node dist/bench/hip-ambiguity.js [events] [--model default-3d]
+import { Engine } from "../src/engine.js";
+import { HIP, MIP } from "../src/data/labelled-event.js";
+import { loadModel } from "../src/node/model-io.js";
 import { betheDedx, PROTON_MASS } from "../src/sim/lar.js";
 import { simulateEvent } from "../src/sim/index.js";
 import { rangeTable } from "../src/sim/transport.js";
 
-const events = Number(process.argv[2] ?? 200);
+const args = process.argv.slice(2);
+const modelAt = args.indexOf("--model");
+const modelName = modelAt >= 0 ? args.splice(modelAt, 2)[1] : undefined;
+const events = Number(args[0] ?? 200);
+const engine = modelName ? await Engine.create() : undefined;
+const mf = modelName ? loadModel(modelName) : undefined;
+const model = engine && mf ? engine.loadModel(mf.config, mf.weights) : undefined;
+/** Bins of the proton's dE/dx over the minimum, for the model's accuracy. */
+const bins = [1.2, 1.5, 2, 4, Infinity];
+const binSites = bins.map(() => 0), binHip = bins.map(() => 0), binMip = bins.map(() => 0);
 const table = rangeTable(PROTON_MASS);
 let minDedx = Infinity;
 for (let T = 100; T < 1e5; T *= 1.01) minDedx = Math.min(minDedx, betheDedx(T, PROTON_MASS));
@@ -29,6 +42,7 @@ for (let e = 0; e < events; e++) {
   const byId = new Map(ev.particles!.map((p) => [p.id, p]));
   const coords = ev.tensor.coords;
   sites += ev.labels!.length;
+  const predicted = model ? engine!.run(model, ev.tensor).labels : undefined;
   for (let i = 0; i < ev.labels!.length; i++) {
     if (ev.labels![i] !== HIP) continue;
     const p = byId.get(ev.instances![i]);
@@ -40,7 +54,20 @@ for (let e = 0; e < events; e++) {
     const T = energyAtRange(Math.max(0, table.rangeOf(p.kineticMeV) - Math.max(0, s) * voxelCm), p.kineticMeV);
     const ratio = betheDedx(Math.max(T, 1e-3), PROTON_MASS) / minDedx;
     limits.forEach((l, k) => { if (ratio < l) within[k]++; });
+    if (predicted) {
+      const b = bins.findIndex((x) => ratio < x);
+      binSites[b]++;
+      if (predicted[i] === HIP) binHip[b]++;
+      if (predicted[i] === MIP) binMip[b]++;
+    }
   }
 }
 console.log(`${events} events (sim:3d:192@1000), ${sites} sites, ${hipSites} HIP sites (${((100 * hipSites) / sites).toFixed(1)}%)`);
 limits.forEach((l, k) => console.log(`HIP sites with mean dE/dx below ${l.toFixed(1)} x minimum-ionising: ${((100 * within[k]) / hipSites).toFixed(1)}%`));
+if (model) {
+  console.log(`${mf!.source}: HIP sites by the proton's dE/dx over minimum-ionising`);
+  bins.forEach((x, b) => {
+    const lo = b === 0 ? "below" : `${bins[b - 1]}-`, name = x === Infinity ? `${bins[b - 1]} and above` : `${lo} ${x}`.replace("- ", "-");
+    console.log(`  ${name.padEnd(14)} ${((100 * binSites[b]) / hipSites).toFixed(1).padStart(5)}% of HIP sites, predicted HIP ${((100 * binHip[b]) / Math.max(1, binSites[b])).toFixed(1)}%, MIP ${((100 * binMip[b]) / Math.max(1, binSites[b])).toFixed(1)}%`);
+  });
+}
