@@ -211,7 +211,8 @@ export class ForwardBackward {
             const dw = arena.alloc(c * 4), db = arena.alloc(c * 4);
             arena.f32(dw, c).fill(0); arena.f32(db, c).fill(0);
             const dx = tmp(op.input);
-            arena.f32(dx, gradSize(op.input)).fill(0);
+            // The kernel writes every channel of every row; only padding columns need clearing.
+            if (stride(op.input) !== c) arena.f32(dx, gradSize(op.input)).fill(0);
             k.bnActBackward(ptr(op.input), stride(op.input), ptr(op.output), gs, gOut, gs, dx, stride(op.input), rows(op.output), c,
               s.mean, s.invstd, s.w, op.leak, dw, db, arena.alloc(c * 16));
             addGrad(`${op.param}.weight`, arena.f32(dw, c).slice());
