@@ -3,18 +3,21 @@
 // deterministic mode, the fast mode and with 2 threads; the kernel microbenchmarks; and the worker
 // pool's throughput. Writes bench/results/report.json and report.md and prints the table.
 // Options: --events a,b  --filters 16,32  --modes det,fast,threads2  --runs N  --quick
+//   --scn PYTHON: also time SparseConvNet itself on each event and filter count, on this machine in
+//   the same run (bench/scn/time_scn.py, a fresh PYTHON process each; bench/scn/README.md), and
+//   compare with that time as well as with the recorded one.
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { BenchReport } from "../src/cli/bench.js";
+import { executedRates, type BenchReport } from "../src/cli/bench.js";
 import { sharedDir } from "../src/node/shared-dir.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { values } = parseArgs({
-  options: { events: { type: "string" }, filters: { type: "string" }, modes: { type: "string" }, runs: { type: "string" }, quick: { type: "boolean" } },
+  options: { events: { type: "string" }, filters: { type: "string" }, modes: { type: "string" }, runs: { type: "string" }, quick: { type: "boolean" }, scn: { type: "string" } },
 });
 const eventsDir = join(sharedDir(), "bench-events");
 const events = values.events?.split(",") ?? readdirSync(eventsDir).filter((e) => existsSync(join(eventsDir, e, "event.safetensors")) && !e.includes("train"));
@@ -24,15 +27,20 @@ const runs = values.runs ?? (values.quick ? "1" : "5");
 const node = [process.execPath, "--experimental-wasm-relaxed-simd"];
 const bin = join(root, "bin", "sparsessnet.js");
 
-const rows: (BenchReport & { config: string })[] = [];
+/** SparseConvNet's time measured here, in this run (--scn). */
+interface ScnHere { scn_here_median_s: number; ratio_to_scn_here: number; scn_here_peak_rss_mib: number }
+const rows: (BenchReport & { config: string } & Partial<ScnHere>)[] = [];
 for (const ev of events) {
   for (const f of filters) {
+    const scnHere = values.scn === undefined ? undefined : JSON.parse(execFileSync(values.scn, [join(root, "bench", "scn", "time_scn.py"), join(eventsDir, ev), String(f), runs], { encoding: "utf8" }).trim().split("\n").pop()!) as { median_s: number; peak_rss_mib: number };
+    if (scnHere) console.error(`${ev} m${f} SparseConvNet here: ${(scnHere.median_s * 1000).toFixed(1)} ms`);
     for (const mode of modes) {
       const extra = mode === "fast" ? ["--fast"] : mode === "threads2" ? ["--threads", "2"] : [];
       const out = execFileSync(node[0], [...node.slice(1), bin, "bench", "--event", join(eventsDir, ev), "--filters", String(f), "--runs", runs, "--json", ...extra], { encoding: "utf8" });
       const r = JSON.parse(out.trim().split("\n").pop()!) as BenchReport;
-      rows.push({ ...r, config: mode });
-      console.error(`${ev} m${f} ${mode}: ${(r.median_s * 1000).toFixed(1)} ms${r.ratio_to_scn !== null ? ` (x${r.ratio_to_scn.toFixed(2)} of SparseConvNet)` : ""}`);
+      const here = scnHere && { scn_here_median_s: scnHere.median_s, ratio_to_scn_here: r.median_s / scnHere.median_s, scn_here_peak_rss_mib: scnHere.peak_rss_mib };
+      rows.push({ ...r, config: mode, ...here });
+      console.error(`${ev} m${f} ${mode}: ${(r.median_s * 1000).toFixed(1)} ms${r.ratio_to_scn !== null ? ` (x${r.ratio_to_scn.toFixed(2)} of SparseConvNet recorded)` : ""}${here ? ` (x${here.ratio_to_scn_here.toFixed(2)} of SparseConvNet here)` : ""}`);
     }
   }
 }
@@ -44,6 +52,7 @@ const batch = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "ben
 const train = values.quick ? "" : [1, 2].map((t) => execFileSync(node[0], [...node.slice(1), bin, "bench", "--train", "--threads", String(t)], { encoding: "utf8" })).join("");
 
 const det = rows.filter((r) => r.config === "det");
+const measuredHere = rows.some((r) => r.scn_here_median_s !== undefined);
 // Time per site is compared within a dimension: a 3D site has up to 27 neighbours, a 2D one 9.
 const spread = (m: number, dim: "2d" | "3d") => {
   const us = det.filter((r) => r.filters === m && r.event.startsWith(dim)).map((r) => r.per_site_us);
@@ -53,9 +62,10 @@ const md: string[] = [
   `# sparsessnet benchmark report`, "",
   `${new Date().toISOString()}, node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores), ${runs} runs per configuration (median), random weights, each configuration in a fresh process.`, "",
   "GFLOP/s count every multiply-add of the rulebooks, also those the channel-sparse kernel skips because the input is zero (dense-equivalent).", "",
-  "| event | sites | filters | mode | ours (ms) | SparseConvNet (ms) | ratio | GFLOP/s | conv GFLOP/s | peak RSS (MiB) | wasm (MiB) | µs/site | start-up (ms) |",
-  "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-  ...rows.map((r) => `| ${r.event} | ${r.nActive} | ${r.filters} | ${r.config} | ${(r.median_s * 1000).toFixed(1)} | ${r.scn_median_s !== null ? (r.scn_median_s * 1000).toFixed(1) : "-"} | ${r.ratio_to_scn !== null ? r.ratio_to_scn.toFixed(2) : "-"} | ${r.effective_gflops.toFixed(1)} | ${r.conv_gflops.toFixed(1)} | ${r.peak_rss_mib.toFixed(0)} | ${r.wasm_memory_mib.toFixed(0)} | ${r.per_site_us.toFixed(2)} | ${r.startup_ms.toFixed(0)} |`),
+  ...(measuredHere ? ["SparseConvNet recorded: its time in shared/bench-events (recorded on the reference machine). SparseConvNet here: measured on this machine in this run (`--scn`, bench/scn/time_scn.py), in a fresh process before our configurations of that event.", ""] : []),
+  `| event | sites | filters | mode | ours (ms) | SparseConvNet recorded (ms) | ratio |${measuredHere ? " SparseConvNet here (ms) | ratio here |" : ""} GFLOP/s | conv GFLOP/s | peak RSS (MiB) | wasm (MiB) | µs/site | start-up (ms) |`,
+  `|---|---|---|---|---|---|---|${measuredHere ? "---|---|" : ""}---|---|---|---|---|---|`,
+  ...rows.map((r) => `| ${r.event} | ${r.nActive} | ${r.filters} | ${r.config} | ${(r.median_s * 1000).toFixed(1)} | ${r.scn_median_s !== null ? (r.scn_median_s * 1000).toFixed(1) : "-"} | ${r.ratio_to_scn !== null ? r.ratio_to_scn.toFixed(2) : "-"} |${measuredHere ? ` ${r.scn_here_median_s !== undefined ? (r.scn_here_median_s * 1000).toFixed(1) : "-"} | ${r.ratio_to_scn_here?.toFixed(2) ?? "-"} |` : ""} ${r.effective_gflops.toFixed(1)} | ${r.conv_gflops.toFixed(1)} | ${r.peak_rss_mib.toFixed(0)} | ${r.wasm_memory_mib.toFixed(0)} | ${r.per_site_us.toFixed(2)} | ${r.startup_ms.toFixed(0)} |`),
   "",
   `Time per active site, deterministic: 3D 16 filters ${spread(16, "3d")}; 3D 32 filters ${spread(32, "3d")}; 2D 16 filters ${spread(16, "2d")}; 2D 32 filters ${spread(32, "2d")}.`,
 ];
@@ -71,14 +81,16 @@ if (kernels.length) {
   const denseBest = Math.max(0, ...kernels.filter((k) => k.kernel === "conv simd deterministic").map((k) => k.gflops));
   const sparseReal = Math.max(0, ...kernels.filter((k) => k.kernel.includes("channel-sparse")).map((k) => k.gflops / 2));
   md.push("", "## What half of SparseConvNet's time would take (deterministic, 1 thread)", "",
-    `The convolutions skip zero inputs, so they do only part of the rulebooks' multiply-adds. The rate they would need on those is compared with the fastest rate per multiply-add done of any kernel here: the dense microkernel at ${denseBest.toFixed(1)} GFLOP/s (the channel-sparse one does ${sparseReal.toFixed(1)} per multiply-add done on half-zero inputs). Everything else in the network is kept at its measured time.`, "",
+    `The convolutions skip zero inputs, so they do only part of the rulebooks' multiply-adds. The rate they would need on those is compared with the fastest rate per multiply-add done of any kernel here: the dense microkernel at ${denseBest.toFixed(1)} GFLOP/s (the channel-sparse one does ${sparseReal.toFixed(1)} per multiply-add done on half-zero inputs). Everything else in the network is kept at its measured time.${measuredHere ? " SparseConvNet's time is the one measured here, in this run." : ""}`, "",
     "| event | filters | ratio | multiply-adds done | conv GFLOP/s (done) | needed for 0.5× | needed / best kernel |", "|---|---|---|---|---|---|---|",
     ...det.map((r) => {
-      const need = r.conv_executed_gflops_needed_for_half;
+      const need = r.scn_here_median_s === undefined ? r.conv_executed_gflops_needed_for_half
+        : executedRates(r.median_s, r.conv_s, r.conv_executed_multiply_adds, r.conv_executed_multiply_adds / r.conv_executed_fraction, r.scn_here_median_s).conv_executed_gflops_needed_for_half;
+      const ratio = r.ratio_to_scn_here ?? r.ratio_to_scn;
       // null after JSON: no SparseConvNet time, or not even instant convolutions would do.
       const needS = need === null ? (r.scn_median_s === null ? "-" : "out of reach") : need.toFixed(1);
       const rel = need === null ? "-" : (need / denseBest).toFixed(2);
-      return `| ${r.event} | ${r.filters} | ${r.ratio_to_scn?.toFixed(2) ?? "-"} | ${(100 * r.conv_executed_fraction).toFixed(0)}% | ${r.conv_executed_gflops.toFixed(1)} | ${needS} | ${rel} |`;
+      return `| ${r.event} | ${r.filters} | ${ratio?.toFixed(2) ?? "-"} | ${(100 * r.conv_executed_fraction).toFixed(0)}% | ${r.conv_executed_gflops.toFixed(1)} | ${needS} | ${rel} |`;
     }));
 }
 if (pool) md.push("", "## Worker pool", "", "```", pool.trim(), "```");

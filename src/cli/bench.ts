@@ -32,6 +32,9 @@ export interface BenchReport {
    *  GFLOP/s they would need for half of SparseConvNet's time (null in JSON: no SparseConvNet time,
    *  or out of reach even with instant convolutions). */
   conv_executed_fraction: number; conv_executed_gflops: number; conv_executed_gflops_needed_for_half: number | null;
+  /** Seconds in the convolutions and the multiply-adds they did (profiled run), for the same
+   *  calculation against another SparseConvNet time (bench/suite.ts --scn). */
+  conv_s: number; conv_executed_multiply_adds: number;
   scn_median_s: number | null; ratio_to_scn: number | null;
   per_site_us: number;
 }
@@ -65,6 +68,7 @@ export async function benchEvent(opts: { event: string; filters: number; depth: 
     peak_rss_mib: process.resourceUsage().maxRSS / 1024, wasm_memory_mib: engine.memoryBytes / 2 ** 20,
     multiply_adds: res.multiplyAdds, effective_gflops: (2 * res.multiplyAdds) / med / 1e9,
     conv_gflops: (2 * res.convMultiplyAdds) / (convMs / 1000) / 1e9,
+    conv_s: convMs / 1000, conv_executed_multiply_adds: profiled.executedConvMultiplyAdds!,
     ...executedRates(med, convMs / 1000, profiled.executedConvMultiplyAdds!, res.convMultiplyAdds, scn?.median_s),
     scn_median_s: scn?.median_s ?? null, ratio_to_scn: scn ? med / scn.median_s : null,
     per_site_us: (med / res.nSites) * 1e6,
@@ -74,7 +78,7 @@ export async function benchEvent(opts: { event: string; filters: number; depth: 
 /** What the convolution kernels really did (the channel-sparse kernel skips zero inputs) and how
  *  fast, and the rate they would need for the whole event to take half of SparseConvNet's time
  *  with everything else unchanged (null: not even infinitely fast convolutions would do). */
-function executedRates(medianS: number, convS: number, executed: number, convMacs: number, scnS: number | undefined):
+export function executedRates(medianS: number, convS: number, executed: number, convMacs: number, scnS: number | undefined):
   Pick<BenchReport, "conv_executed_fraction" | "conv_executed_gflops" | "conv_executed_gflops_needed_for_half"> {
   const otherS = Math.max(0, medianS - convS);
   const budgetS = scnS !== undefined ? scnS / 2 - otherS : NaN;

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""SparseConvNet's single-thread CPU time on a bench event, on this machine.
+
+The same measurement as the records in shared/bench-events/scn-timings.jsonl, so that `npm run bench
+-- --scn` can compare us with SparseConvNet side by side on one machine instead of with times recorded
+on another: the whole forward pass as in those records (InputLayer mode 3 with the rulebooks built
+-> SubmanifoldConvolution(1 -> m) -> scn.UNet(reps 2, planes m..5m, residual blocks, downsample
+[2, 2]) -> BatchNormReLU -> OutputLayer -> Linear(m, 5)), eval mode, torch.no_grad, one thread,
+1 warm-up then N timed runs, median. Weights follow the records' initialisation (He-normal convs, BN
+weights U(0.5, 1.5)); their values do not change the time.
+
+Needs SparseConvNet's CPU build importable (bench/scn/README.md says how).
+Usage: time_scn.py EVENT_DIR FILTERS [RUNS]; prints one JSON line.
+"""
+import os
+
+# One thread everywhere, before torch loads OpenMP and OpenBLAS.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+
+import json
+import resource
+import statistics
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+import sparseconvnet as scn
+
+torch.set_num_threads(1)
+
+DTYPES = {"F32": np.float32, "I32": np.int32, "I64": np.int64}
+
+
+def read_safetensors(path):
+    """The tensors of a safetensors file as numpy arrays (the format is an 8-byte header length, a
+    JSON header, then the raw little-endian data)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + n])
+    body = data[8 + n :]
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        a, b = info["data_offsets"]
+        out[name] = np.frombuffer(body[a:b], dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
+    return out
+
+
+class UResNet(torch.nn.Module):
+    def __init__(self, dim, spatial_size, m, levels=5, classes=5):
+        super().__init__()
+        planes = [m * (i + 1) for i in range(levels)]
+        self.sparseModel = scn.Sequential(
+            scn.InputLayer(dim, torch.LongTensor(spatial_size), mode=3),
+            scn.SubmanifoldConvolution(dim, 1, m, 3, False),
+            scn.UNet(dim, 2, planes, residual_blocks=True, downsample=[2, 2]),
+            scn.BatchNormReLU(m),
+            scn.OutputLayer(dim),
+        )
+        self.linear = torch.nn.Linear(m, classes)
+
+    def forward(self, x):
+        return self.linear(self.sparseModel(x))
+
+
+def randomize(model, seed):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("weight") and p.dim() >= 3:  # sparse convolutions [K, (groups,) cin, cout]
+                fan_in = p.shape[0] * p.shape[-2]
+                p.copy_(torch.randn(p.shape, generator=g) * (2.0 / fan_in) ** 0.5)
+            elif "linear" in name:
+                bound = 1.0 / model.linear.in_features ** 0.5
+                p.copy_((torch.rand(p.shape, generator=g) * 2 - 1) * bound)
+            elif name.endswith("weight"):  # batch-norm scale
+                p.copy_(torch.rand(p.shape, generator=g) + 0.5)
+            else:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.2)
+        for name, b in model.named_buffers():
+            if name.endswith("running_mean"):
+                b.copy_(torch.randn(b.shape, generator=g) * 0.2)
+            elif name.endswith("running_var"):
+                b.copy_(torch.rand(b.shape, generator=g) * 1.5 + 0.5)
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit("usage: time_scn.py EVENT_DIR FILTERS [RUNS]")
+    event_dir, m = sys.argv[1], int(sys.argv[2])
+    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    manifest = json.load(open(os.path.join(event_dir, "manifest.json")))
+    tensors = read_safetensors(os.path.join(event_dir, "event.safetensors"))
+    coords = torch.from_numpy(tensors["coords"].astype(np.int64))
+    features = torch.from_numpy(tensors["features"].astype(np.float32))
+    dim = coords.shape[1]
+    model = UResNet(dim, manifest["spatialSize"], m).eval()
+    randomize(model, 1234)
+    times = []
+    with torch.no_grad():
+        model([coords, features])  # warm-up
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            model([coords, features])
+            times.append(time.perf_counter() - t0)
+    print(json.dumps({
+        "event": manifest["name"], "m": m, "threads": 1, "median_s": statistics.median(times), "runs_s": times,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "software": f"SparseConvNet CPU build, torch {torch.__version__}",
+    }))
+
+
+if __name__ == "__main__":
+    main()
