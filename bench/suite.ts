@@ -49,7 +49,12 @@ const kernels = values.quick ? [] : JSON.parse(execFileSync(node[0], [...node.sl
 const bestDet = Math.max(0, ...kernels.filter((k) => k.kernel.includes("deterministic")).map((k) => k.gflops));
 const pool = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "pool-throughput.js"), "2d-1008x3456-17k", "40"], { encoding: "utf8" });
 const batch = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "batch-throughput.js")], { encoding: "utf8" });
-const train = values.quick ? "" : [1, 2].map((t) => execFileSync(node[0], [...node.slice(1), bin, "bench", "--train", "--threads", String(t)], { encoding: "utf8" })).join("");
+let train = values.quick ? "" : [1, 2].map((t) => execFileSync(node[0], [...node.slice(1), bin, "bench", "--train", "--threads", String(t)], { encoding: "utf8" })).join("");
+if (train && values.scn !== undefined) {
+  const scnTrain = JSON.parse(execFileSync(values.scn, [join(root, "bench", "scn", "time_scn.py"), join(eventsDir, "2d-512-train-batch8"), "16", "5", "--train"], { encoding: "utf8" }).trim().split("\n").pop()!) as { median_s: number };
+  const ours = [...train.matchAll(/median ([\d.]+) ms per iteration \(\d+ runs, (\d+) threads?\)/g)].map((m) => `${m[2]} thread(s) ${(Number(m[1]) / 1000 / scnTrain.median_s).toFixed(2)}`);
+  train += `SparseConvNet here (CPU, 1 thread, measured in this run): ${(scnTrain.median_s * 1000).toFixed(1)} ms per iteration; ratios ${ours.join(", ")}\n`;
+}
 
 const det = rows.filter((r) => r.config === "det");
 const measuredHere = rows.some((r) => r.scn_here_median_s !== undefined);

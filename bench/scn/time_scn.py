@@ -9,8 +9,12 @@ on another: the whole forward pass as in those records (InputLayer mode 3 with t
 1 warm-up then N timed runs, median. Weights follow the records' initialisation (He-normal convs, BN
 weights U(0.5, 1.5)); their values do not change the time.
 
+With --train (the batch event 2d-512-train-batch8): the recorded training step instead, in train
+mode: zero_grad, forward on coords with the batch index as last column, CrossEntropyLoss against the
+event's labels, backward, Adam(lr 1e-3) step; 2 warm-up then N timed iterations, median.
+
 Needs SparseConvNet's CPU build importable (bench/scn/README.md says how).
-Usage: time_scn.py EVENT_DIR FILTERS [RUNS]; prints one JSON line.
+Usage: time_scn.py EVENT_DIR FILTERS [RUNS] [--train]; prints one JSON line.
 """
 import os
 
@@ -89,18 +93,8 @@ def randomize(model, seed):
                 b.copy_(torch.rand(b.shape, generator=g) * 1.5 + 0.5)
 
 
-def main():
-    if len(sys.argv) < 3:
-        sys.exit("usage: time_scn.py EVENT_DIR FILTERS [RUNS]")
-    event_dir, m = sys.argv[1], int(sys.argv[2])
-    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-    manifest = json.load(open(os.path.join(event_dir, "manifest.json")))
-    tensors = read_safetensors(os.path.join(event_dir, "event.safetensors"))
-    coords = torch.from_numpy(tensors["coords"].astype(np.int64))
-    features = torch.from_numpy(tensors["features"].astype(np.float32))
-    dim = coords.shape[1]
-    model = UResNet(dim, manifest["spatialSize"], m).eval()
-    randomize(model, 1234)
+def time_inference(model, coords, features, runs):
+    model.eval()
     times = []
     with torch.no_grad():
         model([coords, features])  # warm-up
@@ -108,8 +102,47 @@ def main():
             t0 = time.perf_counter()
             model([coords, features])
             times.append(time.perf_counter() - t0)
+    return times
+
+
+def time_training_step(model, coords, features, labels, runs):
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    times = []
+    for it in range(2 + runs):
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        loss_fn(model([coords, features]), labels).backward()
+        opt.step()
+        if it >= 2:
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "--train"]
+    train = "--train" in sys.argv
+    if len(args) < 2:
+        sys.exit("usage: time_scn.py EVENT_DIR FILTERS [RUNS] [--train]")
+    event_dir, m = args[0], int(args[1])
+    runs = int(args[2]) if len(args) > 2 else 5
+    manifest = json.load(open(os.path.join(event_dir, "manifest.json")))
+    tensors = read_safetensors(os.path.join(event_dir, "event.safetensors"))
+    coords = torch.from_numpy(tensors["coords"].astype(np.int64))
+    features = torch.from_numpy(tensors["features"].astype(np.float32))
+    dim = coords.shape[1]
+    model = UResNet(dim, manifest["spatialSize"], m)
+    randomize(model, 1234)
+    if train:
+        # SparseConvNet takes the batch index as the last coordinate column.
+        coords = torch.cat([coords, torch.from_numpy(tensors["batch"].astype(np.int64))[:, None]], 1)
+        times = time_training_step(model, coords, features, torch.from_numpy(tensors["labels"].astype(np.int64)), runs)
+    else:
+        times = time_inference(model, coords, features, runs)
     print(json.dumps({
-        "event": manifest["name"], "m": m, "threads": 1, "median_s": statistics.median(times), "runs_s": times,
+        "event": manifest["name"], "m": m, "mode": "train-step" if train else "inference", "threads": 1,
+        "median_s": statistics.median(times), "runs_s": times,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "software": f"SparseConvNet CPU build, torch {torch.__version__}",
     }))
