@@ -2,7 +2,7 @@
 // and 32 filters, each configuration in a fresh process (so peak RSS is its own), in the default
 // deterministic mode, the fast mode and with 2 threads; the kernel microbenchmarks; and the worker
 // pool's throughput. Writes bench/results/report.json and report.md and prints the table.
-// Options: --events a,b  --filters 16,32  --modes det,fast,threads2  --runs N  --quick
+// Options: --events a,b  --filters 16,32  --modes det,fast,threads2  --runs N  --passes P  --quick
 //   --scn PYTHON: also time SparseConvNet itself on each event and filter count, on this machine in
 //   the same run (bench/scn/time_scn.py, a fresh PYTHON process each; bench/scn/README.md), and
 //   compare with that time as well as with the recorded one.
@@ -17,7 +17,7 @@ import { sharedDir } from "../src/node/shared-dir.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { values } = parseArgs({
-  options: { events: { type: "string" }, filters: { type: "string" }, modes: { type: "string" }, runs: { type: "string" }, quick: { type: "boolean" }, scn: { type: "string" } },
+  options: { events: { type: "string" }, filters: { type: "string" }, modes: { type: "string" }, runs: { type: "string" }, quick: { type: "boolean" }, scn: { type: "string" }, passes: { type: "string" } },
 });
 const eventsDir = join(sharedDir(), "bench-events");
 const events = values.events?.split(",") ?? readdirSync(eventsDir).filter((e) => existsSync(join(eventsDir, e, "event.safetensors")) && !e.includes("train"));
@@ -28,19 +28,44 @@ const node = [process.execPath, "--experimental-wasm-relaxed-simd"];
 const bin = join(root, "bin", "sparsessnet.js");
 
 /** SparseConvNet's time measured here, in this run (--scn). */
-interface ScnHere { scn_here_median_s: number; ratio_to_scn_here: number; scn_here_peak_rss_mib: number }
-const rows: (BenchReport & { config: string } & Partial<ScnHere>)[] = [];
+interface ScnHere { scn_here_median_s: number; ratio_to_scn_here: number; scn_here_peak_rss_mib: number; scn_here_pass_medians_s: number[] }
+const rows: (BenchReport & { config: string; pass_medians_s: number[] } & Partial<ScnHere>)[] = [];
+// Passes: the whole list of configurations is run `passes` times, one after the other, and each
+// configuration keeps the report of its middle pass (median of the pass medians). On a shared VM the
+// speed drifts over minutes; a configuration measured at three different times is not at the mercy
+// of one slow minute, and SparseConvNet's time here is taken the same way.
+const passes = Number(values.passes ?? "1");
+const scnRuns = new Map<string, { median_s: number; peak_rss_mib: number }[]>();
+const ourRuns = new Map<string, BenchReport[]>();
+for (let pass = 1; pass <= passes; pass++) {
+  for (const ev of events) {
+    for (const f of filters) {
+      if (values.scn !== undefined) {
+        const r = JSON.parse(execFileSync(values.scn, [join(root, "bench", "scn", "time_scn.py"), join(eventsDir, ev), String(f), runs], { encoding: "utf8" }).trim().split("\n").pop()!) as { median_s: number; peak_rss_mib: number };
+        scnRuns.set(`${ev}/${f}`, [...(scnRuns.get(`${ev}/${f}`) ?? []), r]);
+        console.error(`pass ${pass}: ${ev} m${f} SparseConvNet here: ${(r.median_s * 1000).toFixed(1)} ms`);
+      }
+      for (const mode of modes) {
+        const extra = mode === "fast" ? ["--fast"] : mode === "threads2" ? ["--threads", "2"] : [];
+        const out = execFileSync(node[0], [...node.slice(1), bin, "bench", "--event", join(eventsDir, ev), "--filters", String(f), "--runs", runs, "--json", ...extra], { encoding: "utf8" });
+        const r = JSON.parse(out.trim().split("\n").pop()!) as BenchReport;
+        ourRuns.set(`${ev}/${f}/${mode}`, [...(ourRuns.get(`${ev}/${f}/${mode}`) ?? []), r]);
+        console.error(`pass ${pass}: ${ev} m${f} ${mode}: ${(r.median_s * 1000).toFixed(1)} ms${r.ratio_to_scn !== null ? ` (x${r.ratio_to_scn.toFixed(2)} of SparseConvNet recorded)` : ""}`);
+      }
+    }
+  }
+}
+/** The middle one by median time (the lower middle for an even count). */
+const middle = <T extends { median_s: number }>(xs: T[]): T => [...xs].sort((a, b) => a.median_s - b.median_s)[(xs.length - 1) >> 1];
 for (const ev of events) {
   for (const f of filters) {
-    const scnHere = values.scn === undefined ? undefined : JSON.parse(execFileSync(values.scn, [join(root, "bench", "scn", "time_scn.py"), join(eventsDir, ev), String(f), runs], { encoding: "utf8" }).trim().split("\n").pop()!) as { median_s: number; peak_rss_mib: number };
-    if (scnHere) console.error(`${ev} m${f} SparseConvNet here: ${(scnHere.median_s * 1000).toFixed(1)} ms`);
+    const scnPasses = scnRuns.get(`${ev}/${f}`);
+    const scnHere = scnPasses && middle(scnPasses);
     for (const mode of modes) {
-      const extra = mode === "fast" ? ["--fast"] : mode === "threads2" ? ["--threads", "2"] : [];
-      const out = execFileSync(node[0], [...node.slice(1), bin, "bench", "--event", join(eventsDir, ev), "--filters", String(f), "--runs", runs, "--json", ...extra], { encoding: "utf8" });
-      const r = JSON.parse(out.trim().split("\n").pop()!) as BenchReport;
-      const here = scnHere && { scn_here_median_s: scnHere.median_s, ratio_to_scn_here: r.median_s / scnHere.median_s, scn_here_peak_rss_mib: scnHere.peak_rss_mib };
-      rows.push({ ...r, config: mode, ...here });
-      console.error(`${ev} m${f} ${mode}: ${(r.median_s * 1000).toFixed(1)} ms${r.ratio_to_scn !== null ? ` (x${r.ratio_to_scn.toFixed(2)} of SparseConvNet recorded)` : ""}${here ? ` (x${here.ratio_to_scn_here.toFixed(2)} of SparseConvNet here)` : ""}`);
+      const ours = ourRuns.get(`${ev}/${f}/${mode}`)!;
+      const r = middle(ours);
+      const here = scnHere && { scn_here_median_s: scnHere.median_s, ratio_to_scn_here: r.median_s / scnHere.median_s, scn_here_peak_rss_mib: scnHere.peak_rss_mib, scn_here_pass_medians_s: scnPasses!.map((x) => x.median_s) };
+      rows.push({ ...r, config: mode, pass_medians_s: ours.map((x) => x.median_s), ...here });
     }
   }
 }
@@ -56,6 +81,7 @@ if (train && values.scn !== undefined) {
   train += `SparseConvNet here (CPU, 1 thread, measured in this run): ${(scnTrain.median_s * 1000).toFixed(1)} ms per iteration; ratios ${ours.join(", ")}\n`;
 }
 
+const msList = (xs: number[]) => xs.map((x) => (x * 1000).toFixed(0)).join("/");
 const det = rows.filter((r) => r.config === "det");
 const measuredHere = rows.some((r) => r.scn_here_median_s !== undefined);
 // Time per site is compared within a dimension: a 3D site has up to 27 neighbours, a 2D one 9.
@@ -65,12 +91,13 @@ const spread = (m: number, dim: "2d" | "3d") => {
 };
 const md: string[] = [
   `# sparsessnet benchmark report`, "",
-  `${new Date().toISOString()}, node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores), ${runs} runs per configuration (median), random weights, each configuration in a fresh process.`, "",
+  `${new Date().toISOString()}, node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores), ${runs} runs per configuration (median), ${passes > 1 ? `${passes} passes over all configurations (each keeps its middle pass), ` : ""}random weights, each configuration in a fresh process.`, "",
   "GFLOP/s count every multiply-add of the rulebooks, also those the channel-sparse kernel skips because the input is zero (dense-equivalent).", "",
-  ...(measuredHere ? ["SparseConvNet recorded: its time in shared/bench-events (recorded on the reference machine). SparseConvNet here: measured on this machine in this run (`--scn`, bench/scn/time_scn.py), in a fresh process before our configurations of that event.", ""] : []),
-  `| event | sites | filters | mode | ours (ms) | SparseConvNet recorded (ms) | ratio |${measuredHere ? " SparseConvNet here (ms) | ratio here |" : ""} GFLOP/s | conv GFLOP/s | peak RSS (MiB) | wasm (MiB) | µs/site | start-up (ms) |`,
-  `|---|---|---|---|---|---|---|${measuredHere ? "---|---|" : ""}---|---|---|---|---|---|`,
-  ...rows.map((r) => `| ${r.event} | ${r.nActive} | ${r.filters} | ${r.config} | ${(r.median_s * 1000).toFixed(1)} | ${r.scn_median_s !== null ? (r.scn_median_s * 1000).toFixed(1) : "-"} | ${r.ratio_to_scn !== null ? r.ratio_to_scn.toFixed(2) : "-"} |${measuredHere ? ` ${r.scn_here_median_s !== undefined ? (r.scn_here_median_s * 1000).toFixed(1) : "-"} | ${r.ratio_to_scn_here?.toFixed(2) ?? "-"} |` : ""} ${r.effective_gflops.toFixed(1)} | ${r.conv_gflops.toFixed(1)} | ${r.peak_rss_mib.toFixed(0)} | ${r.wasm_memory_mib.toFixed(0)} | ${r.per_site_us.toFixed(2)} | ${r.startup_ms.toFixed(0)} |`),
+  ...(measuredHere ? ["SparseConvNet recorded: its time in shared/bench-events (recorded on the reference machine). SparseConvNet here: measured on this machine in this run (`--scn`, bench/scn/time_scn.py), in a fresh process before our configurations of that event, in every pass.", ""] : []),
+  ...(passes > 1 ? ["Passes: the medians of every pass (ms), ours then SparseConvNet's here; the table gives the middle one.", ""] : []),
+  `| event | sites | filters | mode | ours (ms) | SparseConvNet recorded (ms) | ratio |${measuredHere ? " SparseConvNet here (ms) | ratio here |" : ""} GFLOP/s | conv GFLOP/s | peak RSS (MiB) | wasm (MiB) | µs/site | start-up (ms) |${passes > 1 ? " passes (ms) |" : ""}`,
+  `|---|---|---|---|---|---|---|${measuredHere ? "---|---|" : ""}---|---|---|---|---|---|${passes > 1 ? "---|" : ""}`,
+  ...rows.map((r) => `| ${r.event} | ${r.nActive} | ${r.filters} | ${r.config} | ${(r.median_s * 1000).toFixed(1)} | ${r.scn_median_s !== null ? (r.scn_median_s * 1000).toFixed(1) : "-"} | ${r.ratio_to_scn !== null ? r.ratio_to_scn.toFixed(2) : "-"} |${measuredHere ? ` ${r.scn_here_median_s !== undefined ? (r.scn_here_median_s * 1000).toFixed(1) : "-"} | ${r.ratio_to_scn_here?.toFixed(2) ?? "-"} |` : ""} ${r.effective_gflops.toFixed(1)} | ${r.conv_gflops.toFixed(1)} | ${r.peak_rss_mib.toFixed(0)} | ${r.wasm_memory_mib.toFixed(0)} | ${r.per_site_us.toFixed(2)} | ${r.startup_ms.toFixed(0)} |${passes > 1 ? ` ${msList(r.pass_medians_s)}${r.scn_here_pass_medians_s ? `; ${msList(r.scn_here_pass_medians_s)}` : ""} |` : ""}`),
   "",
   `Time per active site, deterministic: 3D 16 filters ${spread(16, "3d")}; 3D 32 filters ${spread(32, "3d")}; 2D 16 filters ${spread(16, "2d")}; 2D 32 filters ${spread(32, "2d")}.`,
 ];
