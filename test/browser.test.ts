@@ -23,8 +23,10 @@ test("Chromium: wasm and WebGPU give Node's wasm bits on every parity case", asy
   });
   writeFileSync(join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>parity</title><script type="module" src="parity.js"></script>`);
   const { url, server } = await serveDir(dir);
-  const ctx = await launchChromium();
+  // The server must close even when Chromium fails to start, or the test process never exits.
+  let ctx: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
+    ctx = await launchChromium();
     const page = await ctx.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -53,7 +55,7 @@ test("Chromium: wasm and WebGPU give Node's wasm bits on every parity case", asy
       { dim: 2, spatialSize: [32, 32], channels: 1, coords: Int32Array.from([3, 4, 3, 5, 4, 5, 20, 20]), features: Float32Array.from([1, 2, 3, 4]) });
     assert.deepEqual(hashInPage, Array.from(new Uint32Array(r.logits.buffer)));
   } finally {
-    await ctx.close();
+    await ctx?.close();
     server.close();
   }
 });

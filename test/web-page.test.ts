@@ -25,8 +25,10 @@ async function nodeLabels(file: string): Promise<number[]> {
 
 test("serve: pick a sample, segment in the page, same labels as Node, a screenshot that shows the event", async () => {
   const web = await startWebServer(join(PROJECT_ROOT, "dist", "web"), samples, 0, "127.0.0.1", modelsDir());
-  const ctx = await launchChromium();
+  // The server must close even when Chromium fails to start, or the test process never exits.
+  let ctx: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
+    ctx = await launchChromium();
     const page = await ctx.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -49,7 +51,7 @@ test("serve: pick a sample, segment in the page, same labels as Node, a screensh
     }
     assert.deepEqual(errors, []);
   } finally {
-    await ctx.close();
+    await ctx?.close();
     await web.close();
   }
 });
