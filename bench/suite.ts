@@ -27,6 +27,17 @@ const runs = values.runs ?? (values.quick ? "1" : "5");
 const node = [process.execPath, "--experimental-wasm-relaxed-simd"];
 const bin = join(root, "bin", "sparsessnet.js");
 
+/** One SparseConvNet measurement (bench/scn/time_scn.py) in a fresh --scn Python process. */
+function timeScn(args: string[]): { median_s: number; peak_rss_mib: number } {
+  try {
+    const out = execFileSync(values.scn!, [join(root, "bench", "scn", "time_scn.py"), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return JSON.parse(out.trim().split("\n").pop()!);
+  } catch (e) {
+    const stderr = String((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split("\n").pop();
+    throw new Error(`--scn ${values.scn}: bench/scn/time_scn.py ${args.join(" ")} failed (${stderr}); SparseConvNet's CPU build must be importable by that Python: see bench/scn/README.md`);
+  }
+}
+
 /** SparseConvNet's time measured here, in this run (--scn). */
 interface ScnHere { scn_here_median_s: number; ratio_to_scn_here: number; scn_here_peak_rss_mib: number; scn_here_pass_medians_s: number[] }
 const rows: (BenchReport & { config: string; pass_medians_s: number[] } & Partial<ScnHere>)[] = [];
@@ -41,7 +52,7 @@ for (let pass = 1; pass <= passes; pass++) {
   for (const ev of events) {
     for (const f of filters) {
       if (values.scn !== undefined) {
-        const r = JSON.parse(execFileSync(values.scn, [join(root, "bench", "scn", "time_scn.py"), join(eventsDir, ev), String(f), runs], { encoding: "utf8" }).trim().split("\n").pop()!) as { median_s: number; peak_rss_mib: number };
+        const r = timeScn([join(eventsDir, ev), String(f), runs]);
         scnRuns.set(`${ev}/${f}`, [...(scnRuns.get(`${ev}/${f}`) ?? []), r]);
         console.error(`pass ${pass}: ${ev} m${f} SparseConvNet here: ${(r.median_s * 1000).toFixed(1)} ms`);
       }
@@ -76,7 +87,7 @@ const pool = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "benc
 const batch = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "batch-throughput.js")], { encoding: "utf8" });
 let train = values.quick ? "" : [1, 2].map((t) => execFileSync(node[0], [...node.slice(1), bin, "bench", "--train", "--threads", String(t)], { encoding: "utf8" })).join("");
 if (train && values.scn !== undefined) {
-  const scnTrain = JSON.parse(execFileSync(values.scn, [join(root, "bench", "scn", "time_scn.py"), join(eventsDir, "2d-512-train-batch8"), "16", "5", "--train"], { encoding: "utf8" }).trim().split("\n").pop()!) as { median_s: number };
+  const scnTrain = timeScn([join(eventsDir, "2d-512-train-batch8"), "16", "5", "--train"]);
   const ours = [...train.matchAll(/median ([\d.]+) ms per iteration \(\d+ runs, (\d+) threads?\)/g)].map((m) => `${m[2]} thread(s) ${(Number(m[1]) / 1000 / scnTrain.median_s).toFixed(2)}`);
   train += `SparseConvNet here (CPU, 1 thread, measured in this run): ${(scnTrain.median_s * 1000).toFixed(1)} ms per iteration; ratios ${ours.join(", ")}\n`;
 }
