@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { executedRates, type BenchReport } from "../src/cli/bench.js";
+import { gflopsNeededForHalf, type BenchReport } from "../src/cli/bench.js";
 import { sharedDir } from "../src/node/shared-dir.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -128,11 +128,12 @@ if (kernels.length) {
     "| event | filters | ratio | multiply-adds done | conv GFLOP/s (done) | needed for 0.5× | needed / best kernel |", "|---|---|---|---|---|---|---|",
     ...det.map((r) => {
       const need = r.scn_here_median_s === undefined ? r.conv_executed_gflops_needed_for_half
-        : executedRates(r.median_s, r.conv_s, r.conv_executed_multiply_adds, r.conv_executed_multiply_adds / r.conv_executed_fraction, r.scn_here_median_s).conv_executed_gflops_needed_for_half;
+        : gflopsNeededForHalf(r.median_s, r.conv_s, r.conv_executed_multiply_adds, r.scn_here_median_s);
       const ratio = r.ratio_to_scn_here ?? r.ratio_to_scn;
-      // null after JSON: no SparseConvNet time, or not even instant convolutions would do.
-      const needS = need === null ? (r.scn_median_s === null ? "-" : "out of reach") : need.toFixed(1);
-      const rel = need === null ? "-" : (need / denseBest).toFixed(2);
+      // null (after JSON) or Infinity: no SparseConvNet time, or not even instant convolutions would do.
+      const reachable = need !== null && Number.isFinite(need);
+      const needS = reachable ? need.toFixed(1) : r.scn_median_s === null && r.scn_here_median_s === undefined ? "-" : "out of reach";
+      const rel = reachable ? (need / denseBest).toFixed(2) : "-";
       return `| ${r.event} | ${r.filters} | ${ratio?.toFixed(2) ?? "-"} | ${(100 * r.conv_executed_fraction).toFixed(0)}% | ${r.conv_executed_gflops.toFixed(1)} | ${needS} | ${rel} |`;
     }));
 }

@@ -76,17 +76,22 @@ export async function benchEvent(opts: { event: string; filters: number; depth: 
 }
 
 /** What the convolution kernels really did (the channel-sparse kernel skips zero inputs) and how
- *  fast, and the rate they would need for the whole event to take half of SparseConvNet's time
- *  with everything else unchanged (null: not even infinitely fast convolutions would do). */
-export function executedRates(medianS: number, convS: number, executed: number, convMacs: number, scnS: number | undefined):
+ *  fast, and the rate they would need for half of SparseConvNet's time. */
+function executedRates(medianS: number, convS: number, executed: number, convMacs: number, scnS: number | undefined):
   Pick<BenchReport, "conv_executed_fraction" | "conv_executed_gflops" | "conv_executed_gflops_needed_for_half"> {
-  const otherS = Math.max(0, medianS - convS);
-  const budgetS = scnS !== undefined ? scnS / 2 - otherS : NaN;
   return {
     conv_executed_fraction: executed / convMacs,
     conv_executed_gflops: (2 * executed) / convS / 1e9,
-    conv_executed_gflops_needed_for_half: scnS === undefined ? null : budgetS > 0 ? (2 * executed) / budgetS / 1e9 : Infinity,
+    conv_executed_gflops_needed_for_half: scnS === undefined ? null : gflopsNeededForHalf(medianS, convS, executed, scnS),
   };
+}
+
+/** The GFLOP/s the convolutions (`executed` multiply-adds, `convS` seconds of a `medianS` event)
+ *  would need for the whole event to take half of `scnS`, with everything else unchanged
+ *  (Infinity: not even instant convolutions would do; null in JSON). */
+export function gflopsNeededForHalf(medianS: number, convS: number, executed: number, scnS: number): number {
+  const budgetS = scnS / 2 - Math.max(0, medianS - convS);
+  return budgetS > 0 ? (2 * executed) / budgetS / 1e9 : Infinity;
 }
 
 export async function bench(argv: string[]): Promise<number> {
