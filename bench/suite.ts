@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gflopsNeededForHalf, type BenchReport } from "../src/cli/bench.js";
+import { formatTrainBench, type TrainBenchReport } from "../src/cli/bench-train.js";
 import { sharedDir } from "../src/node/shared-dir.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -85,11 +86,14 @@ const kernels = values.quick ? [] : JSON.parse(execFileSync(node[0], [...node.sl
 const bestDet = Math.max(0, ...kernels.filter((k) => k.kernel.includes("deterministic")).map((k) => k.gflops));
 const pool = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "pool-throughput.js"), "2d-1008x3456-17k", "40"], { encoding: "utf8" });
 const batch = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "batch-throughput.js")], { encoding: "utf8" });
-let train = values.quick ? "" : [1, 2].map((t) => execFileSync(node[0], [...node.slice(1), bin, "bench", "--train", "--threads", String(t)], { encoding: "utf8" })).join("");
-if (train && values.scn !== undefined) {
+// Training step on 1 and 2 threads (JSON from the CLI, printed with the CLI's own formatter), and
+// with --scn SparseConvNet's step measured here.
+const trainRuns = values.quick ? [] : [1, 2].map((t) => JSON.parse(execFileSync(node[0], [...node.slice(1), bin, "bench", "--train", "--threads", String(t), "--json"], { encoding: "utf8" }).trim().split("\n").pop()!) as TrainBenchReport);
+let train = trainRuns.map((r) => formatTrainBench(r) + "\n").join("");
+if (trainRuns.length && values.scn !== undefined) {
   const scnTrain = timeScn([join(eventsDir, "2d-512-train-batch8"), "16", "5", "--train"]);
-  const ours = [...train.matchAll(/median ([\d.]+) ms per iteration \(\d+ runs, (\d+) threads?\)/g)].map((m) => `${m[2]} thread(s) ${(Number(m[1]) / 1000 / scnTrain.median_s).toFixed(2)}`);
-  train += `SparseConvNet here (CPU, 1 thread, measured in this run): ${(scnTrain.median_s * 1000).toFixed(1)} ms per iteration; ratios ${ours.join(", ")}\n`;
+  const ratios = trainRuns.map((r) => `${r.threads} thread(s) ${(r.median_s / scnTrain.median_s).toFixed(2)}`);
+  train += `SparseConvNet here (CPU, 1 thread, measured in this run): ${(scnTrain.median_s * 1000).toFixed(1)} ms per iteration; ratios ${ratios.join(", ")}\n`;
 }
 
 const msList = (xs: number[]) => xs.map((x) => (x * 1000).toFixed(0)).join("/");
@@ -142,6 +146,6 @@ if (batch) md.push("", "## Files of events (segment --input): events/s with 1 an
 if (train) md.push("", "## Training step (bench --train)", "", "```", train.trim(), "```");
 const outDir = join(root, "bench", "results");
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, "report.json"), JSON.stringify({ rows, kernels, pool, batch, train }, null, 1));
+writeFileSync(join(outDir, "report.json"), JSON.stringify({ rows, kernels, pool, batch, train, trainRuns }, null, 1));
 writeFileSync(join(outDir, "report.md"), md.join("\n") + "\n");
 console.log(md.join("\n"));
