@@ -6,6 +6,7 @@ export { hashTableBytes, hashBuild, hashLookupMany } from "./hash";
 export { subRulesMerge, subRulesHash, stridedRules, rulesToTable } from "./rulebook";
 export { convRules, convRulesScalar, ruleTiles, gemmRows, gemmRowsScalar, zeroRows } from "./conv";
 export { nonzeroStarts, compressRows } from "./sparse-input";
+export { checksum64 } from "./checksum";
 export { affineAct, affineActScalar } from "./bnact";
 export { addRows, addRowsScalar, concatRows, concatRowsScalar, gatherRows, sumRowsIntoSites } from "./elementwise";
 export { softmaxRows, softmaxRowsScalar, argmaxRows, argmaxRowsScalar, expNeg } from "./softmax";

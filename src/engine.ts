@@ -2,11 +2,11 @@
 // An event is validated completely before any kernel runs; whatever happens during the event, the
 // arena is reset afterwards, so a failed event leaves the engine ready for the next one.
 
-import { Arena } from "./backend/wasm/arena.js";
+import { align16, Arena } from "./backend/wasm/arena.js";
 import { runConv, type ConvArgs, type ParallelConv } from "./backend/wasm/parallel-conv.js";
 import { sparseInput } from "./backend/wasm/sparse-input.js";
 import { instantiateKernels, relaxedSimdSupported, type KernelExports, type KernelMode } from "./backend/wasm/module.js";
-import { EngineFault, SparseSSNetError } from "./errors.js";
+import { EngineFault, ModelDamagedError, SparseSSNetError } from "./errors.js";
 import { defaultGpu, requestDevice, type AdapterReport } from "./backend/webgpu/device.js";
 import { GpuExecutor, type GpuModel } from "./backend/webgpu/gpu-executor.js";
 import { buildGeometry, TILE_ROWS, type Geometry } from "./geometry/levels.js";
@@ -16,7 +16,9 @@ import { fuseEpilogues } from "./model/fuse.js";
 import { buildUResNet } from "./model/uresnet.js";
 import type { SparseTensor } from "./tensor/sparse-tensor.js";
 import { validateSparseTensor } from "./tensor/sparse-tensor.js";
-import { packParam, type WeightTensors } from "./weights/scn.js";
+import { modelFileConfig, readModelFile } from "./weights/model-file.js";
+import { safetensorsHeader, safetensorsHeaderBytes } from "./weights/safetensors.js";
+import { packedLength, packParam, type WeightTensors } from "./weights/scn.js";
 
 export interface Model {
   readonly config: ModelConfig;
@@ -83,7 +85,9 @@ export const SHOWER = 1;
 
 export class Engine {
   private arena: Arena;
-  private readonly models: { model: Model; packed: Map<string, Float32Array> }[] = [];
+  /** Loaded models in load order (their weights lie in wasm memory in that order), each with the
+   *  checksum of its weights taken at load. */
+  private readonly models: { model: Model; checksum: bigint; damaged: boolean }[] = [];
   /** Buffer plans per model, keyed by the event's level sizes and kept outputs. */
   private planCache = new WeakMap<Model, Map<string, BufferPlan>>();
 
@@ -157,15 +161,45 @@ export class Engine {
   loadModel(config: ModelConfig | unknown, weights: WeightTensors): Model {
     const cfg = parseModelConfig(config);
     const graph = fuseEpilogues(buildUResNet(cfg));
-    const packed = new Map<string, Float32Array>();
-    let paramCount = 0;
-    for (const p of graph.params) {
-      packed.set(p.prefix, packParam(p, weights, cfg.bnEps));
-      paramCount += paramElements(p);
+    const paramCount = graph.params.reduce((n, p) => n + paramElements(p), 0);
+    const model: Model = { config: cfg, graph, paramPtr: new Map(), paramBase: this.arena.persistentEnd, paramEnd: this.arena.persistentEnd, paramCount };
+    // Packed one parameter group at a time straight into wasm memory: the engine keeps no
+    // JavaScript copy of the weights (a checksum stands guard over them instead, see guarded).
+    try {
+      for (const p of graph.params) {
+        const n = packedLength(p);
+        const ptr = this.arena.allocPersistent(n * 4);
+        packParam(p, weights, cfg.bnEps, this.arena.f32(ptr, n));
+        model.paramPtr.set(p.prefix, ptr);
+        model.paramEnd = ptr + n * 4;
+      }
+    } catch (e) {
+      this.arena.truncatePersistent(model.paramBase); // a bad weight set leaves nothing behind
+      throw e;
     }
-    const model: Model = { config: cfg, graph, paramPtr: new Map(), paramBase: 0, paramEnd: 0, paramCount };
-    this.place(model, packed);
-    this.models.push({ model, packed });
+    this.models.push({ model, checksum: this.paramChecksum(model), damaged: false });
+    return model;
+  }
+
+  /** Loads a model file (see readModelFile; `config` overrides the embedded one) of `size` bytes
+   *  that `read(into, position)` copies, from `position` on, straight into wasm memory. The file's
+   *  bytes then never sit in the JavaScript heap, where they would stay until a garbage
+   *  collection: they go to the free memory above the weights, which the events reuse. */
+  loadModelFile(size: number, read: (into: Uint8Array, position: number) => void, config?: unknown, what = "model file"): Model {
+    const first = new Uint8Array(Math.min(size, 8));
+    read(first, 0);
+    const head = new Uint8Array(first.length < 8 ? first.length : Math.min(size, safetensorsHeaderBytes(first)));
+    read(head, 0);
+    const cfg = modelFileConfig(safetensorsHeader(head, what).metadata, config, what);
+    // The packed weights go at the end of the persistent region, the file right above them.
+    const packedBytes = fuseEpilogues(buildUResNet(cfg)).params.reduce((n, p) => n + align16(packedLength(p) * 4), 0);
+    this.arena.reserve(packedBytes + size);
+    const fileAt = this.arena.persistentEnd + packedBytes;
+    const bytes = new Uint8Array(this.k.memory.buffer, fileAt, size);
+    read(bytes, 0);
+    const mf = readModelFile(bytes, cfg, what);
+    const model = this.loadModel(mf.config, mf.weights);
+    if (model.paramEnd > fileAt) throw new Error(`internal: packed weights (${model.paramEnd - model.paramBase} bytes) overran the ${packedBytes} reserved`);
     return model;
   }
 
@@ -176,29 +210,29 @@ export class Engine {
     this.models.splice(i, 1);
     this.gpuModels.get(model)?.weights.destroy();
     this.gpuModels.delete(model);
-    // Compact: lay the remaining models out again from the start of the persistent region.
-    this.arena.resetPersistent();
-    for (const m of this.models) {
-      this.place(m.model, m.packed);
-      const gm = this.gpuModels.get(m.model);
-      if (gm) { gm.weights.destroy(); this.gpuModels.delete(m.model); }
+    // Compact: move the later models down over the freed block (they are laid out in load order).
+    this.arena.truncatePersistent(model.paramBase);
+    for (const { model: m } of this.models.slice(i)) {
+      const span = m.paramEnd - m.paramBase;
+      const base = this.arena.allocPersistent(span);
+      this.arena.move(base, m.paramBase, span);
+      const shift = base - m.paramBase;
+      for (const [prefix, p] of m.paramPtr) m.paramPtr.set(prefix, p + shift);
+      m.paramBase += shift;
+      m.paramEnd += shift;
+      const gm = this.gpuModels.get(m);
+      if (gm) { gm.weights.destroy(); this.gpuModels.delete(m); }
     }
   }
 
-  /** Allocates and fills a model's parameter block. */
-  private place(model: Model, packed: Map<string, Float32Array>) {
-    model.paramBase = -1;
-    for (const [prefix, data] of packed) {
-      const p = this.arena.allocPersistent(data.byteLength);
-      model.paramPtr.set(prefix, p);
-      if (model.paramBase < 0) model.paramBase = p;
-      model.paramEnd = p + data.byteLength;
-    }
-    this.upload(model, packed);
+  /** Whether a kernel failure wrote over this model's weights (see EngineFault): such a model
+   *  refuses to run until it is unloaded and loaded again. */
+  isDamaged(model: Model): boolean {
+    return this.models.find((m) => m.model === model)?.damaged ?? false;
   }
 
-  private upload(model: Model, packed: Map<string, Float32Array>) {
-    for (const [prefix, data] of packed) this.arena.f32(model.paramPtr.get(prefix)!, data.length).set(data);
+  private paramChecksum(model: Model): bigint {
+    return this.k.checksum64(model.paramBase, model.paramEnd - model.paramBase);
   }
 
   /** Segments one event (or a batch of events told apart by `tensor.batch`) on the wasm kernels,
@@ -256,8 +290,12 @@ export class Engine {
   }
 
   private check(model: Model, tensor: SparseTensor, options: RunOptions): string[] {
-    if (!this.models.some((m) => m.model === model)) {
+    const entry = this.models.find((m) => m.model === model);
+    if (!entry) {
       throw new SparseSSNetError("UNKNOWN_MODEL", "this model is not loaded in this engine (unloaded, or loaded by another engine)");
+    }
+    if (entry.damaged) {
+      throw new ModelDamagedError("this model's weights were overwritten by an earlier kernel failure (EngineFault): unload it and load it again");
     }
     const cfg = model.config;
     validateSparseTensor(tensor, { dim: cfg.dim, channels: cfg.inputChannels, divisor: 2 ** (cfg.depth - 1) });
@@ -273,10 +311,12 @@ export class Engine {
       return body();
     } catch (e) {
       if (e instanceof SparseSSNetError) throw e;
-      // A trap here is a bug (input was validated): restore the weights in case the faulty kernel
-      // wrote over them, and report it with its context.
-      for (const m of this.models) this.upload(m.model, m.packed);
-      throw new EngineFault(`kernel failure on an event of ${tensor.coords.length / tensor.dim} rows: ${(e as Error).message}`, { cause: e });
+      // A trap here is a bug (input was validated): report it with its context, and check that
+      // the faulty kernel left every model's weights as they were loaded.
+      const damaged = this.models.filter((m) => !m.damaged && this.paramChecksum(m.model) !== m.checksum);
+      for (const m of damaged) m.damaged = true;
+      const lost = damaged.length ? `; it wrote over the weights of ${damaged.length} loaded model(s), which must be unloaded and loaded again` : "; the loaded weights are intact";
+      throw new EngineFault(`kernel failure on an event of ${tensor.coords.length / tensor.dim} rows: ${(e as Error).message}${lost}`, { cause: e });
     } finally {
       this.arena.resetEvent();
     }

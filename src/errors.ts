@@ -32,10 +32,17 @@ export class OutOfMemoryError extends SparseSSNetError {
 }
 
 /** A kernel failed in a way validation should have prevented: a bug, reported with its context.
- *  The engine re-creates its wasm instance afterwards, so it stays usable. */
+ *  The engine stays usable: it then checks every loaded model's weights against their checksum
+ *  taken at load, and a model the failure wrote over refuses to run (ModelDamagedError) until it
+ *  is unloaded and loaded again. */
 export class EngineFault extends SparseSSNetError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("ENGINE_FAULT", message);
     if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
+}
+
+/** The model's weights were overwritten by an earlier kernel failure (see EngineFault). */
+export class ModelDamagedError extends SparseSSNetError {
+  constructor(message: string) { super("MODEL_DAMAGED", message); }
 }

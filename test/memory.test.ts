@@ -6,6 +6,12 @@ import { Engine } from "../src/engine.js";
 import { parseModelConfig } from "../src/model/config.js";
 import { buildUResNet } from "../src/model/uresnet.js";
 import { randomWeights } from "../src/weights/random-init.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { InvalidWeightsError } from "../src/errors.js";
+import { loadModelInto } from "../src/node/model-io.js";
+import { writeModelFile } from "../src/weights/model-file.js";
 import { randomWalkEvent } from "./support/events.js";
 
 const engine = await Engine.create();
@@ -37,6 +43,15 @@ test("unloading models frees their memory; the other models keep their results; 
     engine.unloadModel(m);
   }
   assert.equal(engine.memoryBytes, mem, "loading and unloading a model 30 times grew the memory");
+  // A weight set that fails to load part-way leaves nothing behind: the loads after it land
+  // where it started, and the loaded models keep their bits.
+  const bad = randomWeights(buildUResNet(cfgs[1]), 7);
+  bad.delete([...bad.keys()].at(-1)!);
+  for (let i = 0; i < 30; i++) assert.throws(() => engine.loadModel(cfgs[1], bad), /missing|not found|no tensor/i);
+  const m = engine.loadModel(cfgs[1], randomWeights(buildUResNet(cfgs[1]), 7));
+  assert.equal(engine.memoryBytes, mem, "failed loads grew the memory");
+  for (const i of [0, 2]) assert.deepEqual(new Uint32Array(engine.run(models[i], ev).logits.buffer), new Uint32Array(before[i].buffer));
+  engine.unloadModel(m);
 });
 
 test("two models whose events have the same level sizes do not share buffer plans", async () => {
@@ -51,4 +66,25 @@ test("two models whose events have the same level sizes do not share buffer plan
   assert.deepEqual(new Uint32Array(rb.buffer), new Uint32Array(want.buffer));
   engine.unloadModel(ma);
   engine.unloadModel(mb);
+});
+
+test("a model file read straight into wasm memory runs like its weights; a truncated file is refused and leaves nothing behind", async () => {
+  const cfg = parseModelConfig({ dim: 2, filters: 8, depth: 4 });
+  const weights = randomWeights(buildUResNet(cfg), 11);
+  const dir = mkdtempSync(join(tmpdir(), "sparsessnet-load-"));
+  const file = join(dir, "m.safetensors"), cut = join(dir, "cut.safetensors");
+  const bytes = writeModelFile(cfg, weights);
+  writeFileSync(file, bytes);
+  writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
+  const ev = randomWalkEvent({ dim: 2, size: 96, sites: 500, seed: 12 });
+  const solo = await Engine.create();
+  const want = solo.run(solo.loadModel(cfg, weights), ev).logits;
+  const fresh = await Engine.create();
+  for (let i = 0; i < 3; i++) {
+    assert.throws(() => loadModelInto(fresh, cut), (e: unknown) => e instanceof InvalidWeightsError && /past the end of the data \(\d+ bytes; truncated file\?\)/.test((e as Error).message));
+  }
+  const m = loadModelInto(fresh, file);
+  assert.deepEqual(new Uint32Array(fresh.run(m, ev).logits.buffer), new Uint32Array(want.buffer));
+  // The failed loads left no weights behind: this model sits where the first load would have.
+  assert.equal(m.paramBase, (fresh as unknown as { k: { heapBase(): number } }).k.heapBase());
 });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Engine } from "../src/engine.js";
-import { EngineFault } from "../src/errors.js";
+import { EngineFault, ModelDamagedError } from "../src/errors.js";
 import { parseModelConfig } from "../src/model/config.js";
 import { buildUResNet } from "../src/model/uresnet.js";
 import { prepareSparse, sparseFromImage } from "../src/tensor/prepare.js";
@@ -36,20 +36,39 @@ test("sparseFromImage turns a dense wire-plane image into active pixels (row, co
   assert.throws(() => sparseFromImage(img, 5, 6), /image has 24 pixels, expected 5 x 6 = 30/);
 });
 
-test("a kernel fault reaches the user as EngineFault with context, and the engine recovers", async () => {
+test("a kernel fault reaches the user as EngineFault with context; weights it overwrote are detected, not used", async () => {
   const engine = await Engine.create();
   const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 2 });
-  const model = engine.loadModel(cfg, randomWeights(buildUResNet(cfg), 1));
+  const weights = randomWeights(buildUResNet(cfg), 1);
+  let model = engine.loadModel(cfg, weights);
   const ev = { dim: 2 as const, spatialSize: [8, 8], channels: 1, coords: Int32Array.from([1, 1, 1, 2, 5, 5]), features: Float32Array.from([1, 2, 3]) };
   const good = engine.run(model, ev).logits;
   const inner = engine as unknown as { k: Record<string, unknown> };
   const kernels = inner.k;
-  // Simulate a trapping kernel that also scribbles over linear memory (weights included).
-  inner.k = {
-    ...kernels, memory: kernels.memory,
-    convRules: () => { new Uint8Array((kernels.memory as WebAssembly.Memory).buffer).fill(7, 0, 1 << 20); throw new WebAssembly.RuntimeError("unreachable"); },
+  const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const failWith = (scribble: boolean) => {
+    inner.k = {
+      ...kernels, memory: kernels.memory,
+      convRules: () => {
+        if (scribble) new Uint8Array((kernels.memory as WebAssembly.Memory).buffer).fill(7, 0, 1 << 20);
+        throw new WebAssembly.RuntimeError("unreachable");
+      },
+    };
   };
-  assert.throws(() => engine.run(model, ev), (e: unknown) => e instanceof EngineFault && /kernel failure on an event of 3 rows: unreachable/.test((e as Error).message));
+  // A trap that wrote nothing: the weights are intact and the model runs on with the same bits.
+  failWith(false);
+  assert.throws(() => engine.run(model, ev), (e: unknown) => e instanceof EngineFault && /kernel failure on an event of 3 rows: unreachable; the loaded weights are intact/.test((e as Error).message));
   inner.k = kernels;
-  assert.deepEqual(new Uint32Array(engine.run(model, ev).logits.buffer), new Uint32Array(good.buffer));
+  assert.deepEqual(bits(engine.run(model, ev).logits), bits(good));
+  // A trap after scribbling over linear memory (weights included): the model refuses to run
+  // until it is loaded again, then gives the same bits.
+  failWith(true);
+  assert.throws(() => engine.run(model, ev), (e: unknown) => e instanceof EngineFault && /wrote over the weights of 1 loaded model/.test((e as Error).message));
+  inner.k = kernels;
+  assert.equal(engine.isDamaged(model), true);
+  assert.throws(() => engine.run(model, ev), (e: unknown) => e instanceof ModelDamagedError && /unload it and load it again/.test((e as Error).message));
+  engine.unloadModel(model);
+  model = engine.loadModel(cfg, weights);
+  assert.equal(engine.isDamaged(model), false);
+  assert.deepEqual(bits(engine.run(model, ev).logits), bits(good));
 });

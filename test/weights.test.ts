@@ -33,6 +33,21 @@ test("model file round trip keeps config and every tensor bit for bit", () => {
   for (const [name, t] of weights) assert.deepEqual(back.weights.get(name)!.data, t.data, name);
 });
 
+test("tensors view the file's bytes when aligned and are copied when not", () => {
+  const bytes = writeModelFile(cfg, weights);
+  const aligned = parseSafetensors(bytes).tensors;
+  for (const t of aligned.values()) assert.equal(t.bytes.buffer, bytes.buffer, "an aligned tensor is a view, not a copy");
+  // The same file one byte into a buffer: every F32 tensor is misaligned, so it must be copied.
+  const shifted = new Uint8Array(bytes.length + 1).subarray(1);
+  shifted.set(bytes);
+  const back = readModelFile(shifted);
+  for (const [name, t] of weights) assert.deepEqual(back.weights.get(name)!.data, t.data, name);
+  for (const t of parseSafetensors(shifted).tensors.values()) {
+    assert.notEqual(t.bytes.buffer, shifted.buffer);
+    assert.equal(t.bytes.byteOffset % 4, 0);
+  }
+});
+
 test("the bundled SparseConvNet state_dict imports with the names SparseConvNet gives", () => {
   const raw = parseSafetensors(new Uint8Array(readFileSync(join(PROJECT_ROOT, "samples", "scn-2d-m16-small", "weights.safetensors"))));
   const c = parseModelConfig({ dim: 2, filters: 16, depth: 5 });

@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import { parseModelConfig } from "../model/config.js";
 import { sharedDir } from "../node/shared-dir.js";
-import { buildUResNet } from "../model/uresnet.js";
 import { readEventFile } from "../node/event-file.js";
 import { scnTiming } from "../node/scn-timings.js";
 import { median } from "../util/stats.js";
-import { readModelFile, writeModelFile } from "../weights/model-file.js";
-import { randomWeights } from "../weights/random-init.js";
+import { loadModelInto } from "../node/model-io.js";
+import { randomModelFile } from "../node/random-model-file.js";
 import { parse, requireOpt, UsageError } from "./args.js";
 import { benchTrain, formatTrainBench } from "./bench-train.js";
 import { engineFromFlags } from "./engine-flags.js";
@@ -42,13 +41,12 @@ export interface BenchReport {
 export async function benchEvent(opts: { event: string; filters: number; depth: number; runs: number; warmup: number; fast?: boolean; threads?: number }): Promise<BenchReport> {
   const ev = readEventFile(opts.event);
   const cfg = parseModelConfig({ dim: ev.tensor.dim, filters: opts.filters, depth: opts.depth, inputChannels: ev.tensor.channels });
-  let modelBytes: Uint8Array | undefined = writeModelFile(cfg, randomWeights(buildUResNet(cfg), 1234));
+  const modelPath = randomModelFile(cfg, 1234);
   const tStart = performance.now();
   const { engine, close } = await engineFromFlags({ fast: opts.fast, threads: opts.threads });
-  // Start-up as a user sees it: parse the model file, pack it into the engine. Only the engine's
-  // copy is kept, so the peak memory is that of a run, not of the file's leftovers.
-  const model = (() => { const mf = readModelFile(modelBytes!); return engine.loadModel(mf.config, mf.weights); })();
-  modelBytes = undefined;
+  // Start-up as a user sees it: read the model file (straight into wasm memory), parse it, pack
+  // the weights. The engine keeps no other copy, so the peak memory is that of a run.
+  const model = loadModelInto(engine, modelPath);
   const startup = performance.now() - tStart;
   const first = engine.run(model, ev.tensor).timings.totalMs;
   for (let i = 1; i < opts.warmup; i++) engine.run(model, ev.tensor);

@@ -4,7 +4,7 @@ import { renderEventDisplay } from "../display/event-display.js";
 import { MetricsAccumulator } from "../metrics/segmentation-metrics.js";
 import { runConformanceCase } from "../node/conformance.js";
 import { readEventFile } from "../node/event-file.js";
-import { loadModel } from "../node/model-io.js";
+import { loadModelInto } from "../node/model-io.js";
 import { openEventFile } from "../node/open-events.js";
 import { writePng } from "../node/png.js";
 import { resourceRoot } from "../node/resource-root.js";
@@ -40,8 +40,7 @@ export async function demo(argv: string[]): Promise<number> {
   console.log(`conformance with SparseConvNet (${rep.case}): ${rep.ok ? "PASS" : "FAIL"} (${rep.checks.map((c) => `${c.name} max|diff| ${c.maxAbsDiff.toExponential(2)}`).join(", ")})`);
 
   for (const [name, file] of [["default-3d", "sim-3d-192.h5"], ["default-2d", "sim-2d-Y.h5"]] as const) {
-    const mf = loadModel(name);
-    const model = engine.loadModel(mf.config, mf.weights);
+    const model = loadModelInto(engine, name);
     const f = openEventFile(join(SAMPLES, file));
     const acc = new MetricsAccumulator();
     const times: number[] = [];
@@ -65,15 +64,14 @@ export async function demo(argv: string[]): Promise<number> {
     engine.unloadModel(model);
   }
 
-  const mf = loadModel("default-2d");
-  const model = engine.loadModel(mf.config, mf.weights);
+  const model = loadModelInto(engine, "default-2d");
   const ev = readEventFile(join(SAMPLES, "2d-1008x3456-17k"));
   engine.run(model, ev.tensor);
   const times: number[] = [];
   let res = engine.run(model, ev.tensor);
   for (let i = 0; i < runs; i++) { res = engine.run(model, ev.tensor); times.push(res.timings.totalMs); }
   const scn = readFileSync(join(SAMPLES, "2d-1008x3456-17k", "scn-timings.jsonl"), "utf8").trim().split("\n")
-    .map((l) => JSON.parse(l) as { m: number; median_s: number }).find((r) => r.m === mf.config.filters);
+    .map((l) => JSON.parse(l) as { m: number; median_s: number }).find((r) => r.m === model.config.filters);
   const ours = median(times);
   console.log(`2d-1008x3456-17k (${res.nRows} pixels), default-2d: ${ours.toFixed(1)} ms per event (median of ${runs} after warm-up, ${engine.mode} wasm SIMD, ${engine.threads} thread(s))` +
     (scn ? `; SparseConvNet CPU 1 thread: ${(scn.median_s * 1000).toFixed(1)} ms; ratio ${(ours / (scn.median_s * 1000)).toFixed(2)}` : ""));

@@ -1,4 +1,4 @@
-import { loadModel } from "../node/model-io.js";
+import { loadModelInto, modelPath } from "../node/model-io.js";
 import { openDataSource } from "../node/data-source.js";
 import { progress } from "../node/progress.js";
 import { formatMetrics, MetricsAccumulator } from "../metrics/segmentation-metrics.js";
@@ -24,13 +24,14 @@ export async function evaluate(argv: string[]): Promise<number> {
     fast: { type: "boolean" }, threads: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
-  const mf = loadModel(requireOpt("model", values.model));
+  const modelName = requireOpt("model", values.model);
+  modelPath(modelName); // names a missing model before the data is opened
   const data = openDataSource(requireOpt("data", values.data));
   const n = values.events === undefined ? (data.count ?? 100) : Number(values.events);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--events ${values.events}: expected a positive integer`);
   if (data.count !== undefined && n > data.count) throw new UsageError(`--events ${n}: ${data.describe} has ${data.count} events`);
   const { engine, close } = await engineFromFlags(values);
-  const model = engine.loadModel(mf.config, mf.weights);
+  const model = loadModelInto(engine, modelName);
   const acc = new MetricsAccumulator();
   const times: number[] = [];
   const bar = progress(n, "evaluate", "accuracy {acc}", 10);
@@ -46,7 +47,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   await close();
   data.close();
   const m = acc.result();
-  if (values.json) console.log(JSON.stringify({ model: mf.source, data: data.describe, ...m, msPerEvent: median(times) }));
-  else console.log(`model ${mf.source} on ${data.describe}\n${formatMetrics(m)}\nmedian ${median(times).toFixed(1)} ms per event`);
+  if (values.json) console.log(JSON.stringify({ model: modelName, data: data.describe, ...m, msPerEvent: median(times) }));
+  else console.log(`model ${modelName} on ${data.describe}\n${formatMetrics(m)}\nmedian ${median(times).toFixed(1)} ms per event`);
   return 0;
 }

@@ -1,14 +1,11 @@
-import { writeFileSync } from "node:fs";
-import { readEventFile } from "../node/event-file.js";
+import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { readFileSync } from "node:fs";
-import { loadModel, modelsDir, BUILTIN_MODELS } from "../node/model-io.js";
+import { readEventFile } from "../node/event-file.js";
+import { loadModel, loadModelInto, modelPath } from "../node/model-io.js";
 import { resolveShard, segmentFile } from "../node/batch-segment.js";
-import { join } from "node:path";
 import { prepareSparse } from "../tensor/prepare.js";
 import { median } from "../util/stats.js";
 import { serializeSafetensors } from "../weights/safetensors.js";
-import type { ModelFile } from "../weights/model-file.js";
 import { numberList, parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
 
@@ -50,15 +47,13 @@ export async function segment(argv: string[]): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${values.runs}: expected a positive integer`);
   const modelName = (values.model ?? values.weights) as string | undefined;
   if (values.input !== undefined) return segmentMany(values, requireOpt("model", modelName));
-  let mf: ModelFile | undefined = loadModel(requireOpt("model", modelName), values.config);
   const ev = readEventFile(requireOpt("event", values.event), numberList("spatial-size", values["spatial-size"], [2, 3]));
   const out = requireOpt("out", values.out);
   const th = numberList("threshold", values.threshold, [2]);
   const { tensor, keptRows } = th ? prepareSparse(ev.tensor, { window: { min: th[0], max: th[1] } }) : { tensor: ev.tensor, keptRows: undefined };
 
   const { engine, close } = await engineFromFlags(values);
-  const model = engine.loadModel(mf.config, mf.weights);
-  mf = undefined; // the engine has its copy: the file's can go before the event's memory is needed
+  const model = loadModelInto(engine, requireOpt("model", modelName), values.config);
   const times: number[] = [];
   let res = engine.run(model, tensor);
   times.push(res.timings.totalMs);
@@ -93,15 +88,15 @@ async function segmentMany(values: Record<string, unknown>, model: string): Prom
   if (scores !== "f16" && scores !== "f32") throw new UsageError(`--scores ${values.scores}: f16 or f32`);
   const chunk = values.chunk === undefined ? 64 : Number(values.chunk);
   if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`--chunk ${values.chunk}: a positive integer`);
-  const modelPath = (BUILTIN_MODELS as readonly string[]).includes(model) ? join(modelsDir(), `${model}.safetensors`) : model;
-  loadModel(model); // validates the model (and names a missing built-in) before any work starts
+  const path = modelPath(model);
+  loadModel(model); // validates the model before any work starts
   const signal = { stop: false };
   const stop = () => { signal.stop = true; };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   try {
     const s = await segmentFile({
-      input: values.input as string, out, modelBytes: new Uint8Array(readFileSync(modelPath)), workers,
+      input: values.input as string, out, modelBytes: new Uint8Array(readFileSync(path)), workers,
       shard: resolveShard(values.shard as string | undefined), resume: Boolean(values.resume), scores, chunk,
       report: values.report as string | undefined, fast: Boolean(values.fast),
     }, signal);

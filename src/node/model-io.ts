@@ -1,9 +1,10 @@
 // Loading model files and configs from disk (Node only).
 
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { resourceRoot } from "./resource-root.js";
-import { InvalidConfigError } from "../errors.js";
+import type { Engine, Model } from "../engine.js";
+import { InvalidConfigError, InvalidWeightsError } from "../errors.js";
 import { readModelFile, type ModelFile } from "../weights/model-file.js";
 
 export function readJson(path: string, what: string): unknown {
@@ -19,12 +20,13 @@ export function readJson(path: string, what: string): unknown {
 /** Reads a model file; the config comes from `configPath` if given, else from the file. A config
  *  file may be a bare config or a conformance manifest (its "model" object is used). */
 export function loadModelFile(weightsPath: string, configPath?: string): ModelFile {
-  let config: unknown;
-  if (configPath) {
-    const j = readJson(configPath, "config") as Record<string, unknown>;
-    config = j.model && typeof j.model === "object" ? { dim: j.dim, ...pickConfig(j.model as Record<string, unknown>) } : j;
-  }
-  return readModelFile(new Uint8Array(readFileSync(weightsPath)), config, weightsPath);
+  return readModelFile(new Uint8Array(readFileSync(weightsPath)), configOverride(configPath), weightsPath);
+}
+
+function configOverride(configPath: string | undefined): unknown {
+  if (!configPath) return undefined;
+  const j = readJson(configPath, "config") as Record<string, unknown>;
+  return j.model && typeof j.model === "object" ? { dim: j.dim, ...pickConfig(j.model as Record<string, unknown>) } : j;
 }
 
 const CONFIG_KEYS = ["filters", "depth", "reps", "planes", "inputChannels", "classes", "bnEps", "leakiness", "finalLeakiness", "inputKernel", "residualBlocks"];
@@ -41,15 +43,41 @@ export function modelsDir(): string {
   return process.env.SPARSESSNET_MODELS ?? join(resourceRoot(), "models");
 }
 
-/** A model by built-in name (default-2d, default-3d) or by file path. */
-export function loadModel(nameOrPath: string, configPath?: string): ModelFile & { source: string } {
+/** The file of a model given by built-in name (default-2d, default-3d) or by path. */
+export function modelPath(nameOrPath: string): string {
   if ((BUILTIN_MODELS as readonly string[]).includes(nameOrPath)) {
     const file = join(modelsDir(), `${nameOrPath}.safetensors`);
     if (!existsSync(file)) throw new InvalidConfigError(`built-in model "${nameOrPath}" is not installed (${file} is missing)`);
-    return { ...loadModelFile(file, configPath), source: nameOrPath };
+    return file;
   }
   if (!existsSync(nameOrPath)) {
     throw new InvalidConfigError(`model "${nameOrPath}" is neither a built-in model (${BUILTIN_MODELS.join(", ")}) nor an existing file`);
   }
-  return { ...loadModelFile(nameOrPath, configPath), source: nameOrPath };
+  return nameOrPath;
+}
+
+/** A model's config and weights, by built-in name or by file path (for training and tools that
+ *  need the weights themselves; to run a model, loadModelInto needs less memory). */
+export function loadModel(nameOrPath: string, configPath?: string): ModelFile & { source: string } {
+  return { ...loadModelFile(modelPath(nameOrPath), configPath), source: nameOrPath };
+}
+
+/** Loads a model (built-in name or path) into an engine straight from disk: the file's bytes go
+ *  to wasm memory, never to the JavaScript heap (Engine.loadModelFile), so they do not linger
+ *  until a garbage collection and add to the peak memory of the first event. */
+export function loadModelInto(engine: Engine, nameOrPath: string, configPath?: string): Model {
+  const path = modelPath(nameOrPath);
+  const config = configOverride(configPath);
+  const fd = openSync(path, "r");
+  try {
+    return engine.loadModelFile(fstatSync(fd).size, (into, position) => {
+      for (let done = 0; done < into.length;) {
+        const n = readSync(fd, into, done, into.length - done, position + done);
+        if (n === 0) throw new InvalidWeightsError(`${path}: the file ended after ${position + done} bytes while being read (changed on disk?)`);
+        done += n;
+      }
+    }, config, path);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -10,14 +10,26 @@ export interface PoolWorkerData { modelBytes: Uint8Array; config?: unknown; mode
 
 let ready: Promise<{ engine: Engine; model: Model }> | undefined;
 
+function loadFromWorkerData(engine: Engine): Model {
+  const d = workerData as PoolWorkerData;
+  const mf = readModelFile(d.modelBytes, d.config);
+  return engine.loadModel(mf.config, mf.weights);
+}
+
 function init(): Promise<{ engine: Engine; model: Model }> {
   ready ??= (async () => {
-    const d = workerData as PoolWorkerData;
-    const engine = await Engine.create({ mode: d.mode });
-    const mf = readModelFile(d.modelBytes, d.config);
-    return { engine, model: engine.loadModel(mf.config, mf.weights) };
+    const engine = await Engine.create({ mode: (workerData as PoolWorkerData).mode });
+    return { engine, model: loadFromWorkerData(engine) };
   })();
   return ready;
+}
+
+/** After a kernel failure that wrote over the weights (EngineFault), the model is loaded again
+ *  from the bytes this worker was given, so the next events of a batch still run. */
+function reloadIfDamaged(state: { engine: Engine; model: Model }): void {
+  if (!state.engine.isDamaged(state.model)) return;
+  state.engine.unloadModel(state.model);
+  state.model = loadFromWorkerData(state.engine);
 }
 
 /** Event i of a file, read by the worker itself (so that the main thread only hands out indices). */
@@ -30,18 +42,22 @@ let reader: { file: string; r: EventFileReader } | undefined;
 /** Runs one event (a tensor, or event `index` of `file`). Results are copied back (structured
  *  clone): their arrays are small next to the inference itself. */
 export default async function segmentInWorker(task: SparseTensor | FileTask): Promise<SegmentationResult | FileTaskResult> {
-  const { engine, model } = await init();
-  if (!("file" in task)) return engine.run(model, task);
-  if (reader?.file !== task.file) {
-    reader?.r.close();
-    reader = { file: task.file, r: openEventFile(task.file) };
-  }
+  const state = await init();
   try {
-    const ev = reader.r.read(task.index);
-    validateSparseTensor(ev.tensor);
-    const res = engine.run(model, ev.tensor);
-    return { labels: res.labels, scores: res.scores, nRows: res.nRows, ms: res.timings.totalMs };
-  } catch (e) {
-    return { error: `${(e as Error).name}: ${(e as Error).message}` };
+    if (!("file" in task)) return state.engine.run(state.model, task);
+    if (reader?.file !== task.file) {
+      reader?.r.close();
+      reader = { file: task.file, r: openEventFile(task.file) };
+    }
+    try {
+      const ev = reader.r.read(task.index);
+      validateSparseTensor(ev.tensor);
+      const res = state.engine.run(state.model, ev.tensor);
+      return { labels: res.labels, scores: res.scores, nRows: res.nRows, ms: res.timings.totalMs };
+    } catch (e) {
+      return { error: `${(e as Error).name}: ${(e as Error).message}` };
+    }
+  } finally {
+    reloadIfDamaged(state);
   }
 }

@@ -13,21 +13,26 @@ export interface ModelFile { config: ModelConfig; weights: WeightTensors; metada
 /** Parses a model file. `config` overrides (or supplies) the embedded one. */
 export function readModelFile(bytes: Uint8Array, config?: unknown, what = "weights file"): ModelFile {
   const f = parseSafetensors(bytes, what);
-  let cfgInput = config;
-  if (cfgInput === undefined) {
-    const embedded = f.metadata.config;
-    if (!embedded) throw new InvalidConfigError(`${what} has no embedded config (__metadata__.config): pass one (--config)`);
-    try { cfgInput = JSON.parse(embedded); } catch (e) {
-      throw new InvalidWeightsError(`${what}: __metadata__.config is not JSON (${(e as Error).message})`);
-    }
-  }
-  const cfg = parseModelConfig(cfgInput);
+  const cfg = modelFileConfig(f.metadata, config, what);
   // A training checkpoint holds the parameters under "param/" (and optimiser moments): use those.
   const tensors = f.metadata.format === "sparsessnet-checkpoint"
     ? new Map([...f.tensors].filter(([k]) => k.startsWith("param/")).map(([k, v]) => [k.slice(6), v]))
     : f.tensors;
   const weights = importScnStateDict(buildUResNet(cfg), tensors);
   return { config: cfg, weights, metadata: f.metadata };
+}
+
+/** A model file's config: `config` if given, else the one embedded in its metadata. */
+export function modelFileConfig(metadata: Record<string, string>, config: unknown, what: string): ModelConfig {
+  let cfgInput = config;
+  if (cfgInput === undefined) {
+    const embedded = metadata.config;
+    if (!embedded) throw new InvalidConfigError(`${what} has no embedded config (__metadata__.config): pass one (--config)`);
+    try { cfgInput = JSON.parse(embedded); } catch (e) {
+      throw new InvalidWeightsError(`${what}: __metadata__.config is not JSON (${(e as Error).message})`);
+    }
+  }
+  return parseModelConfig(cfgInput);
 }
 
 /** Serialises a model in the native format. */

@@ -13,7 +13,8 @@ const DTYPE_BYTES: Record<DType, number> = {
 export interface RawTensor {
   dtype: DType;
   shape: number[];
-  /** The tensor's bytes (a copy, 8-byte aligned, safe to view). */
+  /** The tensor's bytes, aligned for its dtype (safe to view): a view into the file's bytes
+   *  where those are aligned, else a copy. */
   bytes: Uint8Array;
 }
 
@@ -32,7 +33,9 @@ export interface SafetensorsFile {
 
 const MAX_HEADER = 100 * 1024 * 1024;
 
-export function parseSafetensors(buf: Uint8Array, what = "safetensors file"): SafetensorsFile {
+/** The header of a safetensors file from its first bytes (at least 8 + the header's length):
+ *  the header's length, its JSON object and its metadata. */
+export function safetensorsHeader(buf: Uint8Array, what = "safetensors file"): { headerLen: number; header: Record<string, unknown>; metadata: Record<string, string> } {
   if (buf.byteLength < 8) throw new InvalidWeightsError(`${what}: ${buf.byteLength} bytes, too short for the 8-byte header length`);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerLen = Number(dv.getBigUint64(0, true));
@@ -48,16 +51,23 @@ export function parseSafetensors(buf: Uint8Array, what = "safetensors file"): Sa
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
     throw new InvalidWeightsError(`${what}: header is not a JSON object`);
   }
+  const metadata = ((header as Record<string, unknown>).__metadata__ ?? {}) as Record<string, string>;
+  return { headerLen, header: header as Record<string, unknown>, metadata };
+}
+
+/** Bytes to read from the start of a safetensors file for safetensorsHeader (given its first 8). */
+export function safetensorsHeaderBytes(first8: Uint8Array): number {
+  return 8 + Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+}
+
+export function parseSafetensors(buf: Uint8Array, what = "safetensors file"): SafetensorsFile {
+  const { headerLen, header, metadata } = safetensorsHeader(buf, what);
   const dataStart = 8 + headerLen;
   const dataLen = buf.byteLength - dataStart;
   const tensors = new Map<string, RawTensor>();
-  let metadata: Record<string, string> = {};
   const spans: [number, number, string][] = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    if (name === "__metadata__") {
-      metadata = (entry ?? {}) as Record<string, string>;
-      continue;
-    }
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === "__metadata__") continue;
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== "object" || e === null) throw new InvalidWeightsError(`${what}: tensor "${name}": header entry is not an object`);
     if (typeof e.dtype !== "string" || !(e.dtype in DTYPE_BYTES)) {
@@ -80,7 +90,10 @@ export function parseSafetensors(buf: Uint8Array, what = "safetensors file"): Sa
       throw new InvalidWeightsError(`${what}: tensor "${name}": data_offsets end ${end} is past the end of the data (${dataLen} bytes; truncated file?)`);
     }
     spans.push([begin, end, name]);
-    tensors.set(name, { dtype, shape, bytes: buf.slice(dataStart + begin, dataStart + end) });
+    // A view into the file when it is aligned for its dtype (the usual case: writers pad the
+    // header to 8 bytes), so that loading a model does not hold a second copy of it.
+    const aligned = (buf.byteOffset + dataStart + begin) % DTYPE_BYTES[dtype] === 0;
+    tensors.set(name, { dtype, shape, bytes: aligned ? buf.subarray(dataStart + begin, dataStart + end) : buf.slice(dataStart + begin, dataStart + end) });
   }
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) {

@@ -53,9 +53,8 @@ export function importScnStateDict(g: Graph, raw: Map<string, RawTensor>): Weigh
       throw new InvalidWeightsError(`tensor "${rawName}" has shape ${shapeStr(t.shape)}, expected ${shapeStr(e.shape)}`);
     }
     const data = asFloat32(t, rawName);
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) throw new InvalidWeightsError(`tensor "${rawName}" element ${i} is ${data[i]} (weights must be finite)`);
-    }
+    const bad = firstNonFinite(data);
+    if (bad >= 0) throw new InvalidWeightsError(`tensor "${rawName}" element ${bad} is ${data[bad]} (weights must be finite)`);
     out.set(name, { shape: e.shape, data });
   }
   const missing = expected.filter((e) => !out.has(e.name));
@@ -76,20 +75,45 @@ export function importScnStateDict(g: Graph, raw: Map<string, RawTensor>): Weigh
   return out;
 }
 
+/** Index of the first NaN or infinity in `a`, or -1. A function of its own so that V8 optimises
+ *  this loop, which runs over every weight of a model at load. */
+function firstNonFinite(a: Float32Array): number {
+  // On the bits: an all-ones exponent is an infinity or a NaN (integer work, faster than floats).
+  const bits = new Int32Array(a.buffer, a.byteOffset, a.length);
+  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7f800000) === 0x7f800000) return i;
+  return -1;
+}
+
+/** Floats of a parameter group's packed layout (see packParam). */
+export function packedLength(p: ParamSpec): number {
+  switch (p.kind) {
+    case "conv": return p.K * p.cin * strideOf(p.cout);
+    case "nin": return p.cin * strideOf(p.cout);
+    case "bn": return 2 * strideOf(p.channels);
+    case "linear": return (p.cin + 1) * strideOf(p.cout);
+  }
+}
+
 /** Kernel layouts, one Float32Array per parameter group:
  *  conv [K][cin][coutPad]; nin [cin][coutPad]; bn [scale (cpad), shift (cpad)] folded with eps;
  *  linear [W^T (cin x coutPad), bias (coutPad)]. Padding is zero. */
-export function packParam(p: ParamSpec, w: WeightTensors, bnEps: number): Float32Array {
-  const get = (s: string) => w.get(`${p.prefix}.${s}`)!.data;
+export function packParam(p: ParamSpec, w: WeightTensors, bnEps: number, out: Float32Array = new Float32Array(packedLength(p))): Float32Array {
+  if (out.length !== packedLength(p)) throw new Error(`internal: packParam into ${out.length} floats, ${p.prefix} packs into ${packedLength(p)}`);
+  out.fill(0);
+  const get = (s: string) => {
+    const name = `${p.prefix}.${s}`, t = w.get(name);
+    if (!t) throw new InvalidWeightsError(`missing tensor "${name}" (weights must match the model: see importScnStateDict)`);
+    return t.data;
+  };
   switch (p.kind) {
     case "conv": case "nin": {
       const K = p.kind === "conv" ? p.K : 1;
       const cp = strideOf(p.cout);
       const src = get("weight");
-      const out = new Float32Array(K * p.cin * cp);
-      for (let k = 0; k < K; k++) {
-        for (let ci = 0; ci < p.cin; ci++) {
-          out.set(src.subarray((k * p.cin + ci) * p.cout, (k * p.cin + ci + 1) * p.cout), (k * p.cin + ci) * cp);
+      if (cp === p.cout) out.set(src); // no padding columns: the layouts are the same
+      else {
+        for (let r = 0; r < K * p.cin; r++) {
+          for (let j = 0; j < p.cout; j++) out[r * cp + j] = src[r * p.cout + j];
         }
       }
       return out;
@@ -97,7 +121,6 @@ export function packParam(p: ParamSpec, w: WeightTensors, bnEps: number): Float3
     case "bn": {
       const cp = strideOf(p.channels);
       const [wt, b, m, v] = [get("weight"), get("bias"), get("running_mean"), get("running_var")];
-      const out = new Float32Array(2 * cp);
       for (let c = 0; c < p.channels; c++) {
         const scale = wt[c] / Math.sqrt(v[c] + bnEps);
         out[c] = scale;
@@ -108,7 +131,6 @@ export function packParam(p: ParamSpec, w: WeightTensors, bnEps: number): Float3
     case "linear": {
       const cp = strideOf(p.cout);
       const W = get("weight"), b = get("bias");
-      const out = new Float32Array((p.cin + 1) * cp);
       for (let j = 0; j < p.cout; j++) {
         for (let ci = 0; ci < p.cin; ci++) out[ci * cp + j] = W[j * p.cin + ci];
         out[p.cin * cp + j] = b[j];

@@ -35,11 +35,16 @@ export class Arena {
     return p;
   }
 
-  /** Frees every persistent allocation (the caller re-allocates what it keeps). */
-  resetPersistent(): void {
-    this.persistentTop = this.k.heapBase();
-    this.top = this.persistentTop;
+  /** Frees the persistent allocations from `ptr` (a value of persistentEnd) on, between events:
+   *  the caller re-allocates what it keeps. */
+  truncatePersistent(ptr = this.k.heapBase()): void {
+    if (this.top !== this.persistentTop) throw new Error("truncatePersistent during an event");
+    if (ptr < this.k.heapBase() || ptr > this.persistentTop) throw new Error("truncatePersistent outside the persistent region");
+    this.persistentTop = ptr;
+    this.top = ptr;
   }
+  /** End of the persistent region. */
+  get persistentEnd(): number { return this.persistentTop; }
 
   /** Frees everything allocated since the last reset (the previous event). */
   resetEvent(): void { this.top = this.persistentTop; }
@@ -52,6 +57,10 @@ export class Arena {
     this.highWater = Math.max(this.highWater, this.top - this.persistentTop);
     return p;
   }
+
+  /** Makes sure `bytes` of memory exist above the top, without allocating them: views of that
+   *  memory stay valid through allocations that fit in it (the memory does not grow). */
+  reserve(bytes: number): void { this.ensure(this.top + bytes); }
 
   /** Allocates an upper bound now and gives back the unused tail later with shrinkLast. */
   mark(): number { return this.top; }
@@ -85,6 +94,8 @@ export class Arena {
 
   f32(ptr: number, length: number): Float32Array { return new Float32Array(this.k.memory.buffer, ptr, length); }
   i32(ptr: number, length: number): Int32Array { return new Int32Array(this.k.memory.buffer, ptr, length); }
+  /** Moves bytes [from, from + length) to `to` (the ranges may overlap). */
+  move(to: number, from: number, length: number): void { new Uint8Array(this.k.memory.buffer).copyWithin(to, from, from + length); }
 }
 
 export function align16(n: number): number { return (n + 15) & ~15; }

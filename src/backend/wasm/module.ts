@@ -13,6 +13,7 @@ type Ptr = number;
 export interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): Ptr;
+  checksum64(ptr: Ptr, bytes: number): bigint;
   computeKeys(coords: Ptr, batch: Ptr, n: number, dim: number, s0: number, s1: number, s2: number, shift: number, keys: Ptr): void;
   gatherSiteCoords(coords: Ptr, batch: Ptr, dim: number, shift: number, firstRow: Ptr, nSites: number, coordsOut: Ptr, batchOut: Ptr): void;
   radixSortPairs(keys: Ptr, vals: Ptr, n: number, tmpKeys: Ptr, tmpVals: Ptr, counts: Ptr, bits: number): number;
