@@ -4,6 +4,7 @@
 
 import { align16, Arena } from "./backend/wasm/arena.js";
 import { runConv, type ConvArgs, type ParallelConv } from "./backend/wasm/parallel-conv.js";
+import { KernelTimings } from "./backend/wasm/kernel-timings.js";
 import { sparseInput } from "./backend/wasm/sparse-input.js";
 import { instantiateKernels, relaxedSimdSupported, type KernelExports, type KernelMode } from "./backend/wasm/module.js";
 import { EngineFault, ModelDamagedError, SparseSSNetError } from "./errors.js";
@@ -88,6 +89,8 @@ export class Engine {
   /** Loaded models in load order (their weights lie in wasm memory in that order), each with the
    *  checksum of its weights taken at load. */
   private readonly models: { model: Model; checksum: bigint; damaged: boolean }[] = [];
+  /** Measured speed of the dense and channel-sparse kernels per convolution (same bits). */
+  private readonly kernelTimings = new KernelTimings();
   /** Buffer plans per model, keyed by the event's level sizes and kept outputs. */
   private planCache = new WeakMap<Model, Map<string, BufferPlan>>();
 
@@ -365,7 +368,9 @@ export class Engine {
           const bn = ep.bnParam !== undefined ? model.paramPtr.get(ep.bnParam)! : 0;
           const cp = stride(op.output);
           const mark = this.arena.mark();
-          const [nzStarts, nzEntries] = sparseInput(k, this.arena, ptr(op.input), stride(op.input), sizes[I.level], I.channels, cp, rb.pairs);
+          const tStart = performance.now();
+          const choice = this.kernelTimings.pick(op);
+          const [nzStarts, nzEntries] = sparseInput(k, this.arena, ptr(op.input), stride(op.input), sizes[I.level], I.channels, cp, rb.pairs, choice.pick);
           if (profile) { // counting is not part of the convolution's time
             const tc = performance.now();
             executed += this.executedMultiplyAdds(rin, rb.pairs, I.channels, graph.buffers[op.output].channels, nzStarts);
@@ -376,6 +381,7 @@ export class Engine {
             ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
             bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0, nzStarts, nzEntries];
           runConv(k, this.parallel, args);
+          if (!profile) choice.done(performance.now() - tStart); // (profiling adds the counting)
           this.arena.release(mark);
           break;
         }

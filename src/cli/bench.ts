@@ -16,7 +16,8 @@ const HELP = `usage: sparsessnet bench --event <dir> [--filters 16|32] [--depth 
 
 Per-event time of the U-ResNet (random weights) on a bench event folder (event.safetensors,
 manifest.json), next to SparseConvNet's single-thread CPU time recorded for that event and filter
-count (scn-timings.jsonl beside the folder). Reports the median of N runs after warm-up, peak RSS,
+count (scn-timings.jsonl beside the folder). Reports the median of N runs after warm-up (default
+4 events, in which the engine also learns which convolution kernel is faster here), peak RSS,
 wasm memory, multiply-adds and effective GFLOP/s, the GFLOP/s of the convolutions alone (from a
 profiled run), and the start-up time (compile the wasm, load the weights, ready for the first event).
 With --train: seconds per training iteration (forward, backward, Adam) on a labelled batch (default
@@ -106,7 +107,7 @@ export async function bench(argv: string[]): Promise<number> {
   if (values.train) {
     const r = await benchTrain({
       event: values.event ?? join(sharedDir(), "bench-events", "2d-512-train-batch8"), filters: int("filters", values.filters, 16, 1),
-      depth: int("depth", values.depth, 5, 1), runs: int("runs", values.runs, 5, 1), warmup: int("warmup", values.warmup, 2, 0),
+      depth: int("depth", values.depth, 5, 1), runs: int("runs", values.runs, 5, 1), warmup: int("warmup", values.warmup, 4, 0),
       threads: int("threads", values.threads, 1, 1),
     });
     console.log(values.json ? JSON.stringify(r) : formatTrainBench(r));

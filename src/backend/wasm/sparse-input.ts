@@ -20,11 +20,20 @@ const INDEX_NS_PER_VALUE = 0.8;
 /** Narrower inputs (the 1-channel detector image) are not worth indexing. */
 export const SPARSE_INPUT_MIN_CHANNELS = 8;
 
+/** What the cost model predicts for one convolution, once the density of its input is known. */
+export interface KernelCosts { denseNs: number; sparseNs: number }
+/** Picks the kernel of a convolution from its predicted costs. */
+export type KernelPick = (c: KernelCosts) => "dense" | "sparse";
+/** The cost model's own choice: the lower prediction. */
+export const cheaperPredicted: KernelPick = (c) => (c.sparseNs < c.denseNs ? "sparse" : "dense");
+
 /** The channel-sparse form of the n input rows (`cin` features each) of a convolution with `pairs`
  *  rulebook pairs and coutPad output columns, allocated on the arena: [starts, entries], or [0, 0]
- *  when the dense kernel is expected to be faster. The caller releases it (arena.release) once the
- *  convolution is done. */
-export function sparseInput(k: KernelExports, arena: Arena, x: Ptr, stride: number, n: number, cin: number, coutPad: number, pairs: number): [Ptr, Ptr] {
+ *  for the dense kernel. `pick` chooses between them from the predicted costs (default: the cost
+ *  model's choice); inputs too narrow or too small to ever pay are dense without asking. The
+ *  caller releases the memory (arena.release) once the convolution is done. */
+export function sparseInput(k: KernelExports, arena: Arena, x: Ptr, stride: number, n: number, cin: number, coutPad: number, pairs: number,
+  pick: KernelPick = cheaperPredicted): [Ptr, Ptr] {
   if (cin < SPARSE_INPUT_MIN_CHANNELS || n === 0) return [0, 0];
   const indexCost = n * cin * INDEX_NS_PER_VALUE;
   const macs = pairs * cin * coutPad;
@@ -32,7 +41,7 @@ export function sparseInput(k: KernelExports, arena: Arena, x: Ptr, stride: numb
   const starts = arena.alloc((n + 1) * 4);
   const nnz = k.nonzeroStarts(x, stride, n, cin, starts);
   const density = nnz / (n * cin);
-  if (macs * (DENSE_NS_PER_MAC - density * sparseNsPerMac(coutPad)) <= indexCost) return [0, 0];
+  if (pick({ denseNs: macs * DENSE_NS_PER_MAC, sparseNs: indexCost + macs * density * sparseNsPerMac(coutPad) }) === "dense") return [0, 0];
   const entries = arena.alloc(nnz * 8 + 8); // compressRows writes one entry past the last
   k.compressRows(x, stride, n, cin, coutPad * 4, starts, entries);
   return [starts, entries];

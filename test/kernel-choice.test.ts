@@ -1,0 +1,67 @@
+// The engine times the dense and channel-sparse convolution kernels on the first events and then
+// runs the faster one per convolution. The choice logic is checked with made-up timings, and on
+// a real engine every choice must give the same bits.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { KernelTimings } from "../src/backend/wasm/kernel-timings.js";
+import { Engine } from "../src/engine.js";
+import { parseModelConfig } from "../src/model/config.js";
+import { buildUResNet } from "../src/model/uresnet.js";
+import { randomWeights } from "../src/weights/random-init.js";
+import { randomWalkEvent } from "./support/events.js";
+
+/** One convolution run through the chooser: its pick, then `ms` recorded as its time. */
+function runOnce(t: KernelTimings, conv: object, denseNs: number, sparseNs: number, ms: (k: "dense" | "sparse") => number): "dense" | "sparse" {
+  const c = t.pick(conv);
+  const k = c.pick({ denseNs, sparseNs });
+  c.done(ms(k));
+  return k;
+}
+
+test("kernel choice: tries both kernels twice, then keeps the faster one measured, whatever the model predicted", () => {
+  const t = new KernelTimings();
+  const conv = {};
+  // The model predicts sparse slightly cheaper, but on this "machine" dense takes half the time.
+  const ms = (k: "dense" | "sparse") => (k === "dense" ? 1 : 2);
+  const picks = Array.from({ length: 8 }, () => runOnce(t, conv, 2e6, 1.8e6, ms));
+  assert.deepEqual(picks.slice(0, 4), ["dense", "sparse", "dense", "sparse"]);
+  assert.deepEqual(picks.slice(4), ["dense", "dense", "dense", "dense"]);
+  // Times are relative to the prediction: an event twice as large (twice the predicted cost
+  // and time) keeps the choice; another convolution learns on its own.
+  assert.equal(runOnce(t, conv, 4e6, 3.6e6, (k) => 2 * ms(k)), "dense");
+  const other = {};
+  assert.equal(runOnce(t, other, 2e6, 1.8e6, () => 1), "dense");
+  assert.equal(runOnce(t, other, 2e6, 1.8e6, () => 1), "sparse");
+});
+
+test("kernel choice: clear-cut and too-short convolutions follow the model, untimed", () => {
+  const t = new KernelTimings();
+  const conv = {};
+  const slowSparse = (k: "dense" | "sparse") => (k === "sparse" ? 100 : 1);
+  for (let i = 0; i < 5; i++) assert.equal(runOnce(t, conv, 3e6, 1e6, slowSparse), "sparse", "sparse predicted 3x cheaper");
+  for (let i = 0; i < 5; i++) assert.equal(runOnce(t, conv, 1e5, 0.9e5, slowSparse), "sparse", "100 us: the model decides");
+  // Nothing of the above was recorded: a close call now starts exploring from scratch.
+  assert.equal(runOnce(t, conv, 2e6, 1.8e6, slowSparse), "dense");
+  assert.equal(runOnce(t, conv, 2e6, 1.8e6, slowSparse), "sparse");
+});
+
+test("an engine that switches kernels while it learns gives the same bits on every event", async () => {
+  const engine = await Engine.create();
+  const cfg = parseModelConfig({ dim: 3, filters: 8, depth: 3 });
+  const model = engine.loadModel(cfg, randomWeights(buildUResNet(cfg), 3));
+  const ev = randomWalkEvent({ dim: 3, size: 32, sites: 1500, seed: 4 });
+  // Time every convolution (none is too short) and note the kernels picked.
+  const timings = new KernelTimings(0);
+  const used = new Set<string>();
+  (engine as unknown as { kernelTimings: KernelTimings }).kernelTimings = Object.assign(Object.create(timings) as KernelTimings, {
+    pick(conv: object) {
+      const c = timings.pick(conv);
+      return { pick: (costs: { denseNs: number; sparseNs: number }) => { const k = c.pick(costs); used.add(k); return k; }, done: c.done };
+    },
+  });
+  const first = engine.run(model, ev).logits;
+  for (let i = 0; i < 7; i++) {
+    assert.deepEqual(new Uint32Array(engine.run(model, ev).logits.buffer), new Uint32Array(first.buffer), `event ${i + 2}`);
+  }
+  assert.deepEqual([...used].sort(), ["dense", "sparse"], "both kernels ran");
+});
