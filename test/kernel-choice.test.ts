@@ -34,6 +34,25 @@ test("kernel choice: tries both kernels twice, then keeps the faster one measure
   assert.equal(runOnce(t, other, 2e6, 1.8e6, () => 1), "sparse");
 });
 
+test("kernel choice: a slow minute during the first tries is outlived (fastest time kept, and a recheck every 16 runs)", () => {
+  const t = new KernelTimings();
+  const conv = {};
+  // Both of dense's first tries hit a busy machine (5 ms); sparse takes 2 ms; dense really takes 1.
+  let busy = true;
+  const ms = (k: "dense" | "sparse") => (k === "sparse" ? 2 : busy ? 5 : 1);
+  const first = Array.from({ length: 4 }, () => runOnce(t, conv, 2e6, 1.8e6, ms));
+  assert.deepEqual(first, ["dense", "sparse", "dense", "sparse"]);
+  busy = false;
+  const after = Array.from({ length: 20 }, () => runOnce(t, conv, 2e6, 1.8e6, ms));
+  // Sparse looks faster until the 16th run rechecks dense, which is then found faster and kept.
+  assert.deepEqual(after.slice(0, 15), Array(15).fill("sparse"));
+  assert.equal(after[15], "dense");
+  assert.deepEqual(after.slice(16), Array(4).fill("dense"));
+  // One slow run of the chosen kernel does not flip the choice: the fastest kept time counts.
+  assert.equal(runOnce(t, conv, 2e6, 1.8e6, (k) => (k === "dense" ? 9 : 2)), "dense");
+  assert.equal(runOnce(t, conv, 2e6, 1.8e6, ms), "dense");
+});
+
 test("kernel choice: clear-cut and too-short convolutions follow the model, untimed", () => {
   const t = new KernelTimings();
   const conv = {};

@@ -5,7 +5,6 @@
 // each convolution of a model with each kernel on the first events, then runs the faster one.
 // Only the time changes, never a result.
 
-import { median } from "../../util/stats.js";
 import { cheaperPredicted, type KernelCosts, type KernelPick } from "./sparse-input.js";
 
 /** Below this predicted time, a convolution is too short to time reliably (browsers round
@@ -15,8 +14,11 @@ const MIN_TIMED_NS = 250_000;
 const CLEAR_CUT = 2.5;
 /** Timings per kernel needed before comparing, and kept (the latest) after. */
 const TRIES = 2, KEPT = 5;
+/** After the first tries, one run in this many goes to the kernel not chosen, so that a choice
+ *  made in a slow minute of a shared machine gets corrected. */
+const RECHECK_EVERY = 16;
 
-interface OpTimings { dense: number[]; sparse: number[] }
+interface OpTimings { dense: number[]; sparse: number[]; runs: number }
 
 /** Per convolution (any object that identifies it, e.g. a graph op): the measured time of each
  *  kernel relative to its predicted cost, so events of any size share what was learnt. */
@@ -36,7 +38,11 @@ export class KernelTimings {
       const t = this.timings(conv);
       let kernel: "dense" | "sparse";
       if (t.dense.length < TRIES || t.sparse.length < TRIES) kernel = t.dense.length <= t.sparse.length ? "dense" : "sparse";
-      else kernel = median(t.sparse) * c.sparseNs < median(t.dense) * c.denseNs ? "sparse" : "dense";
+      else {
+        // The fastest of the kept times: a busy machine only ever adds time.
+        kernel = Math.min(...t.sparse) * c.sparseNs < Math.min(...t.dense) * c.denseNs ? "sparse" : "dense";
+        if (++t.runs % RECHECK_EVERY === 0) kernel = kernel === "dense" ? "sparse" : "dense";
+      }
       chosen = { kernel, predictedNs: kernel === "dense" ? c.denseNs : c.sparseNs };
       return kernel;
     };
@@ -51,7 +57,7 @@ export class KernelTimings {
 
   private timings(conv: object): OpTimings {
     let t = this.byConv.get(conv);
-    if (!t) this.byConv.set(conv, (t = { dense: [], sparse: [] }));
+    if (!t) this.byConv.set(conv, (t = { dense: [], sparse: [], runs: 0 }));
     return t;
   }
 }

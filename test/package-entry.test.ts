@@ -1,0 +1,25 @@
+// The package's two entry points, imported by name as a user would: "sparsessnet" (Node and
+// browsers) and "sparsessnet/node" (files, threads, pools). A shipped model loaded straight from
+// its file into wasm memory gives the bits of the same model loaded from its parsed weights.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { PROJECT_ROOT } from "./support/paths.js";
+
+test("sparsessnet and sparsessnet/node import by name; loadModelInto matches loadModel, bit for bit", async () => {
+  const { Engine, readModelFile } = await import("sparsessnet");
+  const { loadModelInto, modelPath, openEventFile, createThreadedEngine, SegmentationPool } = await import("sparsessnet/node");
+  assert.equal(typeof createThreadedEngine, "function");
+  assert.equal(typeof SegmentationPool, "function");
+  const file = openEventFile(join(PROJECT_ROOT, "samples", "sim-2d-Y.h5"));
+  const ev = file.read(0);
+  file.close();
+  const a = await Engine.create(), b = await Engine.create();
+  const mf = readModelFile(new Uint8Array(readFileSync(modelPath("default-2d"))));
+  const fromWeights = a.run(a.loadModel(mf.config, mf.weights), ev.tensor);
+  const fromFile = b.run(loadModelInto(b, "default-2d"), ev.tensor);
+  assert.ok(fromFile.nRows > 1000, `a real image (${fromFile.nRows} pixels)`);
+  assert.deepEqual(new Uint32Array(fromFile.logits.buffer), new Uint32Array(fromWeights.logits.buffer));
+  assert.throws(() => loadModelInto(b, "default-4d"), /neither a built-in model \(default-2d, default-3d\) nor an existing file/);
+});
