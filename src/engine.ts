@@ -163,7 +163,11 @@ export class Engine {
   /** Packs weights into wasm memory. `weights` must already match the graph (see importScnStateDict). */
   loadModel(config: ModelConfig | unknown, weights: WeightTensors): Model {
     const cfg = parseModelConfig(config);
-    const graph = fuseEpilogues(buildUResNet(cfg));
+    return this.place(cfg, fuseEpilogues(buildUResNet(cfg)), weights);
+  }
+
+  /** Packs a model's weights at the end of the persistent region and registers the model. */
+  private place(cfg: ModelConfig, graph: Graph, weights: WeightTensors): Model {
     const paramCount = graph.params.reduce((n, p) => n + paramElements(p), 0);
     const model: Model = { config: cfg, graph, paramPtr: new Map(), paramBase: this.arena.persistentEnd, paramEnd: this.arena.persistentEnd, paramCount };
     // Packed one parameter group at a time straight into wasm memory: the engine keeps no
@@ -185,25 +189,24 @@ export class Engine {
   }
 
   /** Loads a model file (see readModelFile; `config` overrides the embedded one) of `size` bytes
-   *  that `read(into, position)` copies, from `position` on, straight into wasm memory. The file's
+   *  whose first `into.length` bytes `read(into)` copies straight into wasm memory. The file's
    *  bytes then never sit in the JavaScript heap, where they would stay until a garbage
    *  collection: they go to the free memory above the weights, which the events reuse. */
-  loadModelFile(size: number, read: (into: Uint8Array, position: number) => void, config?: unknown, what = "model file"): Model {
+  loadModelFile(size: number, read: (into: Uint8Array) => void, config?: unknown, what = "model file"): Model {
     const first = new Uint8Array(Math.min(size, 8));
-    read(first, 0);
+    read(first);
     const head = new Uint8Array(first.length < 8 ? first.length : Math.min(size, safetensorsHeaderBytes(first)));
-    read(head, 0);
+    read(head);
     const cfg = modelFileConfig(safetensorsHeader(head, what).metadata, config, what);
+    const graph = fuseEpilogues(buildUResNet(cfg));
     // The packed weights go at the end of the persistent region, the file right above them.
-    const packedBytes = fuseEpilogues(buildUResNet(cfg)).params.reduce((n, p) => n + align16(packedLength(p) * 4), 0);
+    const packedBytes = graph.params.reduce((n, p) => n + align16(packedLength(p) * 4), 0);
     this.arena.reserve(packedBytes + size);
     const fileAt = this.arena.persistentEnd + packedBytes;
     const bytes = new Uint8Array(this.k.memory.buffer, fileAt, size);
-    read(bytes, 0);
-    const mf = readModelFile(bytes, cfg, what);
-    const model = this.loadModel(mf.config, mf.weights);
-    if (model.paramEnd > fileAt) throw new Error(`internal: packed weights (${model.paramEnd - model.paramBase} bytes) overran the ${packedBytes} reserved`);
-    return model;
+    read(bytes);
+    // place() allocates exactly packedBytes (the same align16(packedLength) per group), below fileAt.
+    return this.place(cfg, graph, readModelFile(bytes, cfg, what).weights);
   }
 
   /** Frees a model's memory (wasm and GPU); the other models stay usable. */

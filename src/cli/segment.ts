@@ -1,10 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { readEventFile } from "../node/event-file.js";
-import { loadModel, loadModelInto, modelPath } from "../node/model-io.js";
+import { loadModelInto, modelPath } from "../node/model-io.js";
 import { resolveShard, segmentFile } from "../node/batch-segment.js";
 import { prepareSparse } from "../tensor/prepare.js";
 import { median } from "../util/stats.js";
+import { readModelFile } from "../weights/model-file.js";
 import { serializeSafetensors } from "../weights/safetensors.js";
 import { numberList, parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
@@ -88,15 +89,17 @@ async function segmentMany(values: Record<string, unknown>, model: string): Prom
   if (scores !== "f16" && scores !== "f32") throw new UsageError(`--scores ${values.scores}: f16 or f32`);
   const chunk = values.chunk === undefined ? 64 : Number(values.chunk);
   if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`--chunk ${values.chunk}: a positive integer`);
+  // Read once: validated here before any work starts, then handed to the workers.
   const path = modelPath(model);
-  loadModel(model); // validates the model before any work starts
+  const modelBytes = new Uint8Array(readFileSync(path));
+  readModelFile(modelBytes, undefined, path);
   const signal = { stop: false };
   const stop = () => { signal.stop = true; };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   try {
     const s = await segmentFile({
-      input: values.input as string, out, modelBytes: new Uint8Array(readFileSync(path)), workers,
+      input: values.input as string, out, modelBytes, workers,
       shard: resolveShard(values.shard as string | undefined), resume: Boolean(values.resume), scores, chunk,
       report: values.report as string | undefined, fast: Boolean(values.fast),
     }, signal);

@@ -70,10 +70,10 @@ export function loadModelInto(engine: Engine, nameOrPath: string, configPath?: s
   const config = configOverride(configPath);
   const fd = openSync(path, "r");
   try {
-    return engine.loadModelFile(fstatSync(fd).size, (into, position) => {
+    return engine.loadModelFile(fstatSync(fd).size, (into) => {
       for (let done = 0; done < into.length;) {
-        const n = readSync(fd, into, done, into.length - done, position + done);
-        if (n === 0) throw new InvalidWeightsError(`${path}: the file ended after ${position + done} bytes while being read (changed on disk?)`);
+        const n = readSync(fd, into, done, into.length - done, done);
+        if (n === 0) throw new InvalidWeightsError(`${path}: the file ended after ${done} bytes while being read (changed on disk?)`);
         done += n;
       }
     }, config, path);

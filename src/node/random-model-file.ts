@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ModelConfig } from "../model/config.js";
@@ -19,6 +19,7 @@ export function randomModelFile(config: ModelConfig, seed: number): string {
   writeFileSync(cfgFile, JSON.stringify(config));
   const bin = existsSync(join(resourceRoot(), "bin", "sparsessnet.js")) ? join(resourceRoot(), "bin", "sparsessnet.js") : process.argv[1];
   const r = spawnSync(process.execPath, [bin, "init-weights", "--config", cfgFile, "--out", part, "--seed", String(seed)], { encoding: "utf8" });
+  rmSync(cfgFile, { force: true });
   if (r.status !== 0) throw new Error(`init-weights failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr}`);
   renameSync(part, file); // whole files only, even with several benchmarks starting at once
   return file;

@@ -30,12 +30,12 @@ export class KernelTimings {
    *  took (call it with the milliseconds from just before sparseInput to the end of the
    *  convolution, which puts the shared work in both kernels' times). */
   pick(conv: object): { pick: KernelPick; done: (ms: number) => void } {
+    const t = this.timings(conv);
     let chosen: { kernel: "dense" | "sparse"; predictedNs: number } | undefined;
     const pick: KernelPick = (c: KernelCosts) => {
       const model = cheaperPredicted(c);
       const lo = Math.min(c.denseNs, c.sparseNs), hi = Math.max(c.denseNs, c.sparseNs);
       if (lo < this.minTimedNs || hi > CLEAR_CUT * lo) return model;
-      const t = this.timings(conv);
       let kernel: "dense" | "sparse";
       if (t.dense.length < TRIES || t.sparse.length < TRIES) kernel = t.dense.length <= t.sparse.length ? "dense" : "sparse";
       else {
@@ -48,7 +48,7 @@ export class KernelTimings {
     };
     const done = (ms: number) => {
       if (!chosen) return;
-      const list = this.timings(conv)[chosen.kernel];
+      const list = t[chosen.kernel];
       list.push((ms * 1e6) / chosen.predictedNs);
       if (list.length > KEPT) list.shift();
     };
