@@ -81,17 +81,18 @@ export function columnSumsScalar(gPtr: usize, gStride: i32, n: i32, c: i32, outP
 // so the results are bit-identical; they only change the loop nest for locality.
 
 /** Weight gradient of a sparse convolution: for each offset k and pair (i, o) in rulebook order,
- *  dW[k][c][j] += x[i][c] * g[o][j]. dW is [K][cin][coutPad], accumulated (not cleared). A block of
+ *  dW[k][c][j] += x[i][c] * g[o][j], for the input channels c in [cLo, cHi) (threads split dW by
+ *  them). dW is [K][cin][coutPad], accumulated (not cleared). A block of
  *  2 input channels x 16 output channels stays in registers over a chunk of pairs, instead of a
  *  read-modify-write of dW per pair (bound by store-to-load latency); chunks are small enough that
  *  their x and g rows stay in L1 while every channel block walks them. Pairs are still added in
  *  rulebook order for every dW element, so the bits equal the scalar twin's. */
 export function convWeightGrad(
   xPtr: usize, xStride: i32, gPtr: usize, gStride: i32, cin: i32, coutPad: i32, K: i32,
-  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize,
+  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize, cLo: i32, cHi: i32,
 ): void {
   if (nzStarts) {
-    convWeightGradSparseInput(gPtr, gStride, cin, coutPad, K, ruleStart, ruleIn, ruleOut, dwPtr, nzStarts, nzEntries);
+    convWeightGradSparseInput(gPtr, gStride, cin, coutPad, K, ruleStart, ruleIn, ruleOut, dwPtr, nzStarts, nzEntries, cLo, cHi);
     return;
   }
   const xs = <usize>xStride * 4, gs = <usize>gStride * 4, wRow = <usize>coutPad * 4;
@@ -101,8 +102,8 @@ export function convWeightGrad(
     const dwk = dwPtr + <usize>k * <usize>cin * wRow;
     for (let q0 = p0; q0 < p1; q0 += chunk) {
       const q1 = min(p1, q0 + chunk);
-      let c = 0;
-      for (; c + 2 <= cin; c += 2) {
+      let c = cLo;
+      for (; c + 2 <= cHi; c += 2) {
         let j = 0;
         for (; j + 16 <= coutPad; j += 16) wg2x16(xPtr + (<usize>c << 2), xs, gPtr + (<usize>j << 2), gs, q0, q1, ruleIn, ruleOut, dwk + <usize>c * wRow + (<usize>j << 2), wRow);
         for (; j < coutPad; j += 4) {
@@ -110,7 +111,7 @@ export function convWeightGrad(
           wg1x4(xPtr + (<usize>(c + 1) << 2), xs, gPtr + (<usize>j << 2), gs, q0, q1, ruleIn, ruleOut, dwk + <usize>(c + 1) * wRow + (<usize>j << 2));
         }
       }
-      for (; c < cin; c++) {
+      for (; c < cHi; c++) {
         for (let j = 0; j < coutPad; j += 4) wg1x4(xPtr + (<usize>c << 2), xs, gPtr + (<usize>j << 2), gs, q0, q1, ruleIn, ruleOut, dwk + <usize>c * wRow + (<usize>j << 2));
       }
     }
@@ -120,18 +121,25 @@ export function convWeightGrad(
 /** convWeightGrad over a channel-sparse x (see sparse-input.ts; entries carry c * coutPad * 4): for
  *  each pair in rulebook order, dW[k][c] += x[i][c] * g[o] for the non-zero x[i][c] only, read-
  *  modify-write on the dW rows. Every dW element still gets its terms in pair order, and the skipped
- *  ones are ±0 (see sparse-input.ts), so the bits equal the dense kernel's. */
+ *  ones are ±0 (see sparse-input.ts), so the bits equal the dense kernel's. A row's entries are in
+ *  channel order, so those of [cLo, cHi) are a sub-range of them. */
 function convWeightGradSparseInput(
   gPtr: usize, gStride: i32, cin: i32, coutPad: i32, K: i32,
-  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize,
+  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize, cLo: i32, cHi: i32,
 ): void {
   const gs = <usize>gStride * 4, wRow = <usize>coutPad * 4;
+  const all = cLo == 0 && cHi == cin;
+  const offLo = cLo * <i32>wRow, offHi = cHi * <i32>wRow;
   for (let k = 0; k < K; k++) {
     const p0 = load<i32>(ruleStart + (<usize>k << 2)), p1 = load<i32>(ruleStart + (<usize>(k + 1) << 2));
     const dwk = dwPtr + <usize>k * <usize>cin * wRow;
     for (let p = p0; p < p1; p++) {
       const i = <usize>load<i32>(ruleIn + (<usize>p << 2));
-      const e0 = nzEntries + (<usize>load<i32>(nzStarts + (i << 2)) << 3), e1 = nzEntries + (<usize>load<i32>(nzStarts + (i << 2), 4) << 3);
+      let e0 = nzEntries + (<usize>load<i32>(nzStarts + (i << 2)) << 3), e1 = nzEntries + (<usize>load<i32>(nzStarts + (i << 2), 4) << 3);
+      if (!all) {
+        while (e0 < e1 && load<i32>(e0, 4) < offLo) e0 += 8;
+        while (e1 > e0 && load<i32>(e1 - 8, 4) >= offHi) e1 -= 8;
+      }
       const g = gPtr + <usize>load<i32>(ruleOut + (<usize>p << 2)) * gs;
       let j = 0;
       for (; j + 16 <= coutPad; j += 16) {
@@ -183,38 +191,67 @@ function convWeightGradSparseInput(
   v128.store(d, a);
 }
 
+/** Rows per block of channelStats, for rows of c channels: a block's rows (about 4 KB of
+ *  each array) stay in L1 while each group of channels walks them with its sums in registers
+ *  (rows one after another for each channel, as in the twins). Summing in memory row by row
+ *  instead made each row wait for the previous row's store. */
+@inline function rowBlock(c: i32): i32 {
+  return max(8, 1024 / max(c, 1));
+}
+
 /** Per-channel batch statistics of n rows: mean and biased variance (two passes, f64, rows
- *  ascending per channel), walking rows in memory order, two channels per f64x2. mean/var: f64 [c]. */
+ *  ascending per channel), four channels at a time over blocks of rows. mean/var: f64 [c]. */
 export function channelStats(xPtr: usize, xStride: i32, n: i32, c: i32, meanPtr: usize, varPtr: usize): void {
   memory.fill(meanPtr, 0, <usize>c << 3);
   memory.fill(varPtr, 0, <usize>c << 3);
-  const c2 = c & ~1;
-  for (let r = 0; r < n; r++) {
-    const x = xPtr + <usize>r * <usize>xStride * 4;
-    for (let j = 0; j < c2; j += 2) {
+  const xs = <usize>xStride * 4, c4 = c & ~3, rb = rowBlock(c);
+  for (let r0 = 0; r0 < n; r0 += rb) {
+    const r1 = min(n, r0 + rb);
+    for (let j = 0; j < c4; j += 4) {
       const m = meanPtr + (<usize>j << 3);
-      v128.store(m, f64x2.add(v128.load(m), widen2(x + (<usize>j << 2))));
+      let s0 = v128.load(m), s1 = v128.load(m, 16);
+      for (let r = r0; r < r1; r++) {
+        const x = xPtr + <usize>r * xs + (<usize>j << 2);
+        s0 = f64x2.add(s0, widen2(x));
+        s1 = f64x2.add(s1, widen2(x + 8));
+      }
+      v128.store(m, s0);
+      v128.store(m, s1, 16);
     }
-    for (let j = c2; j < c; j++) {
+    for (let j = c4; j < c; j++) {
       const m = meanPtr + (<usize>j << 3);
-      store<f64>(m, load<f64>(m) + <f64>load<f32>(x + (<usize>j << 2)));
+      let s = load<f64>(m);
+      for (let r = r0; r < r1; r++) s += <f64>load<f32>(xPtr + <usize>r * xs + (<usize>j << 2));
+      store<f64>(m, s);
     }
   }
   for (let j = 0; j < c; j++) {
     const m = meanPtr + (<usize>j << 3);
     store<f64>(m, n > 0 ? load<f64>(m) / n : 0);
   }
-  for (let r = 0; r < n; r++) {
-    const x = xPtr + <usize>r * <usize>xStride * 4;
-    for (let j = 0; j < c2; j += 2) {
-      const q = varPtr + (<usize>j << 3);
-      const d = f64x2.sub(widen2(x + (<usize>j << 2)), v128.load(meanPtr + (<usize>j << 3)));
-      v128.store(q, f64x2.add(v128.load(q), f64x2.mul(d, d)));
+  for (let r0 = 0; r0 < n; r0 += rb) {
+    const r1 = min(n, r0 + rb);
+    for (let j = 0; j < c4; j += 4) {
+      const q = varPtr + (<usize>j << 3), m = meanPtr + (<usize>j << 3);
+      const m0 = v128.load(m), m1 = v128.load(m, 16);
+      let s0 = v128.load(q), s1 = v128.load(q, 16);
+      for (let r = r0; r < r1; r++) {
+        const x = xPtr + <usize>r * xs + (<usize>j << 2);
+        const d0 = f64x2.sub(widen2(x), m0), d1 = f64x2.sub(widen2(x + 8), m1);
+        s0 = f64x2.add(s0, f64x2.mul(d0, d0));
+        s1 = f64x2.add(s1, f64x2.mul(d1, d1));
+      }
+      v128.store(q, s0);
+      v128.store(q, s1, 16);
     }
-    for (let j = c2; j < c; j++) {
-      const q = varPtr + (<usize>j << 3);
-      const d = <f64>load<f32>(x + (<usize>j << 2)) - load<f64>(meanPtr + (<usize>j << 3));
-      store<f64>(q, load<f64>(q) + d * d);
+    for (let j = c4; j < c; j++) {
+      const q = varPtr + (<usize>j << 3), mean = load<f64>(meanPtr + (<usize>j << 3));
+      let s = load<f64>(q);
+      for (let r = r0; r < r1; r++) {
+        const d = <f64>load<f32>(xPtr + <usize>r * xs + (<usize>j << 2)) - mean;
+        s += d * d;
+      }
+      store<f64>(q, s);
     }
   }
   for (let j = 0; j < c; j++) {

@@ -2,8 +2,8 @@
 // An event is validated completely before any kernel runs; whatever happens during the event, the
 // arena is reset afterwards, so a failed event leaves the engine ready for the next one.
 
-import { align16, Arena } from "./backend/wasm/arena.js";
-import { runConv, type ConvArgs, type ParallelConv } from "./backend/wasm/parallel-conv.js";
+import { alignLine, Arena } from "./backend/wasm/arena.js";
+import { runConv, runGemmRows, type ConvArgs, type ParallelKernels } from "./backend/wasm/parallel-kernels.js";
 import { KernelTimings } from "./backend/wasm/kernel-timings.js";
 import { sparseInput } from "./backend/wasm/sparse-input.js";
 import { instantiateKernels, relaxedSimdSupported, type KernelExports, type KernelMode } from "./backend/wasm/module.js";
@@ -70,7 +70,7 @@ export interface SegmentationResult {
   executedConvMultiplyAdds?: number;
 }
 
-export type { ConvArgs, ParallelConv, WeightGradArgs } from "./backend/wasm/parallel-conv.js";
+export type { ConvArgs, ParallelConv, ParallelKernels, WeightGradArgs } from "./backend/wasm/parallel-kernels.js";
 
 export interface EngineOptions {
   /** Kernel flavour of the wasm backend (default deterministic). */
@@ -100,14 +100,14 @@ export class Engine {
   /** Why the engine runs what it runs (fall-backs), when there is something to say. */
   note?: string;
 
-  private constructor(private k: KernelExports, readonly mode: KernelMode, note?: string, private parallel?: ParallelConv) {
+  private constructor(private k: KernelExports, readonly mode: KernelMode, note?: string, private parallel?: ParallelKernels) {
     this.arena = new Arena(k);
     this.note = note;
   }
 
   /** An engine on kernels instantiated elsewhere (shared memory), whose convolutions `parallel`
    *  spreads over threads. */
-  static withKernels(k: KernelExports, parallel?: ParallelConv): Engine {
+  static withKernels(k: KernelExports, parallel?: ParallelKernels): Engine {
     return new Engine(k, "deterministic", undefined, parallel);
   }
 
@@ -200,12 +200,12 @@ export class Engine {
     const cfg = modelFileConfig(safetensorsHeader(head, what).metadata, config, what);
     const graph = fuseEpilogues(buildUResNet(cfg));
     // The packed weights go at the end of the persistent region, the file right above them.
-    const packedBytes = graph.params.reduce((n, p) => n + align16(packedLength(p) * 4), 0);
+    const packedBytes = graph.params.reduce((n, p) => n + alignLine(packedLength(p) * 4), 0);
     this.arena.reserve(packedBytes + size);
     const fileAt = this.arena.persistentEnd + packedBytes;
     const bytes = new Uint8Array(this.k.memory.buffer, fileAt, size);
     read(bytes);
-    // place() allocates exactly packedBytes (the same align16(packedLength) per group), below fileAt.
+    // place() allocates exactly packedBytes (the same alignLine(packedLength) per group), below fileAt.
     return this.place(cfg, graph, readModelFile(bytes, cfg, what).weights);
   }
 
@@ -409,7 +409,7 @@ export class Engine {
           const p = model.paramPtr.get(op.param)!;
           const cp = stride(op.output);
           const bias = op.kind === "linear" ? p + I.channels * cp * 4 : 0;
-          k.gemmRows(ptr(op.input), stride(op.input), ptr(op.output), cp, sizes[O.level], p, I.channels, cp, bias);
+          runGemmRows(k, this.parallel, [ptr(op.input), stride(op.input), ptr(op.output), cp, sizes[O.level], p, I.channels, cp, bias]);
           break;
         }
       }

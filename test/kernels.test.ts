@@ -130,6 +130,12 @@ test("convRules with a channel-sparse input (ReLU zeros, -0, all-zero rows) == c
       assert.equal(nnz, expectNnz, "non-zero count");
       const entries = arena.alloc(nnz * 8 + 8);
       k.compressRows(x, inStride, nIn, cin, cp * 4, starts, entries);
+      const ev = arena.f32(entries, 2 * nnz), ei = arena.i32(entries, 2 * nnz);
+      for (let i = 0, e = 0; i < nIn; i++) for (let c = 0; c < cin; c++) {
+        if (xv[i * inStride + c] === 0) continue;
+        assert.ok(ev[2 * e] === xv[i * inStride + c] && ei[2 * e + 1] === c * cp * 4, `entry ${e} (row ${i}, channel ${c})`);
+        e++;
+      }
       const mid = Math.floor(u() * (nTiles + 1));
       k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, mid, nTiles, r.pi, r.po, 0, 0, 0, 0, 0, starts, entries);
       k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, 0, mid, r.pi, r.po, 0, 0, 0, 0, 0, starts, entries);
@@ -205,15 +211,19 @@ test("convWeightGrad == convWeightGradScalar == float32 JS reference (accumulati
     arena.f32(d2, K * cin * cp).set(arena.f32(d1, K * cin * cp));
     arena.f32(d3, K * cin * cp).set(arena.f32(d1, K * cin * cp));
     const start = Float32Array.from(arena.f32(d1, K * cin * cp));
-    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d1, 0, 0);
+    // Two channel ranges (as threads split it) give the bits of one call.
+    const cSplit = Math.floor(u() * (cin + 1));
+    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d1, 0, 0, cSplit, cin);
+    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d1, 0, 0, 0, cSplit);
     k.convWeightGradScalar(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d2);
     assertSameBits(arena.f32(d1, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad ${cin}x${cout} K ${K}`);
     // The channel-sparse path (zeros skipped) gives the same bits.
     const starts = arena.alloc((nIn + 1) * 4);
     const entries = arena.alloc(k.nonzeroStarts(x, cin, nIn, cin, starts) * 8 + 8);
     k.compressRows(x, cin, nIn, cin, cp * 4, starts, entries);
-    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries);
-    assertSameBits(arena.f32(d3, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad, channel-sparse x, ${cin}x${cout} K ${K}`);
+    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries, cSplit, cin);
+    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries, 0, cSplit);
+    assertSameBits(arena.f32(d3, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad, channel-sparse x, ${cin}x${cout} K ${K} split at ${cSplit}`);
     const xv = arena.f32(x, nIn * cin), gv = arena.f32(g, nOut * cp), dv = arena.f32(d1, K * cin * cp);
     const ref = start;
     for (let kk = 0; kk < K; kk++) for (let p = r.start[kk]; p < r.start[kk + 1]; p++) {

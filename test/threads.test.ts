@@ -1,5 +1,5 @@
-// Intra-event threads: the convolutions' output tiles split over threads sharing the wasm memory
-// must give exactly the single-threaded bits, for 2D and 3D, several sizes and thread counts.
+// Intra-event threads: kernels split over threads sharing the wasm memory (convolution tiles, weight-
+// gradient channels, rows, batch-norm channels) must give exactly the single-threaded bits, for 2D and 3D, several sizes and thread counts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Engine } from "../src/engine.js";
@@ -12,7 +12,7 @@ import { randomWalkEvent } from "./support/events.js";
 for (const threads of [2, 3]) {
   test(`${threads} threads give the single-thread bits`, async () => {
     const single = await Engine.create();
-    const te = await createThreadedEngine(threads);
+    const te = await createThreadedEngine(threads, { minSplitValues: 0 }); // every kernel split
     try {
       assert.equal(te.engine.threads, threads);
       for (const [dim, size, sites, m] of [[2, 256, 3000, 8], [3, 64, 2500, 8], [2, 64, 40, 4]] as const) {
@@ -48,7 +48,7 @@ test("training on 2 and 3 threads gives the single-thread losses and weights, bi
     const source = { count: 3, event: (i: number) => events[i], describe: "random walks" };
     const options = { seed: 5, batchSize: 2, weighting: "sparsessnet" as const, lr: 2e-3, weightDecay: 0, schedule: "constant" as const, iterations: 3, bnMomentum: 0.99 };
     const run = async (threads: number) => {
-      const pool = threads > 1 ? await createConvThreads(threads) : undefined;
+      const pool = threads > 1 ? await createConvThreads(threads, { minSplitValues: 0 }) : undefined;
       try {
         const tr = new Trainer(pool ? pool.k : await instantiateKernels(), cfg, options, initialTrainingWeights(cfg, 3), pool?.parallel);
         const losses = [0, 1, 2].map(() => tr.step(source).loss);

@@ -3,6 +3,8 @@
 // planBuffers() places the buffers in one arena region for a given event's level sizes, reusing
 // space between buffers whose lifetimes do not overlap.
 
+import { alignLine } from "../backend/wasm/arena.js";
+
 export interface BufferSpec {
   level: number;
   channels: number;
@@ -76,7 +78,7 @@ export function planBuffers(g: Graph, levelSizes: number[], keep: number[]): Buf
   });
   for (const b of keep) last[b] = g.ops.length;
   const strides = g.buffers.map((b) => strideOf(b.channels));
-  const sizes = g.buffers.map((b, i) => align16(levelSizes[b.level] * strides[i] * 4));
+  const sizes = g.buffers.map((b, i) => alignLine(levelSizes[b.level] * strides[i] * 4));
   const order = [...Array(nb).keys()].filter((i) => first[i] !== Infinity).sort((a, b) => sizes[b] - sizes[a] || a - b);
   const offsets = new Array<number>(nb).fill(-1);
   const placed: number[] = [];
@@ -97,5 +99,3 @@ export function planBuffers(g: Graph, levelSizes: number[], keep: number[]): Buf
   }
   return { offsets, strides, bytes };
 }
-
-function align16(n: number): number { return (n + 15) & ~15; }

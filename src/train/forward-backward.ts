@@ -7,7 +7,7 @@
 import { Arena } from "../backend/wasm/arena.js";
 import type { KernelExports } from "../backend/wasm/module.js";
 import { sparseInput } from "../backend/wasm/sparse-input.js";
-import { runConv, runWeightGrad, type ParallelConv } from "../backend/wasm/parallel-conv.js";
+import { runConv, runGemmRows, runWeightGrad, type ParallelKernels } from "../backend/wasm/parallel-kernels.js";
 import { InvalidInputError } from "../errors.js";
 import { buildGeometry, TILE_ROWS, type Geometry, type Rulebook } from "../geometry/levels.js";
 import type { ModelConfig } from "../model/config.js";
@@ -44,7 +44,7 @@ export class ForwardBackward {
 
   /** `parallel` (shared-memory kernels only) spreads the convolutions and weight gradients over
    *  threads; the bits are those of one thread. */
-  constructor(private readonly k: KernelExports, readonly config: ModelConfig, private readonly parallel?: ParallelConv) {
+  constructor(private readonly k: KernelExports, readonly config: ModelConfig, private readonly parallel?: ParallelKernels) {
     this.graph = buildUResNet(config);
     this.arena = new Arena(k);
   }
@@ -124,7 +124,7 @@ export class ForwardBackward {
             break;
           case "nin": case "linear": {
             const cin = g.buffers[op.input].channels, w = packed.get(op.param)!;
-            k.gemmRows(ptr(op.input), stride(op.input), ptr(out), cp, n, w, cin, cp, op.kind === "linear" ? w + cin * cp * 4 : 0);
+            runGemmRows(k, this.parallel, [ptr(op.input), stride(op.input), ptr(out), cp, n, w, cin, cp, op.kind === "linear" ? w + cin * cp * 4 : 0]);
             break;
           }
         }
@@ -195,7 +195,7 @@ export class ForwardBackward {
             const dW = arena.alloc(rb.K * I.channels * coutPad * 4);
             arena.f32(dW, rb.K * I.channels * coutPad).fill(0);
             const [nzStarts, nzEntries] = sparseInputs.get(op)!;
-            runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW, nzStarts, nzEntries]);
+            runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW, nzStarts, nzEntries, 0, I.channels]);
             addGrad(`${op.param}.weight`, unpackConv(arena.f32(dW, rb.K * I.channels * coutPad), rb.K, I.channels, O.channels, coutPad));
             // dx[i] = sum over pairs of g[o] W[k]^T: the same rulebook read backwards.
             const wT = arena.alloc(rb.K * O.channels * cinPad * 4);
@@ -242,7 +242,7 @@ export class ForwardBackward {
             arena.i32(start, 2).set([0, n]);
             const dW = arena.alloc(I.channels * gs * 4);
             arena.f32(dW, I.channels * gs).fill(0);
-            k.convWeightGrad(ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, start, iota, iota, dW, 0, 0);
+            runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, start, iota, iota, dW, 0, 0, 0, I.channels]);
             const dWp = arena.f32(dW, I.channels * gs);
             const W = params.get(`${op.param}.weight`)!.data;
             // W^T packed [cout][cinPad] for dx = g W^T.
@@ -265,7 +265,7 @@ export class ForwardBackward {
             const wTp = arena.alloc(wT.byteLength);
             arena.f32(wTp, wT.length).set(wT);
             const dx = tmp(op.input);
-            k.gemmRows(gOut, gs, dx, cinPad, n, wTp, O.channels, cinPad, 0);
+            runGemmRows(k, this.parallel, [gOut, gs, dx, cinPad, n, wTp, O.channels, cinPad, 0]);
             accumulate(op.input, dx, true);
             break;
           }

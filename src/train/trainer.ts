@@ -6,7 +6,7 @@
 import { cropAround, makeBatch } from "../data/batch.js";
 import { IGNORE_LABEL, N_CLASSES, type LabelledEvent } from "../data/labelled-event.js";
 import type { KernelExports } from "../backend/wasm/module.js";
-import type { ParallelConv } from "../backend/wasm/parallel-conv.js";
+import type { ParallelKernels } from "../backend/wasm/parallel-kernels.js";
 import { InvalidInputError, InvalidWeightsError } from "../errors.js";
 import { parseModelConfig, type ModelConfig } from "../model/config.js";
 import { buildUResNet } from "../model/uresnet.js";
@@ -75,7 +75,7 @@ export class Trainer {
   readonly history: StepResult[] = [];
 
   /** `parallel`: threads for the convolutions (see ForwardBackward); the same bits either way. */
-  constructor(k: KernelExports, readonly config: ModelConfig, readonly options: TrainerOptions, readonly params: WeightTensors, parallel?: ParallelConv) {
+  constructor(k: KernelExports, readonly config: ModelConfig, readonly options: TrainerOptions, readonly params: WeightTensors, parallel?: ParallelKernels) {
     this.fb = new ForwardBackward(k, config, parallel);
     const { lr, iterations } = options;
     this.adam = new Adam({
@@ -173,7 +173,7 @@ export class Trainer {
     });
   }
 
-  static fromCheckpoint(k: KernelExports, bytes: Uint8Array, what = "checkpoint", parallel?: ParallelConv): Trainer {
+  static fromCheckpoint(k: KernelExports, bytes: Uint8Array, what = "checkpoint", parallel?: ParallelKernels): Trainer {
     const f = parseSafetensors(bytes, what);
     if (f.metadata.format !== "sparsessnet-checkpoint") throw new InvalidWeightsError(`${what} is not a sparsessnet checkpoint (format "${f.metadata.format}")`);
     const config = parseModelConfig(JSON.parse(f.metadata.config));

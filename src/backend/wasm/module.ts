@@ -54,7 +54,7 @@ export interface KernelExports {
   argmaxRowsScalar(inp: Ptr, inStride: number, n: number, c: number, labels: Ptr): void;
   expNeg(x: number): number;
   convWeightGrad(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
-    ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr, nzStarts: Ptr, nzEntries: Ptr): void;
+    ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr, nzStarts: Ptr, nzEntries: Ptr, cLo: number, cHi: number): void;
   convWeightGradScalar(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr): void;
   channelStats(x: Ptr, xStride: number, n: number, c: number, mean: Ptr, variance: Ptr): void;
