@@ -16,14 +16,22 @@ const model = engine.loadModel(cfg, randomWeights(buildUResNet(cfg), 1));
 // Events of the same size but different content: the bench event with its features permuted.
 const f = ev.tensor.features;
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-let first = { wasm: 0, rss: 0 };
+// RSS alone mixes the engine's memory with V8's heap and the allocator's caching: the JS heap in use
+// (heapUsed) and the array buffers held (arrayBuffers: the wasm memory and the result arrays) are
+// printed too, so that a step in RSS can be told from a leak.
+const sample = () => { const m = process.memoryUsage(); return { wasm: engine.memoryBytes, rss: m.rss, heap: m.heapUsed, buffers: m.arrayBuffers }; };
+let first = sample();
 const t0 = performance.now();
 for (let i = 0; i < n; i++) {
   const features = f.map((_, j) => f[(j * 7919 + i) % f.length]);
   engine.run(model, { ...ev.tensor, features });
-  if (i === 100) first = { wasm: engine.memoryBytes, rss: process.memoryUsage().rss };
+  if (i === 100) first = sample();
   if (i % 1000 === 999 || i === n - 1) {
-    console.log(`${i + 1} events: wasm ${mib(engine.memoryBytes)} MiB, rss ${mib(process.memoryUsage().rss)} MiB, ${((performance.now() - t0) / (i + 1)).toFixed(1)} ms/event`);
+    const m = sample();
+    console.log(`${i + 1} events: wasm ${mib(m.wasm)} MiB, rss ${mib(m.rss)} MiB, JS heap ${mib(m.heap)} MiB, array buffers ${mib(m.buffers)} MiB, ` +
+      `${((performance.now() - t0) / (i + 1)).toFixed(1)} ms/event`);
   }
 }
-console.log(`after event 100 -> ${n}: wasm ${mib(first.wasm)} -> ${mib(engine.memoryBytes)} MiB, rss ${mib(first.rss)} -> ${mib(process.memoryUsage().rss)} MiB`);
+const last = sample();
+console.log(`after event 100 -> ${n}: wasm ${mib(first.wasm)} -> ${mib(last.wasm)} MiB, rss ${mib(first.rss)} -> ${mib(last.rss)} MiB, ` +
+  `JS heap ${mib(first.heap)} -> ${mib(last.heap)} MiB, array buffers ${mib(first.buffers)} -> ${mib(last.buffers)} MiB`);
