@@ -105,8 +105,8 @@ export class Engine {
     this.note = note;
   }
 
-  /** An engine on kernels instantiated elsewhere (shared memory), whose convolutions `parallel`
-   *  spreads over threads. */
+  /** An engine on kernels instantiated elsewhere (shared memory), whose convolutions and 1x1
+   *  layers `parallel` spreads over threads. */
   static withKernels(k: KernelExports, parallel?: ParallelKernels): Engine {
     return new Engine(k, "deterministic", undefined, parallel);
   }

@@ -42,8 +42,8 @@ export class ForwardBackward {
   readonly graph: Graph;
   private readonly arena: Arena;
 
-  /** `parallel` (shared-memory kernels only) spreads the convolutions and weight gradients over
-   *  threads; the bits are those of one thread. */
+  /** `parallel` (shared-memory kernels only) spreads the convolutions, weight gradients and 1x1
+   *  layers over threads; the bits are those of one thread. */
   constructor(private readonly k: KernelExports, readonly config: ModelConfig, private readonly parallel?: ParallelKernels) {
     this.graph = buildUResNet(config);
     this.arena = new Arena(k);
@@ -195,7 +195,7 @@ export class ForwardBackward {
             const dW = arena.alloc(rb.K * I.channels * coutPad * 4);
             arena.f32(dW, rb.K * I.channels * coutPad).fill(0);
             const [nzStarts, nzEntries] = sparseInputs.get(op)!;
-            runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW, nzStarts, nzEntries, 0, I.channels]);
+            runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW, nzStarts, nzEntries]);
             addGrad(`${op.param}.weight`, unpackConv(arena.f32(dW, rb.K * I.channels * coutPad), rb.K, I.channels, O.channels, coutPad));
             // dx[i] = sum over pairs of g[o] W[k]^T: the same rulebook read backwards.
             const wT = arena.alloc(rb.K * O.channels * cinPad * 4);
@@ -242,7 +242,7 @@ export class ForwardBackward {
             arena.i32(start, 2).set([0, n]);
             const dW = arena.alloc(I.channels * gs * 4);
             arena.f32(dW, I.channels * gs).fill(0);
-            runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, start, iota, iota, dW, 0, 0, 0, I.channels]);
+            runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, start, iota, iota, dW, 0, 0]);
             const dWp = arena.f32(dW, I.channels * gs);
             const W = params.get(`${op.param}.weight`)!.data;
             // W^T packed [cout][cinPad] for dx = g W^T.

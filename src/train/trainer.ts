@@ -74,7 +74,7 @@ export class Trainer {
   iteration = 0;
   readonly history: StepResult[] = [];
 
-  /** `parallel`: threads for the convolutions (see ForwardBackward); the same bits either way. */
+  /** `parallel`: threads for the heavier kernels (see ForwardBackward); the same bits either way. */
   constructor(k: KernelExports, readonly config: ModelConfig, readonly options: TrainerOptions, readonly params: WeightTensors, parallel?: ParallelKernels) {
     this.fb = new ForwardBackward(k, config, parallel);
     const { lr, iterations } = options;

@@ -14,8 +14,8 @@ import type { KernelExports } from "./module.js";
 
 /** The arguments of the convRules kernel (args[12], args[13] = tile range). */
 export type ConvArgs = Parameters<KernelExports["convRules"]>;
-/** The arguments of the convWeightGrad kernel (args[13], args[14] = input channel range). */
-export type WeightGradArgs = Parameters<KernelExports["convWeightGrad"]>;
+/** The arguments of the convWeightGrad kernel without its input channel range (the split's). */
+export type WeightGradArgs = Parameters<KernelExports["convWeightGrad"]> extends [...infer A, number, number] ? A : never;
 
 /** The kernels a ParallelKernels runs on its threads. */
 export const SPLIT_KERNELS = ["convRules", "convWeightGrad", "gemmRows"] as const;
@@ -35,7 +35,7 @@ export type ParallelConv = ParallelKernels;
 
 /** `n` items cut into `parts` contiguous ranges of about the same size, boundaries multiples of
  *  `align`: parts + 1 boundaries. */
-export function evenBounds(n: number, parts: number, align = 1): number[] {
+function evenBounds(n: number, parts: number, align = 1): number[] {
   const b = [0];
   for (let h = 1; h < parts; h++) b.push(Math.min(n, Math.round((n * h) / parts / align) * align));
   b.push(n);
@@ -87,19 +87,20 @@ export function runConv(k: KernelExports, p: ParallelKernels | undefined, args: 
   }));
 }
 
-/** convWeightGrad, each dW element computed by one thread with its terms in pair order. Most
- *  offsets go whole to one thread (threads walking the same pairs for different channels would each
- *  pay the per-pair costs); the offsets where the even split of the pairs falls are then cut by input
- *  channels over all the threads. A single offset (1x1 layers) is cut by channels. */
+/** convWeightGrad over all input channels, each dW element computed by one thread with its terms
+ *  in pair order. Most offsets go whole to one thread (threads walking the same pairs for different
+ *  channels would each pay the per-pair costs); the offsets where the even split of the pairs falls
+ *  are then cut by input channels over all the threads. A single offset (1x1 layers) is cut by
+ *  channels. */
 export function runWeightGrad(k: KernelExports, p: ParallelKernels | undefined, args: WeightGradArgs): void {
   const [cin, coutPad, K, ruleStart] = [args[4], args[5], args[6], args[7]];
   const rs = new Int32Array(k.memory.buffer, ruleStart, K + 1);
   if (!splits(p, (rs[K] - rs[0]) * coutPad) || cin < 2 * p.threads) {
-    k.convWeightGrad(...args);
+    k.convWeightGrad(...args, 0, cin);
     return;
   }
   const offsets = (k0: number, k1: number): number[] => {
-    const a = [...args];
+    const a: number[] = [...args, 0, cin];
     a[6] = k1 - k0;
     a[7] = ruleStart + k0 * 4;
     a[10] = args[10] + k0 * cin * coutPad * 4;
@@ -135,7 +136,7 @@ export function runWeightGrad(k: KernelExports, p: ParallelKernels | undefined, 
 
 /** What a row of gemmRows costs, in values of an elementwise kernel: its multiply-adds, 8 per
  *  value (two SIMD multiply-adds take about as long as reading and writing a value). */
-export const gemmCols = (cin: number, coutPad: number) => (cin * coutPad) / 8;
+const gemmCols = (cin: number, coutPad: number) => (cin * coutPad) / 8;
 
 /** gemmRows (the 1x1 layers), the rows cut into equal ranges. */
 export function runGemmRows(k: KernelExports, p: ParallelKernels | undefined, args: Parameters<KernelExports["gemmRows"]>): void {
