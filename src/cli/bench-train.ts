@@ -20,8 +20,8 @@ import { readFileSync } from "node:fs";
 
 export interface TrainBenchReport {
   event: string; nActive: number; batchSize: number; filters: number; depth: number; threads: number;
-  median_s: number; runs_s: number[]; losses: number[]; peak_rss_mib: number;
-  scn_median_s: number | null; ratio_to_scn: number | null; scn_losses: number[] | null;
+  median_s: number; runs_s: number[]; losses: number[]; peak_rss_mib: number; wasm_memory_mib: number;
+  scn_median_s: number | null; ratio_to_scn: number | null; scn_peak_rss_mib: number | null; scn_losses: number[] | null;
 }
 
 export async function benchTrain(opts: { event: string; filters: number; depth: number; runs: number; warmup: number; threads?: number }): Promise<TrainBenchReport> {
@@ -53,18 +53,19 @@ export async function benchTrain(opts: { event: string; filters: number; depth: 
   return {
     event: opts.event.replace(/\/+$/, "").split("/").pop()!, nActive: labels.length,
     batchSize: batch ? new Set(batch).size : 1, filters: opts.filters, depth: opts.depth, threads,
-    median_s: med, runs_s: runs, losses, peak_rss_mib: process.resourceUsage().maxRSS / 1024,
-    scn_median_s: scn?.median_s ?? null, ratio_to_scn: scn ? med / scn.median_s : null, scn_losses: scn?.losses ?? null,
+    median_s: med, runs_s: runs, losses, peak_rss_mib: process.resourceUsage().maxRSS / 1024, wasm_memory_mib: fb.memoryBytes / 2 ** 20,
+    scn_median_s: scn?.median_s ?? null, ratio_to_scn: scn ? med / scn.median_s : null, scn_peak_rss_mib: scn?.peak_rss_mib ?? null, scn_losses: scn?.losses ?? null,
   };
 }
 
 export function formatTrainBench(r: TrainBenchReport): string {
   return [
     `${r.event}: ${r.nActive} sites in a batch of ${r.batchSize}, ${r.filters} filters, depth ${r.depth}, training step (forward, backward, Adam)`,
-    `  median ${(r.median_s * 1000).toFixed(1)} ms per iteration (${r.runs_s.length} runs, ${r.threads} thread${r.threads > 1 ? "s" : ""}), peak RSS ${r.peak_rss_mib.toFixed(0)} MiB`,
+    `  median ${(r.median_s * 1000).toFixed(1)} ms per iteration (${r.runs_s.length} runs, ${r.threads} thread${r.threads > 1 ? "s" : ""}), peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, wasm memory ${r.wasm_memory_mib.toFixed(0)} MiB`,
     `  losses ${r.losses.map((l) => l.toFixed(4)).join(" ")}`,
     ...(r.scn_median_s !== null ? [
-      `  SparseConvNet (CPU, 1 thread): ${(r.scn_median_s * 1000).toFixed(1)} ms per iteration; ratio ${r.ratio_to_scn!.toFixed(2)}`,
+      `  SparseConvNet (CPU, 1 thread): ${(r.scn_median_s * 1000).toFixed(1)} ms per iteration; ratio ${r.ratio_to_scn!.toFixed(2)}` +
+        (r.scn_peak_rss_mib !== null ? `; its peak RSS ${r.scn_peak_rss_mib.toFixed(0)} MiB` : ""),
       ...(r.scn_losses ? [`  SparseConvNet losses ${r.scn_losses.map((l) => l.toFixed(4)).join(" ")} (its own random weights)`] : []),
     ] : []),
   ].join("\n");

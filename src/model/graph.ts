@@ -79,8 +79,16 @@ export function planBuffers(g: Graph, levelSizes: number[], keep: number[]): Buf
   for (const b of keep) last[b] = g.ops.length;
   const strides = g.buffers.map((b) => strideOf(b.channels));
   const sizes = g.buffers.map((b, i) => alignLine(levelSizes[b.level] * strides[i] * 4));
-  const order = [...Array(nb).keys()].filter((i) => first[i] !== Infinity).sort((a, b) => sizes[b] - sizes[a] || a - b);
-  const offsets = new Array<number>(nb).fill(-1);
+  return { ...packLifetimes(sizes, first, last), strides };
+}
+
+/** Places blocks of `sizes` bytes, block i alive from time first[i] to last[i] (inclusive), in one
+ *  region: greedy by decreasing size, each at the lowest offset that overlaps no block alive at
+ *  the same time. Blocks with first[i] = Infinity are never alive and get offset -1. */
+export function packLifetimes(sizes: number[], first: number[], last: number[]): { offsets: number[]; bytes: number } {
+  const n = sizes.length;
+  const order = [...Array(n).keys()].filter((i) => first[i] !== Infinity).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const offsets = new Array<number>(n).fill(-1);
   const placed: number[] = [];
   let bytes = 0;
   for (const i of order) {
@@ -97,5 +105,5 @@ export function planBuffers(g: Graph, levelSizes: number[], keep: number[]): Buf
     placed.push(i);
     bytes = Math.max(bytes, off + sizes[i]);
   }
-  return { offsets, strides, bytes };
+  return { offsets, bytes };
 }

@@ -1,8 +1,9 @@
 // One training forward and backward pass of the U-ResNet on the wasm kernels: batch-norm with batch
 // statistics (pooled over every active site of the batch at that level), softmax cross-entropy
 // with per-row weights normalised by their sum, and the gradient of every parameter (SparseConvNet
-// names and shapes) and of the input features. Every buffer of the forward pass is kept for the
-// backward pass; gradients accumulate in reverse op order, so the result is deterministic.
+// names and shapes) and of the input features. The forward pass keeps the buffers the backward
+// pass reads (memory-plan.ts); gradients accumulate in reverse op order, so the result is
+// deterministic. Each op's temporaries are freed when the op is done.
 
 import { Arena } from "../backend/wasm/arena.js";
 import type { KernelExports } from "../backend/wasm/module.js";
@@ -11,11 +12,12 @@ import { runConv, runGemmRows, runWeightGrad, type ParallelKernels } from "../ba
 import { InvalidInputError } from "../errors.js";
 import { buildGeometry, TILE_ROWS, type Geometry, type Rulebook } from "../geometry/levels.js";
 import type { ModelConfig } from "../model/config.js";
-import { planBuffers, type Graph, type Op } from "../model/graph.js";
+import type { Graph, Op } from "../model/graph.js";
 import { buildUResNet } from "../model/uresnet.js";
 import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { validateSparseTensor } from "../tensor/sparse-tensor.js";
 import { expectedTensors, packParam, type WeightTensors } from "../weights/scn.js";
+import { planGradients, planTrainingForward } from "./memory-plan.js";
 
 export interface BatchNormStats { mean: Float64Array; variance: Float64Array; n: number }
 
@@ -49,6 +51,9 @@ export class ForwardBackward {
     this.arena = new Arena(k);
   }
 
+  /** Bytes of wasm memory the kernels' instance holds (it grows to the largest step seen). */
+  get memoryBytes(): number { return this.arena.memoryBytes; }
+
   /** One forward and backward pass. `options.taps: false` skips copying the named activations
    *  out (a training loop does not need them). */
   run(params: WeightTensors, tensor: SparseTensor, labels: Int32Array, rowWeights: Float32Array, options: { taps?: boolean } = {}): ForwardBackwardResult {
@@ -63,7 +68,7 @@ export class ForwardBackward {
     try {
       const geo = buildGeometry(arena, tensor, cfg.depth, g.subRulebooks);
       const sizes = geo.levels.map((l) => l.n);
-      const plan = planBuffers(g, sizes, g.buffers.map((_, i) => i));
+      const plan = planTrainingForward(g, sizes);
       const region = arena.alloc(plan.bytes);
       const ptr = (b: number) => region + plan.offsets[b];
       const stride = (b: number) => plan.strides[b];
@@ -88,22 +93,27 @@ export class ForwardBackward {
         switch (op.kind) {
           case "subconv": case "down": case "up": {
             const { rb, fin, fout } = this.rules(geo, op);
-            const t = this.tiles(rb, fout, n);
             const I = g.buffers[op.input];
             // Kept for the weight gradient, which reads the same input with the same row layout.
             const [nzStarts, nzEntries] = sparseInput(k, arena, ptr(op.input), stride(op.input), rows(op.input), I.channels, cp, rb.pairs);
             sparseInputs.set(op, [nzStarts, nzEntries]);
+            const temporaries = arena.mark();
+            const t = this.tiles(rb, fout, n);
             runConv(k, this.parallel, [ptr(op.input), stride(op.input), ptr(out), cp, n, packed.get(op.param)!, I.channels, cp,
               rb.K, t.starts, TILE_ROWS, t.n, 0, t.n, fin, fout, 0, 0, 0, 0, 0, nzStarts, nzEntries]);
+            arena.release(temporaries);
             break;
           }
           case "bnact": {
             const c = g.buffers[out].channels;
+            // Kept for the backward pass: the statistics and the scale, as float32 columns.
+            const meanF = arena.alloc(cp * 4), invF = arena.alloc(cp * 4), wF = arena.alloc(cp * 4);
+            const temporaries = arena.mark();
             const m64 = arena.alloc(c * 8), v64 = arena.alloc(c * 8);
             k.channelStats(ptr(op.input), stride(op.input), n, c, m64, v64);
             const mean = new Float64Array(k.memory.buffer, m64, c).slice(), variance = new Float64Array(k.memory.buffer, v64, c).slice();
             const w = params.get(`${op.param}.weight`)!.data, b = params.get(`${op.param}.bias`)!.data;
-            const aff = arena.alloc(2 * cp * 4), meanF = arena.alloc(cp * 4), invF = arena.alloc(cp * 4), wF = arena.alloc(cp * 4);
+            const aff = arena.alloc(2 * cp * 4);
             const A = arena.f32(aff, 2 * cp), M = arena.f32(meanF, cp), I = arena.f32(invF, cp), W = arena.f32(wF, cp);
             A.fill(0);
             for (let j = 0; j < c; j++) {
@@ -113,6 +123,7 @@ export class ForwardBackward {
               M[j] = mean[j]; I[j] = invstd; W[j] = w[j];
             }
             k.affineAct(ptr(op.input), stride(op.input), ptr(out), cp, n, cp, aff, aff + cp * 4, op.leak);
+            arena.release(temporaries);
             bn.set(op.param, { mean: meanF, invstd: invF, w: wF, stats: { mean, variance, n } });
             break;
           }
@@ -158,23 +169,25 @@ export class ForwardBackward {
       loss /= wsum;
 
       // ---- backward ----
-      const grad = new Array<number>(g.buffers.length).fill(0);
+      // dL/db lives at grad(b) from its first contribution until the op that produced b is done
+      // (memory-plan.ts). An op writes its first contribution there directly; a later one goes to
+      // a temporary of the op that is then added in (the order of the sums is the reverse op order).
+      const gradPlan = planGradients(g, sizes);
+      const gradRegion = arena.alloc(gradPlan.bytes);
+      const grad = (b: number) => gradRegion + gradPlan.offsets[b];
+      const has = new Array<boolean>(g.buffers.length).fill(false);
       const gradSize = (b: number) => rows(b) * stride(b);
-      // `owned`: src is a fresh temporary nobody else reads, so the first gradient of b can be it.
-      const accumulate = (b: number, src: number, owned = false) => {
-        if (!grad[b] && owned) {
-          grad[b] = src;
-        } else if (!grad[b]) {
-          grad[b] = arena.alloc(gradSize(b) * 4);
-          arena.f32(grad[b], gradSize(b)).set(arena.f32(src, gradSize(b)));
-        } else {
-          k.addRows(grad[b], stride(b), src, stride(b), grad[b], stride(b), rows(b), stride(b));
+      /** Where an op writes its contribution to dL/db; `accumulate` then takes it in. */
+      const dest = (b: number) => (has[b] ? arena.alloc(gradSize(b) * 4) : grad(b));
+      const accumulate = (b: number, src: number) => {
+        if (src !== grad(b)) {
+          if (has[b]) k.addRows(grad(b), stride(b), src, stride(b), grad(b), stride(b), rows(b), stride(b));
+          else arena.move(grad(b), src, gradSize(b) * 4);
         }
+        has[b] = true;
       };
-      const tmp = (b: number) => arena.alloc(gradSize(b) * 4);
-      const dLogits = tmp(lg);
-      arena.f32(dLogits, dSite.length).set(dSite);
-      grad[lg] = dLogits;
+      arena.f32(grad(lg), dSite.length).set(dSite);
+      has[lg] = true;
 
       const grads = new Map<string, Float32Array>();
       const addGrad = (name: string, data: Float32Array) => {
@@ -183,9 +196,9 @@ export class ForwardBackward {
       };
       for (let t = g.ops.length - 1; t >= 0; t--) {
         const op = g.ops[t];
-        const gOut = grad[op.output];
-        if (!gOut) continue;
-        const gs = stride(op.output);
+        if (!has[op.output]) continue;
+        const gOut = grad(op.output), gs = stride(op.output);
+        const temporaries = arena.mark();
         switch (op.kind) {
           case "subconv": case "down": case "up": {
             const I = g.buffers[op.input], O = g.buffers[op.output];
@@ -200,24 +213,24 @@ export class ForwardBackward {
             // dx[i] = sum over pairs of g[o] W[k]^T: the same rulebook read backwards.
             const wT = arena.alloc(rb.K * O.channels * cinPad * 4);
             arena.f32(wT, rb.K * O.channels * cinPad).set(transposePacked(params.get(`${op.param}.weight`)!.data, rb.K, I.channels, O.channels, cinPad));
-            const dx = tmp(op.input);
+            const dx = dest(op.input);
             const tiles = this.tiles(rb, fin, rows(op.input));
             runConv(k, this.parallel, [gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0]);
-            accumulate(op.input, dx, true);
+            accumulate(op.input, dx);
             break;
           }
           case "bnact": {
             const c = g.buffers[op.output].channels, s = bn.get(op.param)!;
             const dw = arena.alloc(c * 4), db = arena.alloc(c * 4);
             arena.f32(dw, c).fill(0); arena.f32(db, c).fill(0);
-            const dx = tmp(op.input);
+            const dx = dest(op.input);
             // The kernel writes every channel of every row; only padding columns need clearing.
             if (stride(op.input) !== c) arena.f32(dx, gradSize(op.input)).fill(0);
             k.bnActBackward(ptr(op.input), stride(op.input), ptr(op.output), gs, gOut, gs, dx, stride(op.input), rows(op.output), c,
               s.mean, s.invstd, s.w, op.leak, dw, db, arena.alloc(c * 16));
             addGrad(`${op.param}.weight`, arena.f32(dw, c).slice());
             addGrad(`${op.param}.bias`, arena.f32(db, c).slice());
-            accumulate(op.input, dx, true);
+            accumulate(op.input, dx);
             break;
           }
           case "add":
@@ -226,11 +239,12 @@ export class ForwardBackward {
             break;
           case "concat": {
             const ca = g.buffers[op.a].channels, cb = g.buffers[op.b].channels, n = rows(op.output);
-            const da = tmp(op.a), dbuf = tmp(op.b);
+            const da = dest(op.a);
             k.concatRows(gOut, gs, ca, 0, 0, 0, da, stride(op.a), stride(op.a), n);
+            accumulate(op.a, da);
+            const dbuf = dest(op.b);
             k.concatRows(gOut + ca * 4, gs, cb, 0, 0, 0, dbuf, stride(op.b), stride(op.b), n);
-            accumulate(op.a, da, true);
-            accumulate(op.b, dbuf, true);
+            accumulate(op.b, dbuf);
             break;
           }
           case "nin": case "linear": {
@@ -264,16 +278,17 @@ export class ForwardBackward {
             }
             const wTp = arena.alloc(wT.byteLength);
             arena.f32(wTp, wT.length).set(wT);
-            const dx = tmp(op.input);
+            const dx = dest(op.input);
             runGemmRows(k, this.parallel, [gOut, gs, dx, cinPad, n, wTp, O.channels, cinPad, 0]);
-            accumulate(op.input, dx, true);
+            accumulate(op.input, dx);
             break;
           }
         }
+        arena.release(temporaries);
       }
 
       // Input features: every row gets its site's gradient.
-      const gin = grad[g.input], cIn = cfg.inputChannels, sIn = stride(g.input);
+      const gin = has[g.input] ? grad(g.input) : 0, cIn = cfg.inputChannels, sIn = stride(g.input);
       const gradFeatures = new Float32Array(nRows * cIn);
       if (gin) {
         const v = arena.f32(gin, sizes[0] * sIn);

@@ -1,0 +1,48 @@
+// Where a training step's features and gradients live. The forward pass keeps only the buffers
+// the backward pass reads again; every other buffer shares space as in inference. The gradients
+// are placed the same way over backward time: dL/db exists from the first op (in reverse order)
+// that contributes to it until the op that produced b has used it, so a step holds a few
+// gradients at a time instead of one per buffer.
+
+import { alignLine } from "../backend/wasm/arena.js";
+import { opInputs, packLifetimes, planBuffers, strideOf, type BufferPlan, type Graph } from "../model/graph.js";
+
+/** Buffers whose forward values the backward pass reads: the input of every convolution and 1x1
+ *  layer (weight gradients), batch-norm inputs and outputs (normalised values, ReLU mask), and the
+ *  graph's named outputs (loss, taps). A residual branch's last convolution output, read only by
+ *  its add, is not among them. */
+export function buffersReadBackward(g: Graph): number[] {
+  const read = new Set<number>(Object.values(g.outputs));
+  for (const op of g.ops) {
+    switch (op.kind) {
+      case "subconv": case "down": case "up": case "nin": case "linear": read.add(op.input); break;
+      case "bnact": read.add(op.input); read.add(op.output); break;
+      case "add": case "concat": break;
+    }
+  }
+  return [...read];
+}
+
+/** The forward features of a training step: what the backward pass reads stays to the end. */
+export function planTrainingForward(g: Graph, levelSizes: number[]): BufferPlan {
+  return planBuffers(g, levelSizes, buffersReadBackward(g));
+}
+
+/** The gradient of every buffer, in one region, in the layout of the buffer (same row stride).
+ *  Backward time s runs over the ops in reverse (s = nOps - 1 - t for op t); dL/dlogits exists
+ *  before the first (s = -1); dL/d(input) stays to the end. */
+export function planGradients(g: Graph, levelSizes: number[]): BufferPlan {
+  const nb = g.buffers.length, last = g.ops.length - 1;
+  const first = new Array<number>(nb).fill(Infinity);
+  const end = new Array<number>(nb).fill(-Infinity);
+  first[g.outputs.logits] = -1;
+  g.ops.forEach((op, t) => {
+    const s = last - t;
+    end[op.output] = Math.max(end[op.output], s);
+    for (const b of opInputs(op)) first[b] = Math.min(first[b], s);
+  });
+  end[g.input] = g.ops.length;
+  const strides = g.buffers.map((b) => strideOf(b.channels));
+  const sizes = g.buffers.map((b, i) => alignLine(levelSizes[b.level] * strides[i] * 4));
+  return { ...packLifetimes(sizes, first, end), strides };
+}
