@@ -16,3 +16,4 @@ export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
 export { convWeightGrad, convWeightGradScalar, channelStats, channelStatsScalar, bnActBackward, bnActBackwardScalar, columnSums, columnSumsScalar } from "./backward";
+export { adamStep } from "./optimizer";

@@ -12,6 +12,7 @@ import { readEventFile } from "../node/event-file.js";
 import { createConvThreads } from "../node/threads.js";
 import { scnTiming } from "../node/scn-timings.js";
 import { Adam, updateRunningStats } from "../train/adam.js";
+import { AdamKernel } from "../train/adam-kernel.js";
 import { ForwardBackward } from "../train/forward-backward.js";
 import { median } from "../util/stats.js";
 import { asInt32, parseSafetensors } from "../weights/safetensors.js";
@@ -32,10 +33,11 @@ export async function benchTrain(opts: { event: string; filters: number; depth: 
   const cfg = parseModelConfig({ dim: ev.tensor.dim, filters: opts.filters, depth: opts.depth, inputChannels: ev.tensor.channels });
   const threads = opts.threads ?? 1;
   const pool = threads > 1 ? await createConvThreads(threads) : undefined;
-  const fb = new ForwardBackward(pool ? pool.k : await instantiateKernels(), cfg, pool?.parallel);
+  const k = pool ? pool.k : await instantiateKernels();
+  const fb = new ForwardBackward(k, cfg, pool?.parallel);
   const params = randomWeights(buildUResNet(cfg), 1234);
   const weights = Float32Array.from(labels, (l) => (l === IGNORE_LABEL ? 0 : 1));
-  const adam = new Adam({ lr: 1e-3 });
+  const adam = new Adam({ lr: 1e-3 }, new AdamKernel(k, fb.arena));
   const runs: number[] = [], losses: number[] = [];
   for (let i = 0; i < opts.warmup + opts.runs; i++) {
     const t0 = performance.now();

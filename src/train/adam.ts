@@ -1,6 +1,9 @@
 // Adam (Kingma & Ba), as torch.optim.Adam computes it: bias-corrected moments, eps added to the
 // square root of the corrected second moment; optional decoupled weight decay (AdamW) and a
-// learning-rate schedule.
+// learning-rate schedule. The update runs on the wasm kernels when given them (AdamKernel, the same
+// bits); adamUpdate below is the reference.
+
+import type { AdamKernel } from "./adam-kernel.js";
 
 export interface AdamOptions {
   lr?: number;
@@ -23,7 +26,8 @@ export class Adam {
   readonly weightDecay: number;
   private readonly schedule?: (t: number, lr: number) => number;
 
-  constructor(o: AdamOptions = {}) {
+  /** `kernel`: run the update in wasm, with the moments kept there. */
+  constructor(o: AdamOptions = {}, private readonly kernel?: AdamKernel) {
     this.lr = o.lr ?? 1e-3;
     [this.b1, this.b2] = o.betas ?? [0.9, 0.999];
     this.eps = o.eps ?? 1e-8;
@@ -39,6 +43,10 @@ export class Adam {
     const c1 = 1 - this.b1 ** t, c2 = 1 - this.b2 ** t;
     for (const [name, g] of grads) {
       const p = params.get(name)!.data;
+      if (this.kernel) {
+        this.kernel.update(name, p, g, { b1: this.b1, b2: this.b2, eps: this.eps, lr, weightDecay: this.weightDecay, c1, c2 });
+        continue;
+      }
       let m = this.m.get(name), v = this.v.get(name);
       if (!m || !v) { this.m.set(name, m = new Float64Array(g.length)); this.v.set(name, v = new Float64Array(g.length)); }
       adamUpdate(p, g, m, v, this.b1, this.b2, this.eps, lr, this.weightDecay, c1, c2);
@@ -47,11 +55,15 @@ export class Adam {
 
   /** Moments and step count, for checkpoints. */
   state(): { step: number; m: Map<string, Float64Array>; v: Map<string, Float64Array> } {
-    return { step: this.step, m: this.m, v: this.v };
+    return { step: this.step, ...(this.kernel ? this.kernel.state() : { m: this.m, v: this.v }) };
   }
 
   restore(s: { step: number; m: Map<string, Float64Array>; v: Map<string, Float64Array> }): void {
     this.step = s.step;
+    if (this.kernel) {
+      this.kernel.restore(s.m, s.v);
+      return;
+    }
     this.m = new Map([...s.m].map(([k, a]) => [k, Float64Array.from(a)]));
     this.v = new Map([...s.v].map(([k, a]) => [k, Float64Array.from(a)]));
   }
@@ -60,7 +72,7 @@ export class Adam {
 /** One tensor's Adam update, a function of its own (called for every tensor of every step, V8
  *  optimises it early) with every constant in a local. The arithmetic, in float64, is torch's
  *  order: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g; p -= lr (m / c1) / (sqrt(v / c2) + eps). */
-function adamUpdate(p: Float32Array, g: Float32Array, m: Float64Array, v: Float64Array,
+export function adamUpdate(p: Float32Array, g: Float32Array, m: Float64Array, v: Float64Array,
   b1: number, b2: number, eps: number, lr: number, weightDecay: number, c1: number, c2: number): void {
   const a1 = 1 - b1, a2 = 1 - b2, decay = lr * weightDecay;
   for (let i = 0; i < g.length; i++) {

@@ -18,6 +18,7 @@ import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { validateSparseTensor } from "../tensor/sparse-tensor.js";
 import { expectedTensors, packParam, type WeightTensors } from "../weights/scn.js";
 import { planGradients, planTrainingForward } from "./memory-plan.js";
+import { weightedSoftmaxLoss } from "./softmax-loss.js";
 
 export interface BatchNormStats { mean: Float64Array; variance: Float64Array; n: number }
 
@@ -42,7 +43,8 @@ type ConvOp = Extract<Op, { kind: "subconv" | "down" | "up" }>;
 
 export class ForwardBackward {
   readonly graph: Graph;
-  private readonly arena: Arena;
+  /** Shared with the optimiser, which keeps its moments in the persistent region (adam-kernel.ts). */
+  readonly arena: Arena;
 
   /** `parallel` (shared-memory kernels only) spreads the convolutions, weight gradients and 1x1
    *  layers over threads; the bits are those of one thread. */
@@ -145,28 +147,10 @@ export class ForwardBackward {
       const C = cfg.classes, lg = g.outputs.logits, ls = stride(lg);
       const siteOfRow = arena.i32(geo.siteOfRow, nRows).slice();
       const siteLogits = arena.f32(ptr(lg), sizes[0] * ls);
-      const logits = new Float32Array(nRows * C);
       let wsum = 0;
       rowWeights.forEach((w) => { wsum += w; });
       if (!(wsum > 0)) throw new InvalidInputError("the loss weights sum to zero");
-      const dSite = new Float64Array(sizes[0] * ls);
-      const gradLogits = new Float32Array(nRows * C);
-      let loss = 0;
-      for (let r = 0; r < nRows; r++) {
-        const s = siteOfRow[r];
-        let m = -Infinity;
-        for (let j = 0; j < C; j++) { logits[r * C + j] = siteLogits[s * ls + j]; m = Math.max(m, logits[r * C + j]); }
-        let z = 0;
-        for (let j = 0; j < C; j++) z += Math.exp(logits[r * C + j] - m);
-        const lse = m + Math.log(z);
-        loss += rowWeights[r] * (lse - logits[r * C + labels[r]]);
-        for (let j = 0; j < C; j++) {
-          const d = (rowWeights[r] / wsum) * (Math.exp(logits[r * C + j] - lse) - (j === labels[r] ? 1 : 0));
-          gradLogits[r * C + j] = d;
-          dSite[s * ls + j] += d;
-        }
-      }
-      loss /= wsum;
+      const { loss, logits, gradLogits, gradSites: dSite } = weightedSoftmaxLoss(siteLogits, ls, sizes[0], C, siteOfRow, labels, rowWeights, wsum);
 
       // ---- backward ----
       // dL/db lives at grad(b) from its first contribution until the op that produced b is done

@@ -14,6 +14,7 @@ import { randomWeights, rng } from "../weights/random-init.js";
 import { parseSafetensors, serializeSafetensors, typed, type Tensor } from "../weights/safetensors.js";
 import type { WeightTensors } from "../weights/scn.js";
 import { Adam, updateRunningStats } from "./adam.js";
+import { AdamKernel } from "./adam-kernel.js";
 import { ForwardBackward } from "./forward-backward.js";
 import { lossWeights, type WeightingScheme } from "./loss-weights.js";
 
@@ -81,7 +82,7 @@ export class Trainer {
     this.adam = new Adam({
       lr, weightDecay: options.weightDecay,
       schedule: options.schedule === "cosine" ? (t) => lr / 20 + (lr - lr / 20) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, t / iterations))) : undefined,
-    });
+    }, new AdamKernel(k, this.fb.arena));
   }
 
   /** Which event of the source fills slot j of iteration t: an endless source is read in order; a

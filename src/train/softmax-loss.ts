@@ -1,0 +1,38 @@
+// Softmax cross-entropy over the rows of a batch with per-row weights, normalised by their sum:
+// L = sum_r w_r CE_r / sum_r w_r, in float64 from the float32 logits of each row's site. A
+// function of its own (not a loop inside the training step) so that V8 optimises it on its own.
+
+export interface WeightedLoss {
+  loss: number;
+  /** Per row [rows, classes]: the logits of its site. */
+  logits: Float32Array;
+  /** dL/dlogits per row [rows, classes]. */
+  gradLogits: Float32Array;
+  /** dL/dlogits per site [sites, stride]: rows of the same site add up. */
+  gradSites: Float64Array;
+}
+
+/** `siteLogits` holds the logits of `sites` sites, `stride` floats a site; row r reads site
+ *  siteOfRow[r]. `wsum` is the sum of rowWeights (positive). */
+export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, sites: number, classes: number,
+  siteOfRow: Int32Array, labels: Int32Array, rowWeights: Float32Array, wsum: number): WeightedLoss {
+  const C = classes, nRows = siteOfRow.length;
+  const logits = new Float32Array(nRows * C), gradLogits = new Float32Array(nRows * C);
+  const gradSites = new Float64Array(sites * stride);
+  let loss = 0;
+  for (let r = 0; r < nRows; r++) {
+    const s = siteOfRow[r], label = labels[r], w = rowWeights[r];
+    let m = -Infinity;
+    for (let j = 0; j < C; j++) { logits[r * C + j] = siteLogits[s * stride + j]; m = Math.max(m, logits[r * C + j]); }
+    let z = 0;
+    for (let j = 0; j < C; j++) z += Math.exp(logits[r * C + j] - m);
+    const lse = m + Math.log(z);
+    loss += w * (lse - logits[r * C + label]);
+    for (let j = 0; j < C; j++) {
+      const d = (w / wsum) * (Math.exp(logits[r * C + j] - lse) - (j === label ? 1 : 0));
+      gradLogits[r * C + j] = d;
+      gradSites[s * stride + j] += d;
+    }
+  }
+  return { loss: loss / wsum, logits, gradLogits, gradSites };
+}
