@@ -344,3 +344,16 @@ export function columnSums(gPtr: usize, gStride: i32, n: i32, c: i32, outPtr: us
     store<f32>(o, load<f32>(o) + <f32>load<f64>(scratch + (<usize>j << 3)));
   }
 }
+
+/** out[k][j][c] = w[k][c][j] for c < cin, and 0 for cin <= c < cinPad: each kernel offset's
+ *  weights [K][cin][coutPad] transposed to [K][cout][cinPad], for the input gradient dx = g W^T. */
+export function transposeOffsets(w: usize, K: i32, cin: i32, cout: i32, coutPad: i32, out: usize, cinPad: i32): void {
+  for (let k = 0; k < K; k++) {
+    const wk = w + (<usize>(k * cin * coutPad) << 2), ok = out + (<usize>(k * cout * cinPad) << 2);
+    for (let j = 0; j < cout; j++) {
+      const oj = ok + (<usize>(j * cinPad) << 2), wj = wk + (<usize>j << 2);
+      for (let c = 0; c < cin; c++) store<f32>(oj + (<usize>c << 2), load<f32>(wj + (<usize>(c * coutPad) << 2)));
+      for (let c = cin; c < cinPad; c++) store<f32>(oj + (<usize>c << 2), 0);
+    }
+  }
+}

@@ -380,3 +380,17 @@ test("expNeg: relative error below 3e-7 over [-87, 0], 0 below", () => {
   assert.equal(k.expNeg(-100), 0);
   assert.equal(k.expNeg(0), 1);
 });
+
+test("transposeOffsets == JS per-offset transpose, padding columns zero over garbage", () => {
+  for (const [K, cin, cout, coutPad, cinPad] of [[9, 16, 16, 16, 16], [27, 3, 5, 8, 4], [8, 32, 48, 48, 32], [1, 1, 5, 8, 4]]) {
+    const m = arena.mark();
+    const w = fillRandom(arena.alloc(K * cin * coutPad * 4), K * cin * coutPad);
+    const outPtr = arena.alloc(K * cout * cinPad * 4);
+    fillRandom(outPtr, K * cout * cinPad, 1e9); // garbage where the padding goes
+    k.transposeOffsets(w.byteOffset, K, cin, cout, coutPad, outPtr, cinPad);
+    const want = new Float32Array(K * cout * cinPad);
+    for (let kk = 0; kk < K; kk++) for (let c = 0; c < cin; c++) for (let j = 0; j < cout; j++) want[(kk * cout + j) * cinPad + c] = w[(kk * cin + c) * coutPad + j];
+    assertSameBits(arena.f32(outPtr, K * cout * cinPad), want, `K ${K} cin ${cin} cout ${cout}`);
+    arena.release(m);
+  }
+});

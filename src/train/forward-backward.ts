@@ -16,7 +16,7 @@ import type { Graph, Op } from "../model/graph.js";
 import { buildUResNet } from "../model/uresnet.js";
 import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { validateSparseTensor } from "../tensor/sparse-tensor.js";
-import { expectedTensors, packParam, type WeightTensors } from "../weights/scn.js";
+import { expectedTensors, packedLength, packParam, type WeightTensors } from "../weights/scn.js";
 import { planGradients, planTrainingForward } from "./memory-plan.js";
 import { weightedSoftmaxLoss } from "./softmax-loss.js";
 
@@ -80,9 +80,8 @@ export class ForwardBackward {
       const packed = new Map<string, number>();
       for (const p of g.params) {
         if (p.kind === "bn") continue;
-        const data = packParam(p, params, cfg.bnEps);
-        const at = arena.alloc(data.byteLength);
-        arena.f32(at, data.length).set(data);
+        const at = arena.alloc(packedLength(p) * 4);
+        packParam(p, params, cfg.bnEps, arena.f32(at, packedLength(p)));
         packed.set(p.prefix, at);
       }
 
@@ -196,7 +195,7 @@ export class ForwardBackward {
             addGrad(`${op.param}.weight`, unpackConv(arena.f32(dW, rb.K * I.channels * coutPad), rb.K, I.channels, O.channels, coutPad));
             // dx[i] = sum over pairs of g[o] W[k]^T: the same rulebook read backwards.
             const wT = arena.alloc(rb.K * O.channels * cinPad * 4);
-            arena.f32(wT, rb.K * O.channels * cinPad).set(transposePacked(params.get(`${op.param}.weight`)!.data, rb.K, I.channels, O.channels, cinPad));
+            k.transposeOffsets(packed.get(op.param)!, rb.K, I.channels, O.channels, coutPad, wT, cinPad);
             const dx = dest(op.input);
             const tiles = this.tiles(rb, fin, rows(op.input));
             runConv(k, this.parallel, [gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0]);
@@ -314,15 +313,10 @@ export class ForwardBackward {
 
 /** [K][cin][coutPad] -> SparseConvNet [K, 1, cin, cout]. */
 function unpackConv(p: Float32Array, K: number, cin: number, cout: number, coutPad: number): Float32Array {
+  if (cout === coutPad) return p.slice();
   const out = new Float32Array(K * cin * cout);
   for (let k = 0; k < K; k++) for (let c = 0; c < cin; c++) out.set(p.subarray((k * cin + c) * coutPad, (k * cin + c) * coutPad + cout), (k * cin + c) * cout);
   return out;
 }
 
-/** SparseConvNet [K, 1, cin, cout] -> [K][cout][cinPad] (transposed per offset). */
-function transposePacked(w: Float32Array, K: number, cin: number, cout: number, cinPad: number): Float32Array {
-  const out = new Float32Array(K * cout * cinPad);
-  for (let k = 0; k < K; k++) for (let c = 0; c < cin; c++) for (let j = 0; j < cout; j++) out[(k * cout + j) * cinPad + c] = w[(k * cin + c) * cout + j];
-  return out;
-}
 
