@@ -18,6 +18,8 @@ export const TILE_ROWS = 128;
  *  (tilesBack: the transposed convolution). */
 export interface Rulebook {
   K: number; start: number; inIdx: number; outIdx: number; pairs: number;
+  /** Tiles of the pairs by output row, and (strided rulebooks, and submanifold ones when built for
+   *  training) by input row: a transposed convolution or an input gradient writes the inputs. */
   tiles: Tiles; tilesBack?: Tiles;
 }
 export interface Tiles { starts: number; n: number }
@@ -47,9 +49,10 @@ export interface Geometry {
   strided: Rulebook[];
 }
 
-/** Builds the levels and the requested submanifold rulebooks. Allocates in the arena. */
+/** Builds the levels and the requested submanifold rulebooks. Allocates in the arena.
+ *  `backward`: also tile the submanifold rulebooks by input row (the input gradients). */
 export function buildGeometry(
-  arena: Arena, t: SparseTensor, levels: number, subRulebooks: { level: number; ks: number }[],
+  arena: Arena, t: SparseTensor, levels: number, subRulebooks: { level: number; ks: number }[], backward = false,
 ): Geometry {
   const k = arena.k;
   const dim = t.dim;
@@ -132,7 +135,10 @@ export function buildGeometry(
     const compactOut = inIdx + ((pairs * 4 + 15) & ~15);
     new Uint8Array(k.memory.buffer).copyWithin(compactOut, outIdx, outIdx + pairs * 4);
     arena.shrinkTo(compactOut, pairs * 4);
-    sub.set(`${level}:${ks}`, { K, start, inIdx, outIdx: compactOut, pairs, tiles: tilesFor(start, compactOut, K, L.n) });
+    sub.set(`${level}:${ks}`, {
+      K, start, inIdx, outIdx: compactOut, pairs, tiles: tilesFor(start, compactOut, K, L.n),
+      tilesBack: backward ? tilesFor(start, inIdx, K, L.n) : undefined,
+    });
   }
 
   return {

@@ -10,7 +10,7 @@ import type { KernelExports } from "../backend/wasm/module.js";
 import { sparseInput } from "../backend/wasm/sparse-input.js";
 import { runConv, runGemmRows, runWeightGrad, type ParallelKernels } from "../backend/wasm/parallel-kernels.js";
 import { InvalidInputError } from "../errors.js";
-import { buildGeometry, TILE_ROWS, type Geometry, type Rulebook } from "../geometry/levels.js";
+import { buildGeometry, TILE_ROWS, type Geometry, type Rulebook, type Tiles } from "../geometry/levels.js";
 import type { ModelConfig } from "../model/config.js";
 import type { Graph, Op } from "../model/graph.js";
 import { buildUResNet } from "../model/uresnet.js";
@@ -41,6 +41,14 @@ export interface ForwardBackwardResult {
 
 type ConvOp = Extract<Op, { kind: "subconv" | "down" | "up" }>;
 
+/** The tiles of a rulebook read with `outIdx` (its inIdx or outIdx array) as the output rows:
+ *  built once per step with the geometry. */
+function tilesBy(rb: Rulebook, outIdx: number): Tiles {
+  const t = outIdx === rb.outIdx ? rb.tiles : outIdx === rb.inIdx ? rb.tilesBack : undefined;
+  if (!t) throw new Error("internal: rulebook without tiles for that direction");
+  return t;
+}
+
 export class ForwardBackward {
   readonly graph: Graph;
   /** Shared with the optimiser, which keeps its moments in the persistent region (adam-kernel.ts). */
@@ -68,7 +76,7 @@ export class ForwardBackward {
     labels.forEach((l, i) => { if (!(l >= 0 && l < cfg.classes)) throw new InvalidInputError(`row ${i}: label ${l} outside [0, ${cfg.classes})`); });
     arena.resetEvent();
     try {
-      const geo = buildGeometry(arena, tensor, cfg.depth, g.subRulebooks);
+      const geo = buildGeometry(arena, tensor, cfg.depth, g.subRulebooks, true);
       const sizes = geo.levels.map((l) => l.n);
       const plan = planTrainingForward(g, sizes);
       const region = arena.alloc(plan.bytes);
@@ -99,7 +107,7 @@ export class ForwardBackward {
             const [nzStarts, nzEntries] = sparseInput(k, arena, ptr(op.input), stride(op.input), rows(op.input), I.channels, cp, rb.pairs);
             sparseInputs.set(op, [nzStarts, nzEntries]);
             const temporaries = arena.mark();
-            const t = this.tiles(rb, fout, n);
+            const t = tilesBy(rb, fout);
             runConv(k, this.parallel, [ptr(op.input), stride(op.input), ptr(out), cp, n, packed.get(op.param)!, I.channels, cp,
               rb.K, t.starts, TILE_ROWS, t.n, 0, t.n, fin, fout, 0, 0, 0, 0, 0, nzStarts, nzEntries]);
             arena.release(temporaries);
@@ -197,7 +205,7 @@ export class ForwardBackward {
             const wT = arena.alloc(rb.K * O.channels * cinPad * 4);
             k.transposeOffsets(packed.get(op.param)!, rb.K, I.channels, O.channels, coutPad, wT, cinPad);
             const dx = dest(op.input);
-            const tiles = this.tiles(rb, fin, rows(op.input));
+            const tiles = tilesBy(rb, fin);
             runConv(k, this.parallel, [gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0]);
             accumulate(op.input, dx);
             break;
@@ -302,13 +310,6 @@ export class ForwardBackward {
     return op.kind === "down" ? { rb, fin: rb.inIdx, fout: rb.outIdx } : { rb, fin: rb.outIdx, fout: rb.inIdx };
   }
 
-  /** Tiles of a rulebook read with `outIdx` as the output array over nOut rows. */
-  private tiles(rb: Rulebook, outIdx: number, nOut: number): { starts: number; n: number } {
-    const n = Math.ceil(nOut / TILE_ROWS);
-    const starts = this.arena.alloc(rb.K * (n + 1) * 4);
-    this.k.ruleTiles(rb.start, outIdx, rb.K, TILE_ROWS, n, starts);
-    return { starts, n };
-  }
 }
 
 /** [K][cin][coutPad] -> SparseConvNet [K, 1, cin, cout]. */
