@@ -131,6 +131,10 @@ test("smearing conserves energy; voxel labels follow the largest deposit", () =>
   const centre = [...Array(v.labels.length).keys()].find((i) => v.coords[3 * i] === 10 && v.coords[3 * i + 1] === 10 && v.coords[3 * i + 2] === 10)!;
   assert.equal(v.labels[centre], MIP);
   assert.equal(v.instances[centre], 1);
+  // 1.0 MeV of track and 0.4 of shower-group energy (a delta ray) share the voxel: purity 1 / 1.4.
+  assert.ok(Math.abs(v.trackShowerPurity[centre] - 1 / 1.4) < 1e-6, `purity ${v.trackShowerPurity[centre]}`);
+  const far = [...Array(v.labels.length).keys()].find((i) => v.coords[3 * i] === 20 && v.coords[3 * i + 1] === 20 && v.coords[3 * i + 2] === 20)!;
+  assert.equal(v.trackShowerPurity[far], 1);
 });
 
 test("events are deterministic per (seed, index), valid, and their class mix is PILArNet-like", () => {

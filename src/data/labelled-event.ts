@@ -43,6 +43,10 @@ export interface LabelledEvent {
   particles?: TrueParticle[];
   /** Free-form facts about the event (generator settings, vertex, plane, ...). */
   meta?: Record<string, unknown>;
+  /** Per row, the share of the site's energy left by particles of the labelled particle's group,
+   *  track (HIP, MIP) or shower (shower, delta, Michel): below 1 where a track and a shower
+   *  overlap. The 3D generator gives it; files do not carry it. */
+  trackShowerPurity?: Float32Array;
 }
 
 /** Counts of each class among the labelled rows (ignored rows are not counted). */

@@ -82,7 +82,7 @@ export function simulateEvent(config: SimConfig, seed: number, index: number): L
     const v = voxelize(deposits, c.size, c.voxelMm / 10, c.smearing, c.threshold);
     const vcm = c.voxelMm / 10;
     return {
-      index, labels: v.labels, instances: v.instances,
+      index, labels: v.labels, instances: v.instances, trackShowerPurity: v.trackShowerPurity,
       particles: tr.particles.map((p) => ({ ...p, start: p.start.map((x) => x / vcm) })),
       tensor: { dim: 3, spatialSize: [c.size, c.size, c.size], channels: 1, coords: v.coords, features: v.energy },
       meta: { ...meta, vertex: vertex.map((x) => x / vcm), energyInsideMeV: v.energyInside },

@@ -2,13 +2,15 @@
 // energy, each voxel labelled by the particle (and class) that left most energy in it.
 
 import type { Deposits } from "./deposits.js";
-import { N_CLASSES } from "../data/labelled-event.js";
+import { MIP, N_CLASSES } from "../data/labelled-event.js";
 
 export interface Voxels {
   coords: Int32Array;
   energy: Float32Array;
   labels: Uint8Array;
   instances: Int32Array;
+  /** Share of each voxel's energy from contributors in its label's track/shower group. */
+  trackShowerPurity: Float32Array;
   /** Energy that fell inside the cube (after smearing). */
   energyInside: number;
 }
@@ -56,6 +58,8 @@ export function voxelize(d: Deposits, size: number, voxelCm: number, sigma: numb
   const keys = [...energy.keys()].filter((k) => energy.get(k)! >= threshold).sort((a, b) => a - b);
   const n = keys.length;
   const coords = new Int32Array(3 * n), en = new Float32Array(n), labels = new Uint8Array(n), instances = new Int32Array(n);
+  const purity = new Float32Array(n);
+  const isTrack = (label: number) => label <= MIP;
   keys.forEach((k, i) => {
     coords[3 * i] = Math.floor(k / (size * size));
     coords[3 * i + 1] = Math.floor(k / size) % size;
@@ -65,7 +69,10 @@ export function voxelize(d: Deposits, size: number, voxelCm: number, sigma: numb
     for (const [who, e] of best.get(k)!) if (e > topE || (e === topE && who < top)) { top = who; topE = e; }
     labels[i] = top % 8;
     instances[i] = Math.floor(top / 8);
+    let same = 0;
+    for (const [who, e] of best.get(k)!) if (isTrack(who % 8) === isTrack(labels[i])) same += e;
+    purity[i] = same / energy.get(k)!;
   });
   if (labels.some((l) => l >= N_CLASSES)) throw new Error("internal: label out of range");
-  return { coords, energy: en, labels, instances, energyInside: inside };
+  return { coords, energy: en, labels, instances, trackShowerPurity: purity, energyInside: inside };
 }
