@@ -7,20 +7,13 @@
 // delta rays, straightness) can label, if anything can. With --model M it also runs the model and
 // gives its HIP accuracy per dE/dx bin: where the errors are, against what the data allows.
 // Usage: node dist/bench/hip-ambiguity.js [events] [--model default-3d]
-import { Engine } from "../src/engine.js";
+import { heldOutArgs } from "./held-out-args.js";
 import { HIP, MIP } from "../src/data/labelled-event.js";
-import { loadModel } from "../src/node/model-io.js";
 import { betheDedx, PROTON_MASS } from "../src/sim/lar.js";
 import { simulateEvent } from "../src/sim/index.js";
 import { rangeTable } from "../src/sim/transport.js";
 
-const args = process.argv.slice(2);
-const modelAt = args.indexOf("--model");
-const modelName = modelAt >= 0 ? args.splice(modelAt, 2)[1] : undefined;
-const events = Number(args[0] ?? 200);
-const engine = modelName ? await Engine.create() : undefined;
-const mf = modelName ? loadModel(modelName) : undefined;
-const model = engine && mf ? engine.loadModel(mf.config, mf.weights) : undefined;
+const { events, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
 /** Bins of the proton's dE/dx over the minimum, for the model's accuracy. */
 const bins = [1.2, 1.5, 2, 4, Infinity];
 const binSites = bins.map(() => 0), binHip = bins.map(() => 0), binMip = bins.map(() => 0);
@@ -42,7 +35,7 @@ for (let e = 0; e < events; e++) {
   const byId = new Map(ev.particles!.map((p) => [p.id, p]));
   const coords = ev.tensor.coords;
   sites += ev.labels!.length;
-  const predicted = model ? engine!.run(model, ev.tensor).labels : undefined;
+  const predicted = predict?.(ev.tensor);
   for (let i = 0; i < ev.labels!.length; i++) {
     if (ev.labels![i] !== HIP) continue;
     const p = byId.get(ev.instances![i]);
@@ -64,8 +57,8 @@ for (let e = 0; e < events; e++) {
 }
 console.log(`${events} events (sim:3d:192@1000), ${sites} sites, ${hipSites} HIP sites (${((100 * hipSites) / sites).toFixed(1)}%)`);
 limits.forEach((l, k) => console.log(`HIP sites with mean dE/dx below ${l.toFixed(1)} x minimum-ionising: ${((100 * within[k]) / hipSites).toFixed(1)}%`));
-if (model) {
-  console.log(`${mf!.source}: HIP sites by the proton's dE/dx over minimum-ionising`);
+if (predict) {
+  console.log(`${modelSource}: HIP sites by the proton's dE/dx over minimum-ionising`);
   bins.forEach((x, b) => {
     const lo = b === 0 ? "below" : `${bins[b - 1]}-`, name = x === Infinity ? `${bins[b - 1]} and above` : `${lo} ${x}`.replace("- ", "-");
     console.log(`  ${name.padEnd(14)} ${((100 * binSites[b]) / hipSites).toFixed(1).padStart(5)}% of HIP sites, predicted HIP ${((100 * binHip[b]) / Math.max(1, binSites[b])).toFixed(1)}%, MIP ${((100 * binMip[b]) / Math.max(1, binSites[b])).toFixed(1)}%`);

@@ -8,18 +8,11 @@
 // particles (by type and how they came about) the errors at pure sites belong to, and how far
 // those sites are from the nearest site of the other group.
 // Usage: node dist/bench/track-shower-purity.js [events] [--model default-3d]
-import { Engine } from "../src/engine.js";
+import { heldOutArgs } from "./held-out-args.js";
 import { MIP } from "../src/data/labelled-event.js";
-import { loadModel } from "../src/node/model-io.js";
 import { simulateEvent } from "../src/sim/index.js";
 
-const args = process.argv.slice(2);
-const modelAt = args.indexOf("--model");
-const modelName = modelAt >= 0 ? args.splice(modelAt, 2)[1] : undefined;
-const events = Number(args[0] ?? 200);
-const engine = modelName ? await Engine.create() : undefined;
-const mf = modelName ? loadModel(modelName) : undefined;
-const model = engine && mf ? engine.loadModel(mf.config, mf.weights) : undefined;
+const { events, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
 
 /** Upper edges of the purity bins. */
 const edges = [0.6, 0.8, 0.95, 0.999, Infinity];
@@ -54,7 +47,7 @@ const isTrack = (label: number) => label <= MIP;
 for (let e = 0; e < events; e++) {
   const ev = simulateEvent({ dim: 3, size: 192 }, 1000, e);
   const labels = ev.labels!, purity = ev.trackShowerPurity!;
-  const predicted = model ? engine!.run(model, ev.tensor).labels : undefined;
+  const predicted = predict?.(ev.tensor);
   const particles = new Map(ev.particles!.map((p) => [p.id, p]));
   const xyz = ev.tensor.coords;
   for (let i = 0; i < labels.length; i++) grid[(xyz[3 * i] * SIZE + xyz[3 * i + 1]) * SIZE + xyz[3 * i + 2]] = isTrack(labels[i]) ? 1 : 2;
@@ -80,15 +73,15 @@ for (let e = 0; e < events; e++) {
   for (let i = 0; i < labels.length; i++) grid[(xyz[3 * i] * SIZE + xyz[3 * i + 1]) * SIZE + xyz[3 * i + 2]] = 0;
 }
 const errors = wrong.reduce((a, b) => a + b, 0);
-console.log(`${events} events (sim:3d:192@1000), ${total} sites${model ? `, ${mf!.source}: track/shower accuracy ${(100 * (1 - errors / total)).toFixed(2)}%` : ""}`);
-console.log(`| track/shower purity | share of sites |${model ? " accuracy there | share of the errors |" : ""}`);
-console.log(`|---|---|${model ? "---|---|" : ""}`);
+console.log(`${events} events (sim:3d:192@1000), ${total} sites${predict ? `, ${modelSource}: track/shower accuracy ${(100 * (1 - errors / total)).toFixed(2)}%` : ""}`);
+console.log(`| track/shower purity | share of sites |${predict ? " accuracy there | share of the errors |" : ""}`);
+console.log(`|---|---|${predict ? "---|---|" : ""}`);
 edges.forEach((_, b) => {
   const row = [names[b], `${((100 * sites[b]) / total).toFixed(1)}%`];
-  if (model) row.push(`${(100 * (1 - wrong[b] / Math.max(1, sites[b]))).toFixed(1)}%`, `${((100 * wrong[b]) / Math.max(1, errors)).toFixed(1)}%`);
+  if (predict) row.push(`${(100 * (1 - wrong[b] / Math.max(1, sites[b]))).toFixed(1)}%`, `${((100 * wrong[b]) / Math.max(1, errors)).toFixed(1)}%`);
   console.log(`| ${row.join(" | ")} |`);
 });
-if (model) {
+if (predict) {
   const pureErrors = wrong[wrong.length - 1];
   console.log("\nPure sites by the labelled particle (type, how it came about, kinetic energy at creation), by share of the errors:");
   console.log("| particle | share of pure sites | accuracy there | share of the pure sites' errors |");
@@ -97,7 +90,7 @@ if (model) {
     console.log(`| ${key} | ${((100 * n) / sites[sites.length - 1]).toFixed(1)}% | ${(100 * (1 - w / n)).toFixed(1)}% | ${((100 * w) / Math.max(1, pureErrors)).toFixed(1)}% |`);
   }
 }
-if (model) {
+if (predict) {
   const pureErrors = wrong[wrong.length - 1];
   console.log("\nPure sites by the distance (Chebyshev, voxels) to the nearest site of the other group:");
   console.log("| distance | share of pure sites | accuracy there | share of the pure sites' errors |");
