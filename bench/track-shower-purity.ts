@@ -9,7 +9,7 @@
 // those sites are from the nearest site of the other group.
 // Usage: node dist/bench/track-shower-purity.js [events] [--model default-3d]
 import { heldOutArgs } from "./held-out-args.js";
-import { MIP } from "../src/data/labelled-event.js";
+import { trackShowerOf } from "../src/data/labelled-event.js";
 import { simulateEvent } from "../src/sim/index.js";
 
 const { events, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
@@ -20,7 +20,7 @@ const names = ["below 0.6", "0.6-0.8", "0.8-0.95", "0.95-0.999", "pure (0.999+)"
 const sites = edges.map(() => 0), wrong = edges.map(() => 0);
 let total = 0;
 const SIZE = 192;
-/** Per voxel of the cube: 0 empty, 1 track site, 2 shower site (reset after each event). */
+/** Per voxel of the cube: 0 empty, 1 track site, 2 shower site (trackShowerOf + 1; reset after each event). */
 const grid = new Uint8Array(SIZE ** 3);
 /** Chebyshev distance to the nearest site of the other group, up to R (R + 1: none within R). */
 const R = 4;
@@ -43,19 +43,18 @@ const kindOf = (pdg: number, process: string, kineticMeV: number) => {
   const band = kineticMeV < 50 ? "<50 MeV" : kineticMeV < 200 ? "50-200 MeV" : ">=200 MeV";
   return `${name[pdg] ?? pdg} ${process} ${band}`;
 };
-const isTrack = (label: number) => label <= MIP;
 for (let e = 0; e < events; e++) {
   const ev = simulateEvent({ dim: 3, size: 192 }, 1000, e);
   const labels = ev.labels!, purity = ev.trackShowerPurity!;
   const predicted = predict?.(ev.tensor);
   const particles = new Map(ev.particles!.map((p) => [p.id, p]));
   const xyz = ev.tensor.coords;
-  for (let i = 0; i < labels.length; i++) grid[(xyz[3 * i] * SIZE + xyz[3 * i + 1]) * SIZE + xyz[3 * i + 2]] = isTrack(labels[i]) ? 1 : 2;
+  for (let i = 0; i < labels.length; i++) grid[(xyz[3 * i] * SIZE + xyz[3 * i + 1]) * SIZE + xyz[3 * i + 2]] = trackShowerOf(labels[i]) + 1;
   for (let i = 0; i < labels.length; i++) {
     const b = edges.findIndex((x) => purity[i] < x);
     sites[b]++;
     total++;
-    const miss = predicted !== undefined && isTrack(predicted[i]) !== isTrack(labels[i]);
+    const miss = predicted !== undefined && trackShowerOf(predicted[i]) !== trackShowerOf(labels[i]);
     if (miss) wrong[b]++;
     if (predicted && purity[i] >= 0.999) {
       const p = particles.get(ev.instances![i]);
@@ -64,7 +63,7 @@ for (let e = 0; e < events; e++) {
       c[0]++;
       if (miss) c[1]++;
       byKind.set(key, c);
-      const d = nearestOther(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2], isTrack(labels[i]) ? 2 : 1);
+      const d = nearestOther(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2], 2 - trackShowerOf(labels[i]));
       const db = distEdges.findIndex((x) => d <= x);
       distSites[db]++;
       if (miss) distWrong[db]++;

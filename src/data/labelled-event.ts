@@ -7,6 +7,8 @@ import type { SparseTensor } from "../tensor/sparse-tensor.js";
 export const CLASS_NAMES = ["HIP", "MIP", "shower", "delta", "Michel"] as const;
 export const HIP = 0, MIP = 1, SHOWER_CLASS = 2, DELTA = 3, MICHEL = 4;
 export const N_CLASSES = 5;
+/** Track = HIP + MIP (0, 1); shower = shower, delta, Michel (2, 3, 4). */
+export const trackShowerOf = (c: number): 0 | 1 => (c <= MIP ? 0 : 1);
 /** Label of a site that carries no class (ignored by losses and metrics). */
 export const IGNORE_LABEL = 255;
 

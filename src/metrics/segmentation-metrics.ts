@@ -6,11 +6,10 @@
 //   summarised over a set by its mean and median.
 // Sites labelled IGNORE_LABEL are left out everywhere.
 
-import { CLASS_NAMES, N_CLASSES } from "../data/labelled-event.js";
+import { CLASS_NAMES, N_CLASSES, trackShowerOf } from "../data/labelled-event.js";
 import { InvalidInputError } from "../errors.js";
 
-/** Track = HIP + MIP (0, 1); shower = shower, delta, Michel (2, 3, 4). */
-export const trackShowerOf = (c: number): 0 | 1 => (c <= 1 ? 0 : 1);
+export { trackShowerOf };
 
 export interface EventMetrics {
   sites: number;

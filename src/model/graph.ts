@@ -77,9 +77,14 @@ export function planBuffers(g: Graph, levelSizes: number[], keep: number[]): Buf
     for (const b of opInputs(op)) last[b] = Math.max(last[b], t);
   });
   for (const b of keep) last[b] = g.ops.length;
+  const { strides, bytes } = bufferLayout(g, levelSizes);
+  return { ...packLifetimes(bytes, first, last), strides };
+}
+
+/** Row stride (floats) and size (bytes, whole cache lines) of every buffer at these level sizes. */
+export function bufferLayout(g: Graph, levelSizes: number[]): { strides: number[]; bytes: number[] } {
   const strides = g.buffers.map((b) => strideOf(b.channels));
-  const sizes = g.buffers.map((b, i) => alignLine(levelSizes[b.level] * strides[i] * 4));
-  return { ...packLifetimes(sizes, first, last), strides };
+  return { strides, bytes: g.buffers.map((b, i) => alignLine(levelSizes[b.level] * strides[i] * 4)) };
 }
 
 /** Places blocks of `sizes` bytes, block i alive from time first[i] to last[i] (inclusive), in one

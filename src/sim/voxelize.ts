@@ -2,7 +2,7 @@
 // energy, each voxel labelled by the particle (and class) that left most energy in it.
 
 import type { Deposits } from "./deposits.js";
-import { MIP, N_CLASSES } from "../data/labelled-event.js";
+import { N_CLASSES, trackShowerOf } from "../data/labelled-event.js";
 
 export interface Voxels {
   coords: Int32Array;
@@ -59,7 +59,6 @@ export function voxelize(d: Deposits, size: number, voxelCm: number, sigma: numb
   const n = keys.length;
   const coords = new Int32Array(3 * n), en = new Float32Array(n), labels = new Uint8Array(n), instances = new Int32Array(n);
   const purity = new Float32Array(n);
-  const isTrack = (label: number) => label <= MIP;
   keys.forEach((k, i) => {
     coords[3 * i] = Math.floor(k / (size * size));
     coords[3 * i + 1] = Math.floor(k / size) % size;
@@ -70,7 +69,7 @@ export function voxelize(d: Deposits, size: number, voxelCm: number, sigma: numb
     labels[i] = top % 8;
     instances[i] = Math.floor(top / 8);
     let same = 0;
-    for (const [who, e] of best.get(k)!) if (isTrack(who % 8) === isTrack(labels[i])) same += e;
+    for (const [who, e] of best.get(k)!) if (trackShowerOf(who % 8) === trackShowerOf(labels[i])) same += e;
     purity[i] = same / energy.get(k)!;
   });
   if (labels.some((l) => l >= N_CLASSES)) throw new Error("internal: label out of range");

@@ -24,7 +24,7 @@ export class AdamKernel {
     const pp = arena.alloc(n * 4), gp = arena.alloc(n * 4);
     arena.f32(pp, n).set(p);
     arena.f32(gp, n).set(g);
-    this.k.adamStep(pp, gp, s.m, s.v, 0, n, c.b1, c.b2, c.eps, c.lr, c.weightDecay, c.c1, c.c2);
+    this.k.adamStep(pp, gp, s.m, s.v, n, c.b1, c.b2, c.eps, c.lr, c.weightDecay, c.c1, c.c2);
     p.set(arena.f32(pp, n));
     arena.release(mark);
   }

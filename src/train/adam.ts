@@ -72,7 +72,7 @@ export class Adam {
 /** One tensor's Adam update, a function of its own (called for every tensor of every step, V8
  *  optimises it early) with every constant in a local. The arithmetic, in float64, is torch's
  *  order: m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g; p -= lr (m / c1) / (sqrt(v / c2) + eps). */
-export function adamUpdate(p: Float32Array, g: Float32Array, m: Float64Array, v: Float64Array,
+function adamUpdate(p: Float32Array, g: Float32Array, m: Float64Array, v: Float64Array,
   b1: number, b2: number, eps: number, lr: number, weightDecay: number, c1: number, c2: number): void {
   const a1 = 1 - b1, a2 = 1 - b2, decay = lr * weightDecay;
   for (let i = 0; i < g.length; i++) {

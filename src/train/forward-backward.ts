@@ -249,13 +249,10 @@ export class ForwardBackward {
             arena.f32(dW, I.channels * gs).fill(0);
             runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, start, iota, iota, dW, 0, 0]);
             const dWp = arena.f32(dW, I.channels * gs);
-            const W = params.get(`${op.param}.weight`)!.data;
-            // W^T packed [cout][cinPad] for dx = g W^T.
-            const wT = new Float32Array(O.channels * cinPad);
             if (op.kind === "linear") {
               // torch Linear weight [cout, cin]
               const dWt = new Float32Array(O.channels * I.channels);
-              for (let j = 0; j < O.channels; j++) for (let i = 0; i < I.channels; i++) { dWt[j * I.channels + i] = dWp[i * gs + j]; wT[j * cinPad + i] = W[j * I.channels + i]; }
+              for (let j = 0; j < O.channels; j++) for (let i = 0; i < I.channels; i++) dWt[j * I.channels + i] = dWp[i * gs + j];
               addGrad(`${op.param}.weight`, dWt);
               const db = arena.alloc(O.channels * 4);
               arena.f32(db, O.channels).fill(0);
@@ -263,12 +260,11 @@ export class ForwardBackward {
               addGrad(`${op.param}.bias`, arena.f32(db, O.channels).slice());
             } else {
               // NetworkInNetwork weight [cin, cout]
-              const dWn = new Float32Array(I.channels * O.channels);
-              for (let i = 0; i < I.channels; i++) for (let j = 0; j < O.channels; j++) { dWn[i * O.channels + j] = dWp[i * gs + j]; wT[j * cinPad + i] = W[i * O.channels + j]; }
-              addGrad(`${op.param}.weight`, dWn);
+              addGrad(`${op.param}.weight`, unpackConv(dWp, 1, I.channels, O.channels, gs));
             }
-            const wTp = arena.alloc(wT.byteLength);
-            arena.f32(wTp, wT.length).set(wT);
+            // W^T [cout][cinPad] for dx = g W^T, from the packed weights (both kinds pack [cin][coutPad] first).
+            const wTp = arena.alloc(O.channels * cinPad * 4);
+            k.transposeOffsets(packed.get(op.param)!, 1, I.channels, O.channels, gs, wTp, cinPad);
             const dx = dest(op.input);
             runGemmRows(k, this.parallel, [gOut, gs, dx, cinPad, n, wTp, O.channels, cinPad, 0]);
             accumulate(op.input, dx);
@@ -309,10 +305,9 @@ export class ForwardBackward {
     const rb = geo.strided[op.level];
     return op.kind === "down" ? { rb, fin: rb.inIdx, fout: rb.outIdx } : { rb, fin: rb.outIdx, fout: rb.inIdx };
   }
-
 }
 
-/** [K][cin][coutPad] -> SparseConvNet [K, 1, cin, cout]. */
+/** [K][cin][coutPad] -> SparseConvNet [K, 1, cin, cout] (K = 1: NetworkInNetwork [cin, cout]). */
 function unpackConv(p: Float32Array, K: number, cin: number, cout: number, coutPad: number): Float32Array {
   if (cout === coutPad) return p.slice();
   const out = new Float32Array(K * cin * cout);

@@ -4,8 +4,7 @@
 // that contributes to it until the op that produced b has used it, so a step holds a few
 // gradients at a time instead of one per buffer.
 
-import { alignLine } from "../backend/wasm/arena.js";
-import { opInputs, packLifetimes, planBuffers, strideOf, type BufferPlan, type Graph } from "../model/graph.js";
+import { bufferLayout, opInputs, packLifetimes, planBuffers, type BufferPlan, type Graph } from "../model/graph.js";
 
 /** Buffers whose forward values the backward pass reads: the input of every convolution and 1x1
  *  layer (weight gradients), batch-norm inputs and outputs (normalised values, ReLU mask), and the
@@ -42,7 +41,6 @@ export function planGradients(g: Graph, levelSizes: number[]): BufferPlan {
     for (const b of opInputs(op)) first[b] = Math.min(first[b], s);
   });
   end[g.input] = g.ops.length;
-  const strides = g.buffers.map((b) => strideOf(b.channels));
-  const sizes = g.buffers.map((b, i) => alignLine(levelSizes[b.level] * strides[i] * 4));
-  return { ...packLifetimes(sizes, first, end), strides };
+  const { strides, bytes } = bufferLayout(g, levelSizes);
+  return { ...packLifetimes(bytes, first, end), strides };
 }

@@ -69,8 +69,8 @@ export interface KernelExports {
   columnSumsScalar(g: Ptr, gStride: number, n: number, c: number, out: Ptr): void;
   /** out [K][cout][cinPad] = each offset's w [K][cin][coutPad] transposed; padding columns zero. */
   transposeOffsets(w: Ptr, K: number, cin: number, cout: number, coutPad: number, out: Ptr, cinPad: number): void;
-  /** Adam on elements [lo, hi): p f32 (updated), g f32, m and v f64 (updated). */
-  adamStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, lo: number, hi: number,
+  /** Adam on n elements: p f32 (updated), g f32, m and v f64 (updated). */
+  adamStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number,
     b1: number, b2: number, eps: number, lr: number, weightDecay: number, c1: number, c2: number): void;
 }
 
