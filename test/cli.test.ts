@@ -15,7 +15,7 @@ const tmp = mkdtempSync(join(tmpdir(), "ssn-cli-"));
 const sample = join(PROJECT_ROOT, "samples", "scn-2d-m16-small");
 
 test("every verb has --help", () => {
-  for (const verb of ["demo", "segment", "verify", "init-weights", "import-weights", "simulate", "info", "evaluate", "train", "display", "merge", "bench", "serve"]) {
+  for (const verb of ["demo", "segment", "verify", "init-weights", "import-weights", "widen", "simulate", "info", "evaluate", "train", "display", "merge", "bench", "serve"]) {
     const r = run(verb, "--help");
     assert.equal(r.status, 0, `${verb}: ${r.stderr}`);
     assert.match(r.stdout, new RegExp(`usage: sparsessnet ${verb}`));
@@ -58,6 +58,24 @@ test("init-weights then segment with the embedded config; threshold window drops
   const n = f.tensors.get("labels")!.shape[0];
   assert.ok(n > 0 && n < 500, `kept ${n} rows`);
   assert.deepEqual(f.tensors.get("input_rows")!.shape, [n]);
+});
+
+test("widen, then segment: the same labels from twice the channels; a bad factor is named", () => {
+  const w = join(tmp, "narrow.safetensors"), wide = join(tmp, "wide.safetensors");
+  assert.equal(run("init-weights", "--dim", "2", "--filters", "4", "--depth", "3", "--out", w).status, 0);
+  const r = run("widen", "--model", w, "--out", wide);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(parseSafetensors(new Uint8Array(readFileSync(wide))).metadata.config).filters, 8);
+  const labels = (model: string) => {
+    const out = join(tmp, "seg.safetensors");
+    const s = run("segment", "--weights", model, "--event", join(sample, "event.safetensors"), "--spatial-size", "128,128", "--out", out);
+    assert.equal(s.status, 0, s.stderr);
+    return parseSafetensors(new Uint8Array(readFileSync(out))).tensors.get("labels")!.bytes;
+  };
+  assert.deepEqual(labels(wide), labels(w));
+  const bad = run("widen", "--model", w, "--factor", "1.5", "--out", wide);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--factor 1\.5/);
 });
 
 test("bad input exits 1 with the problem named; a bad flag exits 2", () => {

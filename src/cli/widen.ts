@@ -1,0 +1,31 @@
+import { writeFileSync } from "node:fs";
+import { loadModel } from "../node/model-io.js";
+import { writeModelFile } from "../weights/model-file.js";
+import { widenWeights } from "../weights/widen.js";
+import { parse, requireOpt, UsageError } from "./args.js";
+
+const HELP = `usage: sparsessnet widen --model M --out W [--factor R] [--seed S]
+
+Writes model M with R times the channels at every level (default 2: 16 filters become 32) that
+computes the same function (Net2WiderNet): each channel is copied R times and the weights that
+read it are split among the copies in random fractions, which lets training make the copies
+differ. Start a wider model's training from it with \`train --init W\`.
+  --model M    default-2d, default-3d, a model file or a training checkpoint
+  --factor R   integer widening factor (default 2)
+  --seed S     seed of the random fractions (default 1)`;
+
+export async function widen(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { model: { type: "string" }, out: { type: "string" }, factor: { type: "string" }, seed: { type: "string" } });
+  if (values.help) { console.log(HELP); return 0; }
+  const factor = values.factor === undefined ? 2 : Number(values.factor);
+  if (!Number.isInteger(factor) || factor < 1) throw new UsageError(`--factor ${values.factor}: expected an integer >= 1`);
+  const seed = values.seed === undefined ? 1 : Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed ${values.seed}: expected an integer`);
+  const out = requireOpt("out", values.out);
+  const source = requireOpt("model", values.model);
+  const m = loadModel(source);
+  const { config, weights } = widenWeights(m.config, m.weights, factor, seed);
+  writeFileSync(out, writeModelFile(config, weights, { widenedFrom: source, widenFactor: String(factor), widenSeed: String(seed) }));
+  console.log(`wrote ${out}: ${m.config.filters} -> ${config.filters} filters, planes ${config.planes.join(",")}`);
+  return 0;
+}
