@@ -10,3 +10,5 @@ export { parseSafetensors, serializeSafetensors } from "./weights/safetensors.js
 export { importScnStateDict, expectedTensors } from "./weights/scn.js";
 export { readModelFile, writeModelFile } from "./weights/model-file.js";
 export { randomWeights } from "./weights/random-init.js";
+export { widenWeights, widenedConfig } from "./weights/widen.js";
+export { AUGMENTATIONS, averageResults, mirrorImages, segmentAugmented, type Augmentation } from "./mirror-average.js";

@@ -118,6 +118,12 @@ test("simulate, info --json and evaluate --json agree on a file", () => {
   for (const k of ["nonzeroAccuracy", "trackShowerAccuracy", "icpf"]) assert.ok(k in ev);
   assert.equal(ev.classAccuracy.length, 5);
   assert.equal(ev.confusion.length, 5);
+  const mirrored = JSON.parse(run("evaluate", "--model", w, "--data", f, "--json", "--augment", "mirror").stdout);
+  assert.equal(mirrored.augment, "mirror");
+  assert.equal(mirrored.sites, ev.sites);
+  const bad = run("evaluate", "--model", w, "--data", f, "--augment", "rotate");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--augment rotate: expected none or mirror/);
 });
 
 test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); --init takes that checkpoint", async () => {
@@ -126,10 +132,16 @@ test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); -
   const dir = join(tmp, "sigterm");
   const out = join(dir, "model.safetensors"), ck = join(dir, "ck");
   const child = spawn(process.execPath, [bin, "train", "--data", "sim:3d:32@1", "--dim", "3", "--filters", "4", "--depth", "2",
-    "--batch", "1", "--iterations", "100000", "--checkpoint-dir", ck, "--checkpoint-every", "100000", "--out", out], { stdio: "ignore" });
+    "--batch", "1", "--iterations", "100000", "--checkpoint-dir", ck, "--checkpoint-every", "100000", "--out", out], { stdio: ["ignore", "ignore", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
-  const early = await Promise.race([exited, new Promise<"running">((r) => setTimeout(() => r("running"), 4000))]);
-  assert.equal(early, "running", "train ended before the signal");
+  // Signal once training is under way (its first progress line), not after a fixed time: on a
+  // loaded machine the start-up alone can take seconds.
+  const training = new Promise<"training">((resolve) => {
+    let text = "";
+    child.stderr!.on("data", (d: Buffer) => { text += d.toString(); if (/train 25\//.test(text)) resolve("training"); });
+  });
+  const early = await Promise.race([exited, training]);
+  assert.equal(early, "training", "train ended before the signal");
   child.kill("SIGTERM");
   const code = await exited;
   assert.equal(code, 130, "exit code after SIGTERM");

@@ -1,5 +1,6 @@
-// --fast and --threads, shared by the verbs that run events.
+// --fast, --threads and --augment, shared by the verbs that run events.
 import { Engine } from "../engine.js";
+import { AUGMENTATIONS, type Augmentation } from "../mirror-average.js";
 import { createThreadedEngine } from "../node/threads.js";
 import { nodeGpu } from "../node/webgpu.js";
 import { UsageError } from "./args.js";
@@ -15,6 +16,16 @@ export async function engineFromFlags(values: { fast?: unknown; threads?: unknow
   if (engine.note) console.error(engine.note);
   return { engine, close: async () => {} };
 }
+
+/** --augment none|mirror (default none). */
+export function augmentFromFlag(value: unknown): Augmentation {
+  const a = value === undefined ? "none" : String(value);
+  if (!(AUGMENTATIONS as readonly string[]).includes(a)) throw new UsageError(`--augment ${a}: expected ${AUGMENTATIONS.join(" or ")}`);
+  return a as Augmentation;
+}
+
+export const AUGMENT_HELP = `  --augment A        none (default) | mirror: the mean of the softmax scores over the event's 2^dim
+                     mirror images (4 runs in 2D, 8 in 3D); more accurate, that many times slower`;
 
 /** An engine for --backend auto|wasm|webgpu (Node: WebGPU through the optional `webgpu` package;
  *  an explicit webgpu request may use the SwiftShader software driver). */

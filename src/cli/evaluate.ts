@@ -4,9 +4,10 @@ import { progress } from "../node/progress.js";
 import { formatMetrics, MetricsAccumulator } from "../metrics/segmentation-metrics.js";
 import { median } from "../util/stats.js";
 import { parse, requireOpt, UsageError } from "./args.js";
-import { engineFromFlags } from "./engine-flags.js";
+import { segmentAugmented } from "../mirror-average.js";
+import { AUGMENT_HELP, augmentFromFlag, engineFromFlags } from "./engine-flags.js";
 
-const HELP = `usage: sparsessnet evaluate --model M --data D [--events N] [--json] [--fast] [--threads N]
+const HELP = `usage: sparsessnet evaluate --model M --data D [--events N] [--json] [--augment A] [--fast] [--threads N]
 
 Segments every event of D with model M and compares with the true labels: non-zero accuracy,
 track/shower accuracy, class-wise accuracy, 5x5 and 2x2 confusion matrices (fractions of each true
@@ -16,14 +17,16 @@ class) and MicroBooNE's incorrectly-classified-pixel fraction (ICPF, per event: 
                (a simulated set: choose a seed the training did not use)
   --events N   how many events (default: all of a file; 100 of a simulation)
   --json       one JSON object: events, sites, nonzeroAccuracy, trackShowerAccuracy, classAccuracy,
-               confusion, trackShowerConfusion, icpf {mean, median}, classSites, msPerEvent`;
+               confusion, trackShowerConfusion, icpf {mean, median}, classSites, msPerEvent, augment
+${AUGMENT_HELP}`;
 
 export async function evaluate(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     model: { type: "string" }, data: { type: "string" }, events: { type: "string" }, json: { type: "boolean" },
-    fast: { type: "boolean" }, threads: { type: "string" },
+    fast: { type: "boolean" }, threads: { type: "string" }, augment: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
+  const augment = augmentFromFlag(values.augment);
   const modelName = requireOpt("model", values.model);
   modelPath(modelName); // names a missing model before the data is opened
   const data = openDataSource(requireOpt("data", values.data));
@@ -38,7 +41,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   for (let i = 0; i < n; i++) {
     const ev = data.event(i);
     if (!ev.labels) throw new UsageError(`event ${i} of ${data.describe} has no labels`);
-    const res = engine.run(model, ev.tensor);
+    const res = segmentAugmented((t) => engine.run(model, t), ev.tensor, augment);
     times.push(res.timings.totalMs);
     acc.add(ev.labels, res.labels);
     bar.update(i + 1, { acc: acc.result().nonzeroAccuracy.toFixed(4) });
@@ -47,7 +50,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   await close();
   data.close();
   const m = acc.result();
-  if (values.json) console.log(JSON.stringify({ model: modelName, data: data.describe, ...m, msPerEvent: median(times) }));
-  else console.log(`model ${modelName} on ${data.describe}\n${formatMetrics(m)}\nmedian ${median(times).toFixed(1)} ms per event`);
+  if (values.json) console.log(JSON.stringify({ model: modelName, data: data.describe, ...m, msPerEvent: median(times), augment }));
+  else console.log(`model ${modelName} on ${data.describe}${augment === "none" ? "" : `, ${augment} augmentation`}\n${formatMetrics(m)}\nmedian ${median(times).toFixed(1)} ms per event`);
   return 0;
 }

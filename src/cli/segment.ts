@@ -8,7 +8,8 @@ import { median } from "../util/stats.js";
 import { readModelFile } from "../weights/model-file.js";
 import { serializeSafetensors } from "../weights/safetensors.js";
 import { numberList, parse, requireOpt, UsageError } from "./args.js";
-import { engineFromFlags } from "./engine-flags.js";
+import { segmentAugmented, type Augmentation } from "../mirror-average.js";
+import { AUGMENT_HELP, augmentFromFlag, engineFromFlags } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet segment --model M --event E --out O.safetensors [options]      (one event)
        sparsessnet segment --model M --input F --out O.h5 [--workers N] [--shard i/n] [--resume]
@@ -34,20 +35,22 @@ labels [N] (U8: 0 HIP, 1 MIP, 2 shower, 3 delta, 4 Michel) and track_shower [N] 
   --runs N           time N runs after one warm-up and report the median (default 1, no warm-up)
   --fast             relaxed-SIMD fused multiply-add kernels: faster, NOT bit-identical to the default
                      deterministic mode (nor across machines)
-  --threads N        spread each convolution over N threads (same bits as 1 thread; default 1)`;
+  --threads N        spread each convolution over N threads (same bits as 1 thread; default 1)
+${AUGMENT_HELP}`;
 
 export async function segment(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     weights: { type: "string" }, model: { type: "string" }, input: { type: "string" }, workers: { type: "string" }, shard: { type: "string" },
     resume: { type: "boolean" }, scores: { type: "string" }, report: { type: "string" }, chunk: { type: "string" },
     config: { type: "string" }, event: { type: "string" }, out: { type: "string" },
-    "spatial-size": { type: "string" }, threshold: { type: "string" }, runs: { type: "string" }, fast: { type: "boolean" }, threads: { type: "string" },
+    "spatial-size": { type: "string" }, threshold: { type: "string" }, runs: { type: "string" }, fast: { type: "boolean" }, threads: { type: "string" }, augment: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const runs = values.runs === undefined ? 1 : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${values.runs}: expected a positive integer`);
+  const augment = augmentFromFlag(values.augment);
   const modelName = (values.model ?? values.weights) as string | undefined;
-  if (values.input !== undefined) return segmentMany(values, requireOpt("model", modelName));
+  if (values.input !== undefined) return segmentMany(values, requireOpt("model", modelName), augment);
   const ev = readEventFile(requireOpt("event", values.event), numberList("spatial-size", values["spatial-size"], [2, 3]));
   const out = requireOpt("out", values.out);
   const th = numberList("threshold", values.threshold, [2]);
@@ -56,11 +59,12 @@ export async function segment(argv: string[]): Promise<number> {
   const { engine, close } = await engineFromFlags(values);
   const model = loadModelInto(engine, requireOpt("model", modelName), values.config);
   const times: number[] = [];
-  let res = engine.run(model, tensor);
+  const run = () => segmentAugmented((t) => engine.run(model, t), tensor, augment);
+  let res = run();
   times.push(res.timings.totalMs);
   if (runs > 1) {
     times.length = 0;
-    for (let i = 0; i < runs; i++) { res = engine.run(model, tensor); times.push(res.timings.totalMs); }
+    for (let i = 0; i < runs; i++) { res = run(); times.push(res.timings.totalMs); }
   }
   const N = res.nRows, C = res.classes;
   const tensors: Record<string, { dtype: "F32" | "U8" | "I32"; shape: number[]; data: Float32Array | Uint8Array | Int32Array }> = {
@@ -75,13 +79,13 @@ export async function segment(argv: string[]): Promise<number> {
   res.labels.forEach((l) => counts[l]++);
   console.log(`event ${ev.path}: ${N} rows, ${res.nSites} sites, levels [${res.levelSizes.join(", ")}]`);
   console.log(`labels: HIP ${counts[0]}, MIP ${counts[1]}, shower ${counts[2]}, delta ${counts[3]}, Michel ${counts[4]}`);
-  console.log(`per-event time: ${median(times).toFixed(2)} ms, ${engine.mode} kernels, ${engine.threads} thread(s)${runs > 1 ? ` (median of ${runs} runs after 1 warm-up)` : " (single cold run; use --runs for a median)"}`);
+  console.log(`per-event time: ${median(times).toFixed(2)} ms, ${engine.mode} kernels, ${engine.threads} thread(s)${augment === "mirror" ? `, mean over ${2 ** tensor.dim} mirror images` : ""}${runs > 1 ? ` (median of ${runs} runs after 1 warm-up)` : " (single cold run; use --runs for a median)"}`);
   console.log(`wrote ${out}`);
   await close();
   return 0;
 }
 
-async function segmentMany(values: Record<string, unknown>, model: string): Promise<number> {
+async function segmentMany(values: Record<string, unknown>, model: string, augment: Augmentation): Promise<number> {
   const out = requireOpt("out", values.out as string | undefined);
   const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers ${values.workers}: a positive integer`);
@@ -101,7 +105,7 @@ async function segmentMany(values: Record<string, unknown>, model: string): Prom
     const s = await segmentFile({
       input: values.input as string, out, modelBytes, workers,
       shard: resolveShard(values.shard as string | undefined), resume: Boolean(values.resume), scores, chunk,
-      report: values.report as string | undefined, fast: Boolean(values.fast),
+      report: values.report as string | undefined, fast: Boolean(values.fast), augment,
     }, signal);
     console.log(`${s.input} shard ${s.shard}: ${s.done} events segmented, ${s.skipped} already done, ${s.failed.length} failed, ` +
       `${s.eventsPerSecond.toFixed(2)} events/s with ${s.workers} worker(s), ${s.sites} sites`);

@@ -9,6 +9,7 @@ import { InvalidInputError } from "../errors.js";
 import { mergePredictions, predictionIndices, writePredictions, type EventPrediction } from "../io/predictions.js";
 import { openEventFile } from "./open-events.js";
 import { progress } from "./progress.js";
+import type { Augmentation } from "../mirror-average.js";
 import { SegmentationPool } from "./worker-pool.js";
 
 export interface BatchOptions {
@@ -23,6 +24,7 @@ export interface BatchOptions {
   chunk: number;
   report?: string;
   fast?: boolean;
+  augment?: Augmentation;
 }
 
 export interface BatchSummary {
@@ -75,7 +77,7 @@ export async function segmentFile(o: BatchOptions, signal: { stop: boolean }): P
   const mine = shardEvents(reader.count, o.shard);
   const todo = mine.filter((i) => !done.has(i));
   let nextPart = parts().length;
-  const pool = await SegmentationPool.create({ modelBytes: o.modelBytes, workers: o.workers, mode: o.fast ? "fast" : "deterministic" });
+  const pool = await SegmentationPool.create({ modelBytes: o.modelBytes, workers: o.workers, mode: o.fast ? "fast" : "deterministic", augment: o.augment });
   const summary: BatchSummary = {
     input: o.input, out: o.out, shard: `${o.shard.index}/${o.shard.count}`, workers: pool.workers,
     events: mine.length, done: 0, skipped: mine.length - todo.length, failed: [], seconds: 0, eventsPerSecond: 0, segmentingEventsPerSecond: 0, sites: 0, interrupted: false, perEvent: [],

@@ -5,8 +5,9 @@ import type { KernelMode } from "../backend/wasm/module.js";
 import { validateSparseTensor, type SparseTensor } from "../tensor/sparse-tensor.js";
 import { openEventFile, type EventFileReader } from "./open-events.js";
 import { readModelFile } from "../weights/model-file.js";
+import { segmentAugmented, type Augmentation } from "../mirror-average.js";
 
-export interface PoolWorkerData { modelBytes: Uint8Array; config?: unknown; mode: KernelMode }
+export interface PoolWorkerData { modelBytes: Uint8Array; config?: unknown; mode: KernelMode; augment: Augmentation }
 
 let ready: Promise<{ engine: Engine; model: Model }> | undefined;
 
@@ -44,7 +45,9 @@ let reader: { file: string; r: EventFileReader } | undefined;
 export default async function segmentInWorker(task: SparseTensor | FileTask): Promise<SegmentationResult | FileTaskResult> {
   const state = await init();
   try {
-    if (!("file" in task)) return state.engine.run(state.model, task);
+    const augment = (workerData as PoolWorkerData).augment;
+    const run = (t: SparseTensor) => segmentAugmented((x) => state.engine.run(state.model, x), t, augment);
+    if (!("file" in task)) return run(task);
     if (reader?.file !== task.file) {
       reader?.r.close();
       reader = { file: task.file, r: openEventFile(task.file) };
@@ -52,7 +55,7 @@ export default async function segmentInWorker(task: SparseTensor | FileTask): Pr
     try {
       const ev = reader.r.read(task.index);
       validateSparseTensor(ev.tensor);
-      const res = state.engine.run(state.model, ev.tensor);
+      const res = run(ev.tensor);
       return { labels: res.labels, scores: res.scores, nRows: res.nRows, ms: res.timings.totalMs };
     } catch (e) {
       return { error: `${(e as Error).name}: ${(e as Error).message}` };

@@ -9,6 +9,7 @@ import type { KernelMode } from "../backend/wasm/module.js";
 import type { SegmentationResult } from "../engine.js";
 import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { validateSparseTensor } from "../tensor/sparse-tensor.js";
+import type { Augmentation } from "../mirror-average.js";
 import type { FileTask, FileTaskResult, PoolWorkerData } from "./pool-worker.js";
 
 export interface PoolOptions {
@@ -18,6 +19,8 @@ export interface PoolOptions {
   /** Worker threads; default: the available cores. */
   workers?: number;
   mode?: KernelMode;
+  /** "mirror": each event's result is the mean over its mirror images (src/mirror-average.ts). */
+  augment?: Augmentation;
 }
 
 export class SegmentationPool {
@@ -25,7 +28,7 @@ export class SegmentationPool {
 
   static async create(options: PoolOptions): Promise<SegmentationPool> {
     const workers = options.workers ?? availableParallelism();
-    const workerData: PoolWorkerData = { modelBytes: options.modelBytes, config: options.config, mode: options.mode ?? "deterministic" };
+    const workerData: PoolWorkerData = { modelBytes: options.modelBytes, config: options.config, mode: options.mode ?? "deterministic", augment: options.augment ?? "none" };
     const piscina = new Piscina({
       filename: fileURLToPath(new URL("./pool-worker.js", import.meta.url)),
       minThreads: workers, maxThreads: workers, idleTimeout: Infinity, workerData,
