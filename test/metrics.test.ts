@@ -39,3 +39,15 @@ test("set metrics pool sites over events, confusion rows are fractions of the tr
   assert.equal(r.icpf.median, 1 / 4);
   assert.ok(Math.abs(r.icpf.mean - (1 / 4 + 1 / 5 + 1 / 3) / 3) < 1e-12);
 });
+
+test("particles per true class: distinct instance ids per event, summed over events; absent if any event lacks ids", () => {
+  const acc = new MetricsAccumulator();
+  // Event 1: particle 7 has HIP and MIP sites, particle 2 two Michel sites, an unknown (-1) shower site, an ignored row.
+  acc.add(Uint8Array.from([0, 1, 4, 4, 2, IGNORE_LABEL]), Uint8Array.from([0, 0, 4, 2, 2, 1]), Int32Array.from([7, 7, 2, 2, -1, 9]));
+  // Event 2: the same id 2 again is another particle (ids are per event).
+  acc.add(Uint8Array.from([4, 2, 2]), Uint8Array.from([4, 2, 2]), Int32Array.from([2, 5, 6]));
+  assert.deepEqual(acc.result().classParticles, [1, 1, 2, 0, 2]);
+  acc.add(Uint8Array.from([1]), Uint8Array.from([1]));
+  assert.equal(acc.result().classParticles, undefined);
+  assert.throws(() => new MetricsAccumulator().add(Uint8Array.from([1, 2]), Uint8Array.from([1, 2]), Int32Array.from([3])), /1 instance ids for 2 true labels/);
+});

@@ -17,7 +17,8 @@ class) and MicroBooNE's incorrectly-classified-pixel fraction (ICPF, per event: 
                (a simulated set: choose a seed the training did not use)
   --events N   how many events (default: all of a file; 100 of a simulation)
   --json       one JSON object: events, sites, nonzeroAccuracy, trackShowerAccuracy, classAccuracy,
-               confusion, trackShowerConfusion, icpf {mean, median}, classSites, msPerEvent, augment
+               confusion, trackShowerConfusion, icpf {mean, median}, classSites, classParticles
+               (particles per true class, when the events carry instance ids), msPerEvent, augment
 ${AUGMENT_HELP}`;
 
 export async function evaluate(argv: string[]): Promise<number> {
@@ -43,7 +44,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     if (!ev.labels) throw new UsageError(`event ${i} of ${data.describe} has no labels`);
     const res = segmentAugmented((t) => engine.run(model, t), ev.tensor, augment);
     times.push(res.timings.totalMs);
-    acc.add(ev.labels, res.labels);
+    acc.add(ev.labels, res.labels, ev.instances);
     bar.update(i + 1, { acc: acc.result().nonzeroAccuracy.toFixed(4) });
   }
   bar.stop();

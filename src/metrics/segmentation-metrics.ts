@@ -35,6 +35,10 @@ export interface SetMetrics {
   icpf: { mean: number; median: number };
   /** Site counts per true class. */
   classSites: number[];
+  /** Per true class, the particles (distinct instance ids of an event) with a site of that class,
+   *  summed over the events; only when every event came with its instance ids. A class-wise
+   *  accuracy over a handful of particles says little, however many sites they have. */
+  classParticles?: number[];
 }
 
 export function eventMetrics(truth: Uint8Array, predicted: Uint8Array): EventMetrics {
@@ -61,10 +65,19 @@ export class MetricsAccumulator {
   private counts = Array.from({ length: N_CLASSES }, () => new Array<number>(N_CLASSES).fill(0));
   private icpfs: number[] = [];
   private events = 0;
+  private particles: number[] | undefined = new Array<number>(N_CLASSES).fill(0);
 
-  add(truth: Uint8Array, predicted: Uint8Array): EventMetrics {
+  /** `instances`: the particle id of each row (-1 unknown), to count the particles per class. */
+  add(truth: Uint8Array, predicted: Uint8Array, instances?: Int32Array): EventMetrics {
     const m = eventMetrics(truth, predicted);
     this.events++;
+    if (!instances) this.particles = undefined;
+    else if (this.particles) {
+      if (instances.length !== truth.length) throw new InvalidInputError(`${instances.length} instance ids for ${truth.length} true labels`);
+      const seen = Array.from({ length: N_CLASSES }, () => new Set<number>());
+      for (let i = 0; i < truth.length; i++) if (truth[i] < N_CLASSES && instances[i] >= 0) seen[truth[i]].add(instances[i]);
+      seen.forEach((ids, t) => { this.particles![t] += ids.size; });
+    }
     for (let t = 0; t < N_CLASSES; t++) for (let p = 0; p < N_CLASSES; p++) this.counts[t][p] += m.counts[t][p];
     if (m.sites) this.icpfs.push(m.icpf);
     return m;
@@ -95,6 +108,7 @@ export class MetricsAccumulator {
       trackShowerConfusion: ts.map(frac),
       icpf: { mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : NaN, median },
       classSites,
+      ...(this.particles && this.events ? { classParticles: this.particles.slice() } : {}),
     };
   }
 }
@@ -107,8 +121,9 @@ export function formatMetrics(m: SetMetrics): string {
     `non-zero accuracy ${pct(m.nonzeroAccuracy)} %   track/shower ${pct(m.trackShowerAccuracy)} %   ICPF mean ${pct(m.icpf.mean)} % median ${pct(m.icpf.median)} %`,
     `class accuracy: ${m.classNames.map((n, i) => `${n} ${pct(m.classAccuracy[i]).trim()} %`).join(", ")}`,
     `confusion (% of each true class; rows true, columns predicted):`,
-    `           ${m.classNames.map((n) => n.padStart(7)).join("")}      sites`,
-    ...m.confusion.map((row, t) => `  ${m.classNames[t].padEnd(8)} ${row.map((v) => ` ${pct(v)}`).join("")}  ${String(m.classSites[t]).padStart(9)}`),
+    `           ${m.classNames.map((n) => n.padStart(7)).join("")}      sites${m.classParticles ? "  particles" : ""}`,
+    ...m.confusion.map((row, t) => `  ${m.classNames[t].padEnd(8)} ${row.map((v) => ` ${pct(v)}`).join("")}  ${String(m.classSites[t]).padStart(9)}` +
+      (m.classParticles ? String(m.classParticles[t]).padStart(11) : "")),
     `track/shower: track->track ${pct(m.trackShowerConfusion[0][0])} %, shower->shower ${pct(m.trackShowerConfusion[1][1])} %`,
   ];
   return lines.join("\n");
