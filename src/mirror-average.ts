@@ -3,8 +3,8 @@
 // mirror image are equally likely in the detector (particles go every way), but the network is not
 // exactly mirror-symmetric: its learnt kernels are not, and a strided convolution groups sites
 // into 2x2(x2) blocks aligned to even coordinates, which a flip regroups. So the 2^dim results
-// differ a little, and their mean is a better estimate than any one of them (default-3d: +1.1 points
-// non-zero accuracy and +0.8 track/shower on 40 held-out events; models/README.md).
+// differ a little, and their mean is a better estimate than any one of them (default-3d: about one
+// point more non-zero accuracy and 0.8 more track/shower on its held-out events; models/README.md).
 // It costs 2^dim runs. Axis permutations are not used. Real and simulated detectors smear charge
 // across the drift axis only (axis 0 here), so a permutation that moves it makes unlike images:
 // averaging over all six permutations too lost 10 points. Adding the swap of the two transverse
