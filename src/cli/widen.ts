@@ -9,7 +9,9 @@ const HELP = `usage: sparsessnet widen --model M --out W [--factor R] [--seed S]
 Writes model M with R times the channels at every level (default 2: 16 filters become 32) that
 computes the same function (Net2WiderNet): each channel is copied R times and the weights that
 read it are split among the copies in random fractions, which lets training make the copies
-differ. Start a wider model's training from it with \`train --init W\`.
+differ. Start a wider model's training from it with \`train --init W\`, at about 1/R of the learning
+rate the narrow model would use: Adam moves each weight by about the rate, and the R copies of a
+channel move together (models/README.md).
   --model M    default-2d, default-3d, a model file or a training checkpoint
   --factor R   integer widening factor (default 2)
   --seed S     seed of the random fractions (default 1)`;
