@@ -7,6 +7,7 @@ import { runConv, runGemmRows, type ConvArgs, type ParallelKernels } from "./bac
 import { KernelTimings } from "./backend/wasm/kernel-timings.js";
 import { sparseInput } from "./backend/wasm/sparse-input.js";
 import { instantiateKernels, relaxedSimdSupported, type KernelExports, type KernelMode } from "./backend/wasm/module.js";
+import { trackShowerOf } from "./data/labelled-event.js";
 import { EngineFault, ModelDamagedError, SparseSSNetError } from "./errors.js";
 import { defaultGpu, requestDevice, type AdapterReport } from "./backend/webgpu/device.js";
 import { GpuExecutor, type GpuModel } from "./backend/webgpu/gpu-executor.js";
@@ -469,7 +470,7 @@ export class Engine {
     for (let r = 0; r < nRows; r++) {
       const l = siteLabels[siteOfRow[r]];
       labels[r] = l;
-      trackShower[r] = l < 2 ? TRACK : SHOWER;
+      trackShower[r] = trackShowerOf(l);
     }
     const tapOut: SegmentationResult["taps"] = {};
     for (const t of taps) {

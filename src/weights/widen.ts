@@ -72,14 +72,13 @@ export function widenWeights(c: ModelConfig, w: WeightTensors, factor: number, s
 function widenMatrix(src: Float32Array, K: number, rows: number, cols: number, rRows: number, rCols: number, u: () => number, colsAreInputs: boolean): Float32Array {
   const R = rows * rRows, C = cols * rCols;
   const dst = new Float32Array(K * R * C);
-  const rIn = colsAreInputs ? rCols : rRows;
+  // Each widened output channel (a copy along the other axis) gets its own split of the inputs.
+  const rIn = colsAreInputs ? rCols : rRows, rOut = colsAreInputs ? rRows : rCols;
   const fractions = new Float64Array(rIn);
   for (let k = 0; k < K; k++) {
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
         const v = src[(k * rows + i) * cols + j];
-        // Each widened output channel (a copy along the non-input axis) gets its own split.
-        const rOut = colsAreInputs ? rRows : rCols;
         for (let b = 0; b < rOut; b++) {
           randomFractions(fractions, u);
           for (let a = 0; a < rIn; a++) {
