@@ -8,6 +8,8 @@ import { buildUResNet } from "../src/model/uresnet.js";
 import { createThreadedEngine } from "../src/node/threads.js";
 import { randomWeights } from "../src/weights/random-init.js";
 import { randomWalkEvent } from "./support/events.js";
+import type { KernelExports } from "../src/backend/wasm/module.js";
+import type { ParallelKernels, SharedRun, SplitKernel } from "../src/backend/wasm/parallel-kernels.js";
 
 for (const threads of [2, 3]) {
   test(`${threads} threads give the single-thread bits`, async () => {
@@ -47,10 +49,11 @@ test("training on 2 and 3 threads gives the single-thread losses and weights, bi
     });
     const source = { count: 3, event: (i: number) => events[i], describe: "random walks" };
     const options = { seed: 5, batchSize: 2, weighting: "sparsessnet" as const, lr: 2e-3, weightDecay: 0, schedule: "constant" as const, iterations: 3, bnMomentum: 0.99 };
-    const run = async (threads: number) => {
-      const pool = threads > 1 ? await createConvThreads(threads, { minSplitValues: 0 }) : undefined;
+    const run = async (threads: number | "late") => {
+      const pool = typeof threads === "number" && threads > 1 ? await createConvThreads(threads, { minSplitValues: 0 }) : undefined;
       try {
-        const tr = new Trainer(pool ? pool.k : await instantiateKernels(), cfg, options, initialTrainingWeights(cfg, 3), pool?.parallel);
+        const k = pool ? pool.k : await instantiateKernels();
+        const tr = new Trainer(k, cfg, options, initialTrainingWeights(cfg, 3), pool ? pool.parallel : threads === "late" ? new LateHelper(k) : undefined);
         const losses = [0, 1, 2].map(() => tr.step(source).loss);
         return { losses, params: tr.params };
       } finally {
@@ -58,7 +61,7 @@ test("training on 2 and 3 threads gives the single-thread losses and weights, bi
       }
     };
     const one = await run(1);
-    for (const threads of [2, 3]) {
+    for (const threads of [2, 3, "late"] as const) {
       const many = await run(threads);
       assert.deepEqual(many.losses, one.losses, `${dim}D ${threads} threads: losses`);
       for (const [name, t] of one.params) {
@@ -67,3 +70,34 @@ test("training on 2 and 3 threads gives the single-thread losses and weights, bi
     }
   }
 });
+
+/** Two "threads" where the helper runs a submitted kernel only when it is joined, as late as the
+ *  protocol allows. A training step that reuses a buffer a weight gradient still reads, or reads
+ *  the gradient before it is done, then gets other bits, on every run rather than by chance. */
+class LateHelper implements ParallelKernels {
+  readonly threads = 2;
+  readonly minSplitValues = 0;
+  private due?: () => void;
+  constructor(private readonly k: KernelExports) {}
+  run(kernel: SplitKernel, parts: number[][]): void {
+    this.join();
+    for (const p of parts) (this.k[kernel] as (...a: number[]) => void)(...p);
+  }
+  submit(kernel: SplitKernel, args: number[], shared?: SharedRun): void {
+    this.join();
+    this.due = () => (this.k[kernel] as (...a: number[]) => void)(...args);
+    if (!shared) return;
+    // The ranges in reverse order: any thread may take any range.
+    for (let r = shared.bounds.length - 2; r >= 0; r--) {
+      const a = [...shared.args];
+      a[shared.rangeAt] = shared.bounds[r];
+      a[shared.rangeAt + 1] = shared.bounds[r + 1];
+      (this.k[shared.kernel] as (...a: number[]) => void)(...a);
+    }
+  }
+  join(): void {
+    const due = this.due;
+    this.due = undefined;
+    due?.();
+  }
+}

@@ -6,17 +6,27 @@
 // h, the kernel to run (KERNEL + h: an index into SPLIT_KERNELS, or -1 for none) and its arguments
 // (as f64, exact for every i32 and f32), bumps SEQ and notifies; helper h runs its part, stores SEQ
 // into DONE + h and notifies; the engine's thread runs the first part, then waits for every DONE.
-// SEQ = -1 stops the helpers. A waiting thread spins for a while before it sleeps: in a VM, waking
+// SEQ = -1 stops the helpers. A round may also carry a SharedRun (SHARED below): every thread,
+// once done with its own part, takes its ranges one at a time from a shared counter. A round
+// started by `submit` returns to the engine's thread without waiting for the helpers (but for
+// the shared ranges); the next round waits for them first (`join`). A waiting thread spins for a while before it sleeps: in a VM, waking
 // a sleeping thread costs a good part of a millisecond, more than many kernels take.
 
 import { Worker } from "node:worker_threads";
 import { compileThreadKernels, instantiateThreadKernels, type KernelExports } from "../backend/wasm/module.js";
-import { SPLIT_KERNELS, type ParallelKernels, type SplitKernel } from "../backend/wasm/parallel-kernels.js";
+import { MAX_SHARED_RANGES, SPLIT_KERNELS, type ParallelKernels, type SharedRun, type SplitKernel } from "../backend/wasm/parallel-kernels.js";
 import { Engine } from "../engine.js";
 
 const MAX_HELPERS = 8;
 /** Int32 words SEQ, DONE + h, KERNEL + h; then ARGS f64 arguments per helper from byte ARGS_AT. */
 export const CTRL = { SEQ: 0, DONE: 1, KERNEL: 1 + MAX_HELPERS, ARGS_AT: 128, ARGS: 32, BYTES: 128 + MAX_HELPERS * 32 * 8 } as const;
+/** The round's SharedRun: Int32 words KERNEL (-1: none), N ranges, NEXT range to take, ranges DONE,
+ *  RANGE_AT; its arguments (f64) and N + 1 bounds (i32) after the helpers' arguments. */
+export const SHARED = {
+  KERNEL: 1 + 2 * MAX_HELPERS, N: 2 + 2 * MAX_HELPERS, NEXT: 3 + 2 * MAX_HELPERS, DONE: 4 + 2 * MAX_HELPERS, RANGE_AT: 5 + 2 * MAX_HELPERS,
+  ARGS_AT: CTRL.BYTES, BOUNDS_AT: CTRL.BYTES + CTRL.ARGS * 8, BYTES: CTRL.BYTES + CTRL.ARGS * 8 + (MAX_SHARED_RANGES + 1) * 4,
+} as const;
+const CTRL_BYTES = (SHARED.BYTES + 63) & ~63;
 /** How long a waiting thread spins before it sleeps. */
 const SPIN_MS = 2;
 /** Below this many values a kernel runs on one thread (see ParallelKernels.minSplitValues). */
@@ -56,7 +66,7 @@ export async function createConvThreads(threads: number, options: ThreadOptions 
     w.unref();
     workers.push(w);
   }
-  const kShifted = { ...k, heapBase: () => ctrl + CTRL.BYTES } as KernelExports;
+  const kShifted = { ...k, heapBase: () => ctrl + CTRL_BYTES } as KernelExports;
   return {
     k: kShifted,
     parallel: threads > 1 ? new ThreadKernels(k, ctrl, threads, options.minSplitValues ?? MIN_SPLIT_VALUES) : undefined,
@@ -71,26 +81,90 @@ export async function createConvThreads(threads: number, options: ThreadOptions 
 
 class ThreadKernels implements ParallelKernels {
   private seq = 0;
+  /** The SEQ of a submitted kernel not joined yet (0: none). */
+  private pending = 0;
   constructor(private k: KernelExports, private ctrl: number, readonly threads: number, readonly minSplitValues: number) {}
 
   run(kernel: SplitKernel, parts: number[][]): void {
     if (parts.length > this.threads) throw new RangeError(`${parts.length} parts for ${this.threads} threads`);
+    this.join();
+    const seq = this.start(kernel, parts.slice(1));
+    (this.k[kernel] as (...a: number[]) => void)(...parts[0]);
+    this.await(seq);
+  }
+
+  submit(kernel: SplitKernel, args: number[], shared?: SharedRun): void {
+    this.join();
+    this.pending = this.start(kernel, [args], shared);
+    if (!shared) return;
+    takeSharedRanges(this.k, this.ctrl);
+    const I = new Int32Array(this.k.memory.buffer, this.ctrl, CTRL.ARGS_AT / 4);
+    const n = shared.bounds.length - 1;
+    let d;
+    while ((d = Atomics.load(I, SHARED.DONE)) !== n) awaitChange(I, SHARED.DONE, d);
+  }
+
+  join(): void {
+    if (!this.pending) return;
+    this.await(this.pending);
+    this.pending = 0;
+  }
+
+  /** Hands parts[h] to helper h (none to the others) and wakes them; returns the round's SEQ. */
+  private start(kernel: SplitKernel, parts: number[][], shared?: SharedRun): number {
     const buf = this.k.memory.buffer;
     const I = new Int32Array(buf, this.ctrl, CTRL.ARGS_AT / 4);
     const id = SPLIT_KERNELS.indexOf(kernel);
     for (let h = 0; h < this.threads - 1; h++) {
-      const part = parts[h + 1];
+      const part = parts[h];
       I[CTRL.KERNEL + h] = part ? id : -1;
       if (part) new Float64Array(buf, this.ctrl + CTRL.ARGS_AT + h * CTRL.ARGS * 8, part.length).set(part);
+    }
+    I[SHARED.KERNEL] = -1;
+    if (shared) {
+      const n = shared.bounds.length - 1;
+      if (n < 1 || n > MAX_SHARED_RANGES) throw new RangeError(`${n} ranges for a shared run (1..${MAX_SHARED_RANGES})`);
+      new Float64Array(buf, this.ctrl + SHARED.ARGS_AT, shared.args.length).set(shared.args);
+      new Int32Array(buf, this.ctrl + SHARED.BOUNDS_AT, n + 1).set(shared.bounds);
+      I[SHARED.N] = n;
+      I[SHARED.RANGE_AT] = shared.rangeAt;
+      I[SHARED.NEXT] = 0;
+      I[SHARED.DONE] = 0;
+      I[SHARED.KERNEL] = SPLIT_KERNELS.indexOf(shared.kernel);
     }
     const seq = ++this.seq;
     Atomics.store(I, CTRL.SEQ, seq);
     Atomics.notify(I, CTRL.SEQ);
-    (this.k[kernel] as (...a: number[]) => void)(...parts[0]);
+    return seq;
+  }
+
+  /** Returns when every helper has finished round `seq`. */
+  private await(seq: number): void {
+    const I = new Int32Array(this.k.memory.buffer, this.ctrl, CTRL.ARGS_AT / 4);
     for (let h = 0; h < this.threads - 1; h++) {
       let d;
       while ((d = Atomics.load(I, CTRL.DONE + h)) !== seq) awaitChange(I, CTRL.DONE + h, d);
     }
+  }
+}
+
+/** Takes the ranges of the round's SharedRun (if any) one at a time until none is left. Every
+ *  thread of the round calls it; the ranges are done when SHARED.DONE reaches SHARED.N. */
+export function takeSharedRanges(k: KernelExports, ctrl: number): void {
+  const buf = k.memory.buffer;
+  const I = new Int32Array(buf, ctrl, CTRL.ARGS_AT / 4);
+  const id = I[SHARED.KERNEL];
+  if (id < 0) return;
+  const n = I[SHARED.N], at = I[SHARED.RANGE_AT];
+  const args = Array.from(new Float64Array(buf, ctrl + SHARED.ARGS_AT, CTRL.ARGS));
+  const bounds = new Int32Array(buf, ctrl + SHARED.BOUNDS_AT, n + 1);
+  const kernel = k[SPLIT_KERNELS[id]] as (...a: number[]) => void;
+  for (let r; (r = Atomics.add(I, SHARED.NEXT, 1)) < n;) {
+    args[at] = bounds[r];
+    args[at + 1] = bounds[r + 1];
+    kernel(...args);
+    Atomics.add(I, SHARED.DONE, 1);
+    Atomics.notify(I, SHARED.DONE);
   }
 }
 

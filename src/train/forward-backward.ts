@@ -8,7 +8,7 @@
 import { Arena } from "../backend/wasm/arena.js";
 import type { KernelExports } from "../backend/wasm/module.js";
 import { sparseInput } from "../backend/wasm/sparse-input.js";
-import { runConv, runGemmRows, runWeightGrad, type ParallelKernels } from "../backend/wasm/parallel-kernels.js";
+import { runConv, runConvBeside, runGemmRows, runWeightGrad, type ConvArgs, type ParallelKernels, type WeightGradArgs } from "../backend/wasm/parallel-kernels.js";
 import { InvalidInputError } from "../errors.js";
 import { buildGeometry, TILE_ROWS, type Geometry, type Rulebook, type Tiles } from "../geometry/levels.js";
 import type { ModelConfig } from "../model/config.js";
@@ -38,6 +38,9 @@ export interface ForwardBackwardResult {
   /** Train-mode activations of the graph's named outputs, per input row. */
   taps: Map<string, { channels: number; data: Float32Array }>;
 }
+
+/** The place a weight gradient's tensor holds in `grads` while a helper thread computes it. */
+const UNPACKED_LATER = new Float32Array(0);
 
 type ConvOp = Extract<Op, { kind: "subconv" | "down" | "up" }>;
 
@@ -163,7 +166,12 @@ export class ForwardBackward {
       // dL/db lives at grad(b) from its first contribution until the op that produced b is done
       // (memory-plan.ts). An op writes its first contribution there directly; a later one goes to
       // a temporary of the op that is then added in (the order of the sums is the reverse op order).
-      const gradPlan = planGradients(g, sizes);
+      // With helper threads, each weight gradient runs whole on a helper while this thread goes on
+      // with the input gradients and the memory-bound kernels (they scale badly when split). It
+      // reads dL/d(output) until the next weight gradient starts, which the plan allows for.
+      const helper = this.parallel && this.parallel.threads > 1 ? this.parallel : undefined;
+      const split = helper ? undefined : this.parallel;
+      const gradPlan = planGradients(g, sizes, helper !== undefined);
       const gradRegion = arena.alloc(gradPlan.bytes);
       const grad = (b: number) => gradRegion + gradPlan.offsets[b];
       const has = new Array<boolean>(g.buffers.length).fill(false);
@@ -183,11 +191,49 @@ export class ForwardBackward {
       const grads = new Map<string, Float32Array>();
       const addGrad = (name: string, data: Float32Array) => {
         const have = grads.get(name);
-        if (have) have.forEach((v, i) => { have[i] = v + data[i]; }); else grads.set(name, data);
+        if (have && have !== UNPACKED_LATER) have.forEach((v, i) => { have[i] = v + data[i]; }); else grads.set(name, data);
+      };
+      // One dW buffer for every weight gradient: a weight gradient is unpacked before the next one
+      // starts. unpackWeightGrad (set while one runs) reads it out into `grads`.
+      let dWFloats = 0;
+      for (const op of g.ops) {
+        const cin = op.kind === "add" || op.kind === "concat" || op.kind === "bnact" ? 0 : g.buffers[op.input].channels;
+        if (op.kind === "subconv" || op.kind === "down" || op.kind === "up") dWFloats = Math.max(dWFloats, this.rules(geo, op).rb.K * cin * stride(op.output));
+        else if (op.kind === "nin" || op.kind === "linear") dWFloats = Math.max(dWFloats, cin * stride(op.output));
+      }
+      const dW = arena.alloc(dWFloats * 4);
+      // The pairs of a 1x1 layer's weight gradient (row i with row i), for every level.
+      const identity = arena.alloc(sizes[0] * 4), identityStart = arena.alloc(8);
+      arena.i32(identity, sizes[0]).forEach((_, i, a) => { a[i] = i; });
+      let unpackWeightGrad: (() => void) | undefined;
+      const finishWeightGrad = () => {
+        if (!unpackWeightGrad) return;
+        helper?.join();
+        unpackWeightGrad();
+        unpackWeightGrad = undefined;
+      };
+      /** dW = sum over the rulebook's pairs of x[i][c] g[o][j], then `unpack(dW)` into `grads`;
+       *  with `inputGrad` (a convolution's dL/dx), that convolution too, on every thread free. */
+      const weightGrad = (args: WeightGradArgs, name: string, unpack: (dW: Float32Array) => Float32Array, inputGrad?: ConvArgs) => {
+        finishWeightGrad();
+        const [cin, coutPad, K] = [args[4], args[5], args[6]];
+        arena.f32(dW, K * cin * coutPad).fill(0);
+        grads.set(name, UNPACKED_LATER); // keeps the names in the order of a single thread
+        if (helper && inputGrad) runConvBeside(k, helper, inputGrad, "convWeightGrad", [...args, 0, cin]);
+        else if (helper) helper.submit("convWeightGrad", [...args, 0, cin]);
+        else {
+          runWeightGrad(k, split, args);
+          if (inputGrad) runConv(k, split, inputGrad);
+        }
+        unpackWeightGrad = () => addGrad(name, unpack(arena.f32(dW, K * cin * coutPad)));
+        if (!helper) finishWeightGrad();
       };
       for (let t = g.ops.length - 1; t >= 0; t--) {
         const op = g.ops[t];
-        if (!has[op.output]) continue;
+        if (!has[op.output]) {
+          finishWeightGrad(); // the plan ends the running one's dL/d(output) here
+          continue;
+        }
         const gOut = grad(op.output), gs = stride(op.output);
         const temporaries = arena.mark();
         switch (op.kind) {
@@ -195,18 +241,15 @@ export class ForwardBackward {
             const I = g.buffers[op.input], O = g.buffers[op.output];
             const { rb, fin, fout } = this.rules(geo, op);
             const cinPad = stride(op.input), coutPad = gs;
-            // dW[k][c][j] = sum over pairs of x[i][c] g[o][j]
-            const dW = arena.alloc(rb.K * I.channels * coutPad * 4);
-            arena.f32(dW, rb.K * I.channels * coutPad).fill(0);
             const [nzStarts, nzEntries] = sparseInputs.get(op)!;
-            runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW, nzStarts, nzEntries]);
-            addGrad(`${op.param}.weight`, unpackConv(arena.f32(dW, rb.K * I.channels * coutPad), rb.K, I.channels, O.channels, coutPad));
             // dx[i] = sum over pairs of g[o] W[k]^T: the same rulebook read backwards.
             const wT = arena.alloc(rb.K * O.channels * cinPad * 4);
             k.transposeOffsets(packed.get(op.param)!, rb.K, I.channels, O.channels, coutPad, wT, cinPad);
             const dx = dest(op.input);
             const tiles = tilesBy(rb, fin);
-            runConv(k, this.parallel, [gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0]);
+            weightGrad([ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW, nzStarts, nzEntries],
+              `${op.param}.weight`, (d) => unpackConv(d, rb.K, I.channels, O.channels, coutPad),
+              [gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0]);
             accumulate(op.input, dx);
             break;
           }
@@ -241,32 +284,27 @@ export class ForwardBackward {
           case "nin": case "linear": {
             const I = g.buffers[op.input], O = g.buffers[op.output], n = rows(op.output);
             const cinPad = stride(op.input);
-            const iota = arena.alloc(n * 4), start = arena.alloc(8);
-            const iv = arena.i32(iota, n);
-            for (let i = 0; i < n; i++) iv[i] = i;
-            arena.i32(start, 2).set([0, n]);
-            const dW = arena.alloc(I.channels * gs * 4);
-            arena.f32(dW, I.channels * gs).fill(0);
-            runWeightGrad(k, this.parallel, [ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, start, iota, iota, dW, 0, 0]);
-            const dWp = arena.f32(dW, I.channels * gs);
+            finishWeightGrad(); // the one running may read identityStart
+            arena.i32(identityStart, 2).set([0, n]);
+            weightGrad([ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, identityStart, identity, identity, dW, 0, 0], `${op.param}.weight`,
+              op.kind === "linear"
+                ? (dWp) => { // torch Linear weight [cout, cin]
+                  const dWt = new Float32Array(O.channels * I.channels);
+                  for (let j = 0; j < O.channels; j++) for (let i = 0; i < I.channels; i++) dWt[j * I.channels + i] = dWp[i * gs + j];
+                  return dWt;
+                }
+                : (dWp) => unpackConv(dWp, 1, I.channels, O.channels, gs)); // NetworkInNetwork weight [cin, cout]
             if (op.kind === "linear") {
-              // torch Linear weight [cout, cin]
-              const dWt = new Float32Array(O.channels * I.channels);
-              for (let j = 0; j < O.channels; j++) for (let i = 0; i < I.channels; i++) dWt[j * I.channels + i] = dWp[i * gs + j];
-              addGrad(`${op.param}.weight`, dWt);
               const db = arena.alloc(O.channels * 4);
               arena.f32(db, O.channels).fill(0);
               k.columnSums(gOut, gs, n, O.channels, db, arena.alloc(O.channels * 8));
               addGrad(`${op.param}.bias`, arena.f32(db, O.channels).slice());
-            } else {
-              // NetworkInNetwork weight [cin, cout]
-              addGrad(`${op.param}.weight`, unpackConv(dWp, 1, I.channels, O.channels, gs));
             }
             // W^T [cout][cinPad] for dx = g W^T, from the packed weights (both kinds pack [cin][coutPad] first).
             const wTp = arena.alloc(O.channels * cinPad * 4);
             k.transposeOffsets(packed.get(op.param)!, 1, I.channels, O.channels, gs, wTp, cinPad);
             const dx = dest(op.input);
-            runGemmRows(k, this.parallel, [gOut, gs, dx, cinPad, n, wTp, O.channels, cinPad, 0]);
+            runGemmRows(k, split, [gOut, gs, dx, cinPad, n, wTp, O.channels, cinPad, 0]);
             accumulate(op.input, dx);
             break;
           }
@@ -274,6 +312,7 @@ export class ForwardBackward {
         arena.release(temporaries);
       }
 
+      finishWeightGrad();
       // Input features: every row gets its site's gradient.
       const gin = has[g.input] ? grad(g.input) : 0, cIn = cfg.inputChannels, sIn = stride(g.input);
       const gradFeatures = new Float32Array(nRows * cIn);
@@ -296,6 +335,7 @@ export class ForwardBackward {
       }
       return { loss, logits, grads, gradFeatures, batchStats, gradLogits, taps };
     } finally {
+      this.parallel?.join(); // a weight gradient still running when an error came
       arena.resetEvent();
     }
   }

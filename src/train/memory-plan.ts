@@ -29,17 +29,22 @@ export function planTrainingForward(g: Graph, levelSizes: number[]): BufferPlan 
 
 /** The gradient of every buffer, in one region, in the layout of the buffer (same row stride).
  *  Backward time s runs over the ops in reverse (s = nOps - 1 - t for op t); dL/dlogits exists
- *  before the first (s = -1); dL/d(input) stays to the end. */
-export function planGradients(g: Graph, levelSizes: number[]): BufferPlan {
+ *  before the first (s = -1); dL/d(input) stays to the end. With `weightGradsOverlap` (weight
+ *  gradients running on a helper thread until the next one starts), the gradient of a layer's
+ *  output stays until the next layer with weights, in backward order, is reached. */
+export function planGradients(g: Graph, levelSizes: number[], weightGradsOverlap = false): BufferPlan {
   const nb = g.buffers.length, last = g.ops.length - 1;
   const first = new Array<number>(nb).fill(Infinity);
   const end = new Array<number>(nb).fill(-Infinity);
   first[g.outputs.logits] = -1;
-  g.ops.forEach((op, t) => {
-    const s = last - t;
-    end[op.output] = Math.max(end[op.output], s);
+  let nextWeighted = g.ops.length; // backward time of the next op with a weight gradient
+  for (let t = 0; t <= last; t++) {
+    const op = g.ops[t], s = last - t;
+    const weighted = op.kind !== "bnact" && op.kind !== "add" && op.kind !== "concat";
+    end[op.output] = Math.max(end[op.output], weighted && weightGradsOverlap ? nextWeighted : s);
+    if (weighted) nextWeighted = s;
     for (const b of opInputs(op)) first[b] = Math.min(first[b], s);
-  });
+  }
   end[g.input] = g.ops.length;
   const { strides, bytes } = bufferLayout(g, levelSizes);
   return { ...packLifetimes(bytes, first, end), strides };

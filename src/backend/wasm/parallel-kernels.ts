@@ -29,7 +29,25 @@ export interface ParallelKernels {
   /** Runs `kernel` once per part, concurrently, each with its own arguments (parts[0] on the calling
    *  thread, at most `threads` parts), and returns when all are done. */
   run(kernel: SplitKernel, parts: number[][]): void;
+  /** Starts `kernel` whole on one helper thread, so that the calling thread can go on with work
+   *  that does not touch what the kernel writes; `join` waits for it. One kernel at a time:
+   *  `submit` and `run` join a kernel still running first. With `shared`, the calling thread and
+   *  every helper free for it (the one running `kernel` once it is done) take its ranges one at
+   *  a time, and `submit` returns when they are all done. */
+  submit(kernel: SplitKernel, args: number[], shared?: SharedRun): void;
+  join(): void;
 }
+
+/** A kernel run over ranges: args[rangeAt] and args[rangeAt + 1] set to [bounds[i], bounds[i + 1])
+ *  for every i. Any thread may take any range, so each range must write outputs of its own and
+ *  compute them as the whole run would (a convolution's output tiles). */
+export interface SharedRun { kernel: SplitKernel; args: number[]; rangeAt: number; bounds: number[] }
+
+/** Most ranges a SharedRun may have. */
+export const MAX_SHARED_RANGES = 64;
+/** Ranges per thread of a shared convolution: enough that the thread finishing last waits for
+ *  little, few enough that each range amortises its call. */
+const RANGES_PER_THREAD = 6;
 /** The name this interface had when only convolutions were split. */
 export type ParallelConv = ParallelKernels;
 
@@ -66,11 +84,23 @@ const splits = (p: ParallelKernels | undefined, values: number): p is ParallelKe
 
 /** convRules, its output tiles cut into ranges of about the same number of rulebook pairs. */
 export function runConv(k: KernelExports, p: ParallelKernels | undefined, args: ConvArgs): void {
-  const [nOut, cout, K, tileStarts, nTiles] = [args[4], args[7], args[8], args[9], args[11]];
+  const [nOut, cout, nTiles] = [args[4], args[7], args[11]];
   if (!splits(p, nOut * cout) || nTiles < p.threads) {
     k.convRules(...args);
     return;
   }
+  const b = workBounds(tileWork(k, args), nTiles, p.threads);
+  runParts(k, p, "convRules", ranges(b).map(([t0, t1]) => {
+    const a = [...args];
+    a[12] = t0;
+    a[13] = t1;
+    return a;
+  }));
+}
+
+/** Cumulative work of a convolution's output tiles: work[t] for tiles [0, t), in rulebook pairs. */
+function tileWork(k: KernelExports, args: ConvArgs): Float64Array {
+  const [K, tileStarts, nTiles] = [args[8], args[9], args[11]];
   const ts = new Int32Array(k.memory.buffer, tileStarts, K * (nTiles + 1));
   const work = new Float64Array(nTiles + 1);
   for (let kk = 0; kk < K; kk++) {
@@ -78,13 +108,15 @@ export function runConv(k: KernelExports, p: ParallelKernels | undefined, args: 
     for (let t = 0; t < nTiles; t++) work[t + 1] += ts[row + t + 1] - ts[row + t];
   }
   for (let t = 0; t < nTiles; t++) work[t + 1] += work[t] + 1; // +1: each tile has fixed costs too
-  const b = workBounds(work, nTiles, p.threads);
-  runParts(k, p, "convRules", ranges(b).map(([t0, t1]) => {
-    const a = [...args];
-    a[12] = t0;
-    a[13] = t1;
-    return a;
-  }));
+  return work;
+}
+
+/** convRules, its tiles shared by every thread in ranges of about the same work, beside
+ *  `kernel(...args)` started whole on a helper (which joins in on the tiles once it is done). */
+export function runConvBeside(k: KernelExports, p: ParallelKernels, args: ConvArgs, kernel: SplitKernel, kernelArgs: number[]): void {
+  const nTiles = args[11];
+  const ranges = Math.max(1, Math.min(nTiles, RANGES_PER_THREAD * p.threads, MAX_SHARED_RANGES));
+  p.submit(kernel, kernelArgs, { kernel: "convRules", args, rangeAt: 12, bounds: workBounds(tileWork(k, args), nTiles, ranges) });
 }
 
 /** convWeightGrad over all input channels, each dW element computed by one thread with its terms
