@@ -118,6 +118,17 @@ export function convWeightGrad(
   }
 }
 
+/** convWeightGrad over the offsets [k0, k1) only, every input channel: the unit in which threads
+ *  share a weight gradient (each dW element is then computed by one thread, its terms in pair
+ *  order, as by convWeightGrad over all offsets). */
+export function convWeightGradOffsets(
+  xPtr: usize, xStride: i32, gPtr: usize, gStride: i32, cin: i32, coutPad: i32,
+  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize, k0: i32, k1: i32,
+): void {
+  convWeightGrad(xPtr, xStride, gPtr, gStride, cin, coutPad, k1 - k0, ruleStart + (<usize>k0 << 2), ruleIn, ruleOut,
+    dwPtr + <usize>k0 * <usize>cin * <usize>coutPad * 4, nzStarts, nzEntries, 0, cin);
+}
+
 /** convWeightGrad over a channel-sparse x (see sparse-input.ts; entries carry c * coutPad * 4): for
  *  each pair in rulebook order, dW[k][c] += x[i][c] * g[o] for the non-zero x[i][c] only, read-
  *  modify-write on the dW rows. Every dW element still gets its terms in pair order, and the skipped

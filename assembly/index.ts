@@ -15,5 +15,5 @@ export { softmaxRows, softmaxRowsScalar, argmaxRows, argmaxRowsScalar, expNeg } 
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
-export { convWeightGrad, convWeightGradScalar, channelStats, channelStatsScalar, bnActBackward, bnActBackwardScalar, columnSums, columnSumsScalar, transposeOffsets } from "./backward";
+export { convWeightGrad, convWeightGradOffsets, convWeightGradScalar, channelStats, channelStatsScalar, bnActBackward, bnActBackwardScalar, columnSums, columnSumsScalar, transposeOffsets } from "./backward";
 export { adamStep } from "./optimizer";

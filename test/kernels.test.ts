@@ -197,7 +197,7 @@ test("convRules epilogue (residual add, batch-norm + ReLU / leaky) == scalar con
   }
 });
 
-test("convWeightGrad == convWeightGradScalar == float32 JS reference (accumulating into dW)", () => {
+test("convWeightGrad (by channels or offsets) == convWeightGradScalar == float32 JS reference (accumulating into dW)", () => {
   for (const [cin, cout, K] of [[1, 4, 9], [5, 12, 27], [16, 20, 8], [3, 8, 1], [32, 32, 9], [17, 48, 27], [2, 5, 1]]) {
     arena.resetEvent();
     const nIn = 25, nOut = 30, cp = roundUp4(cout);
@@ -224,6 +224,16 @@ test("convWeightGrad == convWeightGradScalar == float32 JS reference (accumulati
     k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries, cSplit, cin);
     k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries, 0, cSplit);
     assertSameBits(arena.f32(d3, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad, channel-sparse x, ${cin}x${cout} K ${K} split at ${cSplit}`);
+    // Offset ranges (as threads share it through their queue), later range first, give them too.
+    const kSplit = Math.floor(u() * (K + 1));
+    for (const sparse of [false, true]) {
+      const d4 = arena.alloc(K * cin * cp * 4);
+      arena.f32(d4, K * cin * cp).set(start);
+      const [s0, e0] = sparse ? [starts, entries] : [0, 0];
+      k.convWeightGradOffsets(x, cin, g, cp, cin, cp, r.s, r.pi, r.po, d4, s0, e0, kSplit, K);
+      k.convWeightGradOffsets(x, cin, g, cp, cin, cp, r.s, r.pi, r.po, d4, s0, e0, 0, kSplit);
+      assertSameBits(arena.f32(d4, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGradOffsets ${sparse ? "channel-sparse " : ""}${cin}x${cout} K ${K} split at ${kSplit}`);
+    }
     const xv = arena.f32(x, nIn * cin), gv = arena.f32(g, nOut * cp), dv = arena.f32(d1, K * cin * cp);
     const ref = start;
     for (let kk = 0; kk < K; kk++) for (let p = r.start[kk]; p < r.start[kk + 1]; p++) {

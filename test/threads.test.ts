@@ -9,7 +9,7 @@ import { createThreadedEngine } from "../src/node/threads.js";
 import { randomWeights } from "../src/weights/random-init.js";
 import { randomWalkEvent } from "./support/events.js";
 import type { KernelExports } from "../src/backend/wasm/module.js";
-import type { ParallelKernels, SharedRun, SplitKernel } from "../src/backend/wasm/parallel-kernels.js";
+import type { ParallelKernels, RangedRun, SplitKernel } from "../src/backend/wasm/parallel-kernels.js";
 
 for (const threads of [2, 3]) {
   test(`${threads} threads give the single-thread bits`, async () => {
@@ -71,33 +71,36 @@ test("training on 2 and 3 threads gives the single-thread losses and weights, bi
   }
 });
 
-/** Two "threads" where the helper runs a submitted kernel only when it is joined, as late as the
- *  protocol allows. A training step that reuses a buffer a weight gradient still reads, or reads
- *  the gradient before it is done, then gets other bits, on every run rather than by chance. */
+/** Two "threads" where the helper runs queued ranges only when the engine's thread waits for
+ *  them, as late as the protocol allows, and in reverse order. A training step that reuses a
+ *  buffer a queued run still reads, or reads what it writes before it is done, then gets other
+ *  bits on every run rather than by chance. */
 class LateHelper implements ParallelKernels {
   readonly threads = 2;
   readonly minSplitValues = 0;
-  private due?: () => void;
+  private readonly queue: { ticket: number; run: RangedRun }[] = [];
+  private tickets = 0;
   constructor(private readonly k: KernelExports) {}
   run(kernel: SplitKernel, parts: number[][]): void {
-    this.join();
+    this.drain();
     for (const p of parts) (this.k[kernel] as (...a: number[]) => void)(...p);
   }
-  submit(kernel: SplitKernel, args: number[], shared?: SharedRun): void {
-    this.join();
-    this.due = () => (this.k[kernel] as (...a: number[]) => void)(...args);
-    if (!shared) return;
-    // The ranges in reverse order: any thread may take any range.
-    for (let r = shared.bounds.length - 2; r >= 0; r--) {
-      const a = [...shared.args];
-      a[shared.rangeAt] = shared.bounds[r];
-      a[shared.rangeAt + 1] = shared.bounds[r + 1];
-      (this.k[shared.kernel] as (...a: number[]) => void)(...a);
+  enqueue(run: RangedRun): number {
+    this.queue.push({ ticket: this.tickets, run: { ...run, args: [...run.args] } });
+    return this.tickets++;
+  }
+  finish(ticket: number): void {
+    while (this.queue.length && this.queue[0].ticket <= ticket) {
+      const { run } = this.queue.shift()!;
+      for (let r = run.bounds.length - 2; r >= 0; r--) {
+        const a = [...run.args];
+        a[run.rangeAt] = run.bounds[r];
+        a[run.rangeAt + 1] = run.bounds[r + 1];
+        (this.k[run.kernel] as (...a: number[]) => void)(...a);
+      }
     }
   }
-  join(): void {
-    const due = this.due;
-    this.due = undefined;
-    due?.();
+  drain(): void {
+    this.finish(Infinity);
   }
 }

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { instantiateThreadKernels } from "../backend/wasm/module.js";
 import { SPLIT_KERNELS } from "../backend/wasm/parallel-kernels.js";
-import { awaitChange, CTRL, takeSharedRanges, type ThreadInit } from "./threads.js";
+import { awaitChange, CTRL, takeUnits, type ThreadInit } from "./threads.js";
 
 const { module, memory, ctrl, index } = workerData as ThreadInit;
 const k = await instantiateThreadKernels(module, memory);
@@ -19,7 +19,7 @@ for (;;) {
   const id = I[CTRL.KERNEL + index];
   // Every kernel ignores the arguments past its own.
   if (id >= 0) kernels[id](...args);
-  takeSharedRanges(k, ctrl);
+  takeUnits(k, ctrl);
   Atomics.store(I, CTRL.DONE + index, seen);
   Atomics.notify(I, CTRL.DONE + index);
 }

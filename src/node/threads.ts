@@ -6,27 +6,34 @@
 // h, the kernel to run (KERNEL + h: an index into SPLIT_KERNELS, or -1 for none) and its arguments
 // (as f64, exact for every i32 and f32), bumps SEQ and notifies; helper h runs its part, stores SEQ
 // into DONE + h and notifies; the engine's thread runs the first part, then waits for every DONE.
-// SEQ = -1 stops the helpers. A round may also carry a SharedRun (SHARED below): every thread,
-// once done with its own part, takes its ranges one at a time from a shared counter. A round
-// started by `submit` returns to the engine's thread without waiting for the helpers (but for
-// the shared ranges); the next round waits for them first (`join`). A waiting thread spins for a while before it sleeps: in a VM, waking
-// a sleeping thread costs a good part of a millisecond, more than many kernels take.
+// SEQ = -1 stops the helpers.
+//
+// A queue of ranged runs (QUEUE below) sits beside the rounds: the engine's thread writes a run
+// into one of JOBS slots, maps its ranges ("units", numbered from 0 over the engine's life) to the
+// slot, advances TAIL and bumps SEQ. Every thread takes units one at a time (compare-and-swap on
+// NEXT) and counts each done in its slot. A helper, once woken, runs its round's part, then takes
+// units until none is left, then acknowledges the round. A waiting thread spins for a while
+// before it sleeps: in a VM, waking a sleeping thread costs a good part of a millisecond, more
+// than many kernels take.
 
 import { Worker } from "node:worker_threads";
 import { compileThreadKernels, instantiateThreadKernels, type KernelExports } from "../backend/wasm/module.js";
-import { MAX_SHARED_RANGES, SPLIT_KERNELS, type ParallelKernels, type SharedRun, type SplitKernel } from "../backend/wasm/parallel-kernels.js";
+import { MAX_RANGES, SPLIT_KERNELS, type ParallelKernels, type RangedRun, type SplitKernel } from "../backend/wasm/parallel-kernels.js";
 import { Engine } from "../engine.js";
 
 const MAX_HELPERS = 8;
 /** Int32 words SEQ, DONE + h, KERNEL + h; then ARGS f64 arguments per helper from byte ARGS_AT. */
 export const CTRL = { SEQ: 0, DONE: 1, KERNEL: 1 + MAX_HELPERS, ARGS_AT: 128, ARGS: 32, BYTES: 128 + MAX_HELPERS * 32 * 8 } as const;
-/** The round's SharedRun: Int32 words KERNEL (-1: none), N ranges, NEXT range to take, ranges DONE,
- *  RANGE_AT; its arguments (f64) and N + 1 bounds (i32) after the helpers' arguments. */
-export const SHARED = {
-  KERNEL: 1 + 2 * MAX_HELPERS, N: 2 + 2 * MAX_HELPERS, NEXT: 3 + 2 * MAX_HELPERS, DONE: 4 + 2 * MAX_HELPERS, RANGE_AT: 5 + 2 * MAX_HELPERS,
-  ARGS_AT: CTRL.BYTES, BOUNDS_AT: CTRL.BYTES + CTRL.ARGS * 8, BYTES: CTRL.BYTES + CTRL.ARGS * 8 + (MAX_SHARED_RANGES + 1) * 4,
+/** The queue: Int32 words TAIL (units queued) and NEXT (next unit to take) in the first block;
+ *  from UNIT_JOB_AT, the slot of unit u at (u mod UNITS); from JOBS_AT, JOBS slots of JOB_BYTES:
+ *  Int32 KERNEL, RANGE_AT, N ranges, FIRST unit, DONE ranges, then ARGS f64 from byte 32, then
+ *  N + 1 Int32 bounds. */
+export const QUEUE = {
+  TAIL: 1 + 2 * MAX_HELPERS, NEXT: 2 + 2 * MAX_HELPERS, JOBS: 4, UNITS: 4 * MAX_RANGES, UNIT_JOB_AT: CTRL.BYTES,
+  JOBS_AT: CTRL.BYTES + 4 * MAX_RANGES * 4, JOB_BYTES: 32 + CTRL.ARGS * 8 + (((MAX_RANGES + 1) * 4 + 31) & ~31),
+  KERNEL: 0, RANGE_AT: 1, N: 2, FIRST: 3, DONE: 4, ARGS_AT: 32, BOUNDS_AT: 32 + CTRL.ARGS * 8,
 } as const;
-const CTRL_BYTES = (SHARED.BYTES + 63) & ~63;
+const CTRL_BYTES = QUEUE.JOBS_AT + QUEUE.JOBS * QUEUE.JOB_BYTES;
 /** How long a waiting thread spins before it sleeps. */
 const SPIN_MS = 2;
 /** Below this many values a kernel runs on one thread (see ParallelKernels.minSplitValues). */
@@ -81,37 +88,62 @@ export async function createConvThreads(threads: number, options: ThreadOptions 
 
 class ThreadKernels implements ParallelKernels {
   private seq = 0;
-  /** The SEQ of a submitted kernel not joined yet (0: none). */
-  private pending = 0;
+  /** Runs queued so far (the next ticket), and units queued so far. */
+  private jobs = 0;
+  private units = 0;
+  /** The runs not finished yet, by ticket: first unit and number of ranges. */
+  private readonly tickets = new Map<number, { first: number; n: number }>();
   constructor(private k: KernelExports, private ctrl: number, readonly threads: number, readonly minSplitValues: number) {}
 
   run(kernel: SplitKernel, parts: number[][]): void {
     if (parts.length > this.threads) throw new RangeError(`${parts.length} parts for ${this.threads} threads`);
-    this.join();
+    this.drain();
+    this.await(this.seq); // the helpers have read every earlier round before this one is written
     const seq = this.start(kernel, parts.slice(1));
     (this.k[kernel] as (...a: number[]) => void)(...parts[0]);
     this.await(seq);
   }
 
-  submit(kernel: SplitKernel, args: number[], shared?: SharedRun): void {
-    this.join();
-    this.pending = this.start(kernel, [args], shared);
-    if (!shared) return;
-    takeSharedRanges(this.k, this.ctrl);
-    const I = new Int32Array(this.k.memory.buffer, this.ctrl, CTRL.ARGS_AT / 4);
-    const n = shared.bounds.length - 1;
-    let d;
-    while ((d = Atomics.load(I, SHARED.DONE)) !== n) awaitChange(I, SHARED.DONE, d);
+  enqueue(run: RangedRun): number {
+    const n = run.bounds.length - 1;
+    if (n < 1 || n > MAX_RANGES) throw new RangeError(`${n} ranges for a queued run (1..${MAX_RANGES})`);
+    const ticket = this.jobs++;
+    // The slot's previous run must be done before the slot is written again.
+    this.finish(ticket - QUEUE.JOBS);
+    const buf = this.k.memory.buffer, job = this.ctrl + QUEUE.JOBS_AT + (ticket % QUEUE.JOBS) * QUEUE.JOB_BYTES;
+    const J = new Int32Array(buf, job, 8);
+    J[QUEUE.KERNEL] = SPLIT_KERNELS.indexOf(run.kernel);
+    J[QUEUE.RANGE_AT] = run.rangeAt;
+    J[QUEUE.N] = n;
+    J[QUEUE.FIRST] = this.units;
+    J[QUEUE.DONE] = 0;
+    new Float64Array(buf, job + QUEUE.ARGS_AT, run.args.length).set(run.args);
+    new Int32Array(buf, job + QUEUE.BOUNDS_AT, n + 1).set(run.bounds);
+    const unitJob = new Int32Array(buf, this.ctrl + QUEUE.UNIT_JOB_AT, QUEUE.UNITS);
+    for (let u = this.units; u < this.units + n; u++) unitJob[u % QUEUE.UNITS] = ticket % QUEUE.JOBS;
+    this.tickets.set(ticket, { first: this.units, n });
+    this.units += n;
+    Atomics.store(new Int32Array(buf, this.ctrl, CTRL.ARGS_AT / 4), QUEUE.TAIL, this.units);
+    this.start("convRules", []); // wakes the helpers, with no part of a round for them
+    return ticket;
   }
 
-  join(): void {
-    if (!this.pending) return;
-    this.await(this.pending);
-    this.pending = 0;
+  finish(ticket: number): void {
+    const t = this.tickets.get(ticket);
+    if (!t) return;
+    takeUnits(this.k, this.ctrl, t.first + t.n);
+    const J = new Int32Array(this.k.memory.buffer, this.ctrl + QUEUE.JOBS_AT + (ticket % QUEUE.JOBS) * QUEUE.JOB_BYTES, 8);
+    let d;
+    while ((d = Atomics.load(J, QUEUE.DONE)) !== t.n) awaitChange(J, QUEUE.DONE, d);
+    this.tickets.delete(ticket);
+  }
+
+  drain(): void {
+    for (const ticket of [...this.tickets.keys()]) this.finish(ticket);
   }
 
   /** Hands parts[h] to helper h (none to the others) and wakes them; returns the round's SEQ. */
-  private start(kernel: SplitKernel, parts: number[][], shared?: SharedRun): number {
+  private start(kernel: SplitKernel, parts: number[][]): number {
     const buf = this.k.memory.buffer;
     const I = new Int32Array(buf, this.ctrl, CTRL.ARGS_AT / 4);
     const id = SPLIT_KERNELS.indexOf(kernel);
@@ -119,18 +151,6 @@ class ThreadKernels implements ParallelKernels {
       const part = parts[h];
       I[CTRL.KERNEL + h] = part ? id : -1;
       if (part) new Float64Array(buf, this.ctrl + CTRL.ARGS_AT + h * CTRL.ARGS * 8, part.length).set(part);
-    }
-    I[SHARED.KERNEL] = -1;
-    if (shared) {
-      const n = shared.bounds.length - 1;
-      if (n < 1 || n > MAX_SHARED_RANGES) throw new RangeError(`${n} ranges for a shared run (1..${MAX_SHARED_RANGES})`);
-      new Float64Array(buf, this.ctrl + SHARED.ARGS_AT, shared.args.length).set(shared.args);
-      new Int32Array(buf, this.ctrl + SHARED.BOUNDS_AT, n + 1).set(shared.bounds);
-      I[SHARED.N] = n;
-      I[SHARED.RANGE_AT] = shared.rangeAt;
-      I[SHARED.NEXT] = 0;
-      I[SHARED.DONE] = 0;
-      I[SHARED.KERNEL] = SPLIT_KERNELS.indexOf(shared.kernel);
     }
     const seq = ++this.seq;
     Atomics.store(I, CTRL.SEQ, seq);
@@ -148,23 +168,25 @@ class ThreadKernels implements ParallelKernels {
   }
 }
 
-/** Takes the ranges of the round's SharedRun (if any) one at a time until none is left. Every
- *  thread of the round calls it; the ranges are done when SHARED.DONE reaches SHARED.N. */
-export function takeSharedRanges(k: KernelExports, ctrl: number): void {
-  const buf = k.memory.buffer;
-  const I = new Int32Array(buf, ctrl, CTRL.ARGS_AT / 4);
-  const id = I[SHARED.KERNEL];
-  if (id < 0) return;
-  const n = I[SHARED.N], at = I[SHARED.RANGE_AT];
-  const args = Array.from(new Float64Array(buf, ctrl + SHARED.ARGS_AT, CTRL.ARGS));
-  const bounds = new Int32Array(buf, ctrl + SHARED.BOUNDS_AT, n + 1);
-  const kernel = k[SPLIT_KERNELS[id]] as (...a: number[]) => void;
-  for (let r; (r = Atomics.add(I, SHARED.NEXT, 1)) < n;) {
+/** Takes queued units one at a time, while there are any below `limit`, and runs them. */
+export function takeUnits(k: KernelExports, ctrl: number, limit = Infinity): void {
+  const I = new Int32Array(k.memory.buffer, ctrl, CTRL.ARGS_AT / 4);
+  for (;;) {
+    const u = Atomics.load(I, QUEUE.NEXT);
+    if (u >= Math.min(Atomics.load(I, QUEUE.TAIL), limit)) return;
+    if (Atomics.compareExchange(I, QUEUE.NEXT, u, u + 1) !== u) continue;
+    const buf = k.memory.buffer;
+    const slot = new Int32Array(buf, ctrl + QUEUE.UNIT_JOB_AT, QUEUE.UNITS)[u % QUEUE.UNITS];
+    const job = ctrl + QUEUE.JOBS_AT + slot * QUEUE.JOB_BYTES;
+    const J = new Int32Array(buf, job, 8);
+    const r = u - J[QUEUE.FIRST], at = J[QUEUE.RANGE_AT];
+    const args = Array.from(new Float64Array(buf, job + QUEUE.ARGS_AT, CTRL.ARGS));
+    const bounds = new Int32Array(buf, job + QUEUE.BOUNDS_AT, J[QUEUE.N] + 1);
     args[at] = bounds[r];
     args[at + 1] = bounds[r + 1];
-    kernel(...args);
-    Atomics.add(I, SHARED.DONE, 1);
-    Atomics.notify(I, SHARED.DONE);
+    (k[SPLIT_KERNELS[J[QUEUE.KERNEL]]] as (...a: number[]) => void)(...args);
+    Atomics.add(J, QUEUE.DONE, 1);
+    Atomics.notify(J, QUEUE.DONE);
   }
 }
 

@@ -8,7 +8,7 @@
 import { Arena } from "../backend/wasm/arena.js";
 import type { KernelExports } from "../backend/wasm/module.js";
 import { sparseInput } from "../backend/wasm/sparse-input.js";
-import { runConv, runConvBeside, runGemmRows, runWeightGrad, type ConvArgs, type ParallelKernels, type WeightGradArgs } from "../backend/wasm/parallel-kernels.js";
+import { enqueueConv, enqueueWeightGrad, runConv, runGemmRows, type ConvArgs, type ParallelKernels, type WeightGradArgs } from "../backend/wasm/parallel-kernels.js";
 import { InvalidInputError } from "../errors.js";
 import { buildGeometry, TILE_ROWS, type Geometry, type Rulebook, type Tiles } from "../geometry/levels.js";
 import type { ModelConfig } from "../model/config.js";
@@ -166,11 +166,13 @@ export class ForwardBackward {
       // dL/db lives at grad(b) from its first contribution until the op that produced b is done
       // (memory-plan.ts). An op writes its first contribution there directly; a later one goes to
       // a temporary of the op that is then added in (the order of the sums is the reverse op order).
-      // With helper threads, each weight gradient runs whole on a helper while this thread goes on
-      // with the input gradients and the memory-bound kernels (they scale badly when split). It
-      // reads dL/d(output) until the next weight gradient starts, which the plan allows for.
+      // With helper threads, the input gradient of a layer and then its weight gradient go to the
+      // threads' queue. This thread takes ranges of the input gradient (and of the weight gradient
+      // queued before it) until the input gradient is done, then goes on with the memory-bound
+      // kernels (they scale badly when split) while the helpers work through the weight gradient.
+      // So a weight gradient reads dL/d(output) until the next layer's input gradient is done,
+      // which the plan allows for, and two are in flight at most.
       const helper = this.parallel && this.parallel.threads > 1 ? this.parallel : undefined;
-      const split = helper ? undefined : this.parallel;
       const gradPlan = planGradients(g, sizes, helper !== undefined);
       const gradRegion = arena.alloc(gradPlan.bytes);
       const grad = (b: number) => gradRegion + gradPlan.offsets[b];
@@ -193,40 +195,50 @@ export class ForwardBackward {
         const have = grads.get(name);
         if (have && have !== UNPACKED_LATER) have.forEach((v, i) => { have[i] = v + data[i]; }); else grads.set(name, data);
       };
-      // One dW buffer for every weight gradient: a weight gradient is unpacked before the next one
-      // starts. unpackWeightGrad (set while one runs) reads it out into `grads`.
+      // The weight gradients' dW buffers: one, or two used in turn when they go to the queue.
       let dWFloats = 0;
+      const oneByOne = new Map<Op, number>(); // the [0, n] pair start of each 1x1 layer
       for (const op of g.ops) {
         const cin = op.kind === "add" || op.kind === "concat" || op.kind === "bnact" ? 0 : g.buffers[op.input].channels;
         if (op.kind === "subconv" || op.kind === "down" || op.kind === "up") dWFloats = Math.max(dWFloats, this.rules(geo, op).rb.K * cin * stride(op.output));
-        else if (op.kind === "nin" || op.kind === "linear") dWFloats = Math.max(dWFloats, cin * stride(op.output));
-      }
-      const dW = arena.alloc(dWFloats * 4);
-      // The pairs of a 1x1 layer's weight gradient (row i with row i), for every level.
-      const identity = arena.alloc(sizes[0] * 4), identityStart = arena.alloc(8);
-      arena.i32(identity, sizes[0]).forEach((_, i, a) => { a[i] = i; });
-      let unpackWeightGrad: (() => void) | undefined;
-      const finishWeightGrad = () => {
-        if (!unpackWeightGrad) return;
-        helper?.join();
-        unpackWeightGrad();
-        unpackWeightGrad = undefined;
-      };
-      /** dW = sum over the rulebook's pairs of x[i][c] g[o][j], then `unpack(dW)` into `grads`;
-       *  with `inputGrad` (a convolution's dL/dx), that convolution too, on every thread free. */
-      const weightGrad = (args: WeightGradArgs, name: string, unpack: (dW: Float32Array) => Float32Array, inputGrad?: ConvArgs) => {
-        finishWeightGrad();
-        const [cin, coutPad, K] = [args[4], args[5], args[6]];
-        arena.f32(dW, K * cin * coutPad).fill(0);
-        grads.set(name, UNPACKED_LATER); // keeps the names in the order of a single thread
-        if (helper && inputGrad) runConvBeside(k, helper, inputGrad, "convWeightGrad", [...args, 0, cin]);
-        else if (helper) helper.submit("convWeightGrad", [...args, 0, cin]);
-        else {
-          runWeightGrad(k, split, args);
-          if (inputGrad) runConv(k, split, inputGrad);
+        else if (op.kind === "nin" || op.kind === "linear") {
+          dWFloats = Math.max(dWFloats, cin * stride(op.output));
+          oneByOne.set(op, arena.alloc(8));
+          arena.i32(oneByOne.get(op)!, 2).set([0, rows(op.output)]);
         }
-        unpackWeightGrad = () => addGrad(name, unpack(arena.f32(dW, K * cin * coutPad)));
-        if (!helper) finishWeightGrad();
+      }
+      const dWs = (helper ? [0, 1] : [0]).map(() => arena.alloc(dWFloats * 4));
+      // The pairs of a 1x1 layer's weight gradient (row i with row i), for every level.
+      const identity = arena.alloc(sizes[0] * 4);
+      arena.i32(identity, sizes[0]).forEach((_, i, a) => { a[i] = i; });
+      let weightGrads = 0;
+      let inFlight: { ticket: number; unpack: () => void } | undefined;
+      const finishWeightGrad = () => {
+        if (!inFlight) return;
+        helper!.finish(inFlight.ticket);
+        inFlight.unpack();
+        inFlight = undefined;
+      };
+      /** dW = sum over the rulebook's pairs of x[i][c] g[o][j] (args[10], the dW pointer, is set
+       *  here), unpacked into `grads` by `unpack`; and `inputGrad` (a convolution's dL/dx) if given,
+       *  done when this returns. */
+      const weightGrad = (args: WeightGradArgs, name: string, unpack: (dW: Float32Array) => Float32Array, inputGrad?: ConvArgs) => {
+        const [cin, coutPad, K] = [args[4], args[5], args[6]];
+        const dW = args[10] = dWs[weightGrads++ % dWs.length];
+        arena.f32(dW, K * cin * coutPad).fill(0); // its last user was finished before the previous one started
+        grads.set(name, UNPACKED_LATER); // keeps the names in the order of a single thread
+        const done = () => addGrad(name, unpack(arena.f32(dW, K * cin * coutPad)));
+        if (!helper) {
+          k.convWeightGrad(...args, 0, cin);
+          done();
+          if (inputGrad) k.convRules(...inputGrad);
+          return;
+        }
+        const inputTicket = inputGrad ? enqueueConv(k, helper, inputGrad) : -1;
+        const ticket = enqueueWeightGrad(k, helper, args);
+        helper.finish(inputTicket);
+        finishWeightGrad();
+        inFlight = { ticket, unpack: done };
       };
       for (let t = g.ops.length - 1; t >= 0; t--) {
         const op = g.ops[t];
@@ -247,7 +259,7 @@ export class ForwardBackward {
             k.transposeOffsets(packed.get(op.param)!, rb.K, I.channels, O.channels, coutPad, wT, cinPad);
             const dx = dest(op.input);
             const tiles = tilesBy(rb, fin);
-            weightGrad([ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, dW, nzStarts, nzEntries],
+            weightGrad([ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, 0, nzStarts, nzEntries],
               `${op.param}.weight`, (d) => unpackConv(d, rb.K, I.channels, O.channels, coutPad),
               [gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0]);
             accumulate(op.input, dx);
@@ -284,9 +296,7 @@ export class ForwardBackward {
           case "nin": case "linear": {
             const I = g.buffers[op.input], O = g.buffers[op.output], n = rows(op.output);
             const cinPad = stride(op.input);
-            finishWeightGrad(); // the one running may read identityStart
-            arena.i32(identityStart, 2).set([0, n]);
-            weightGrad([ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, identityStart, identity, identity, dW, 0, 0], `${op.param}.weight`,
+            weightGrad([ptr(op.input), stride(op.input), gOut, gs, I.channels, gs, 1, oneByOne.get(op)!, identity, identity, 0, 0, 0], `${op.param}.weight`,
               op.kind === "linear"
                 ? (dWp) => { // torch Linear weight [cout, cin]
                   const dWt = new Float32Array(O.channels * I.channels);
@@ -304,7 +314,7 @@ export class ForwardBackward {
             const wTp = arena.alloc(O.channels * cinPad * 4);
             k.transposeOffsets(packed.get(op.param)!, 1, I.channels, O.channels, gs, wTp, cinPad);
             const dx = dest(op.input);
-            runGemmRows(k, split, [gOut, gs, dx, cinPad, n, wTp, O.channels, cinPad, 0]);
+            k.gemmRows(gOut, gs, dx, cinPad, n, wTp, O.channels, cinPad, 0); // on this thread: run() would wait for the queue
             accumulate(op.input, dx);
             break;
           }
@@ -335,7 +345,7 @@ export class ForwardBackward {
       }
       return { loss, logits, grads, gradFeatures, batchStats, gradLogits, taps };
     } finally {
-      this.parallel?.join(); // a weight gradient still running when an error came
+      this.parallel?.drain(); // a weight gradient still running when an error came
       arena.resetEvent();
     }
   }

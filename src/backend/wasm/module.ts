@@ -55,6 +55,8 @@ export interface KernelExports {
   expNeg(x: number): number;
   convWeightGrad(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr, nzStarts: Ptr, nzEntries: Ptr, cLo: number, cHi: number): void;
+  convWeightGradOffsets(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number,
+    ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr, nzStarts: Ptr, nzEntries: Ptr, k0: number, k1: number): void;
   convWeightGradScalar(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr): void;
   channelStats(x: Ptr, xStride: number, n: number, c: number, mean: Ptr, variance: Ptr): void;

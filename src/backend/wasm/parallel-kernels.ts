@@ -1,8 +1,8 @@
 // Kernels that may run on several threads sharing the wasm memory (the Node implementation is
 // src/node/threads.ts). Every split here keeps the bits of a single thread: each part writes
 // outputs no other part writes, and computes each of them exactly as one thread would (disjoint
-// output tiles of a convolution, disjoint offsets or input channels of a weight gradient, disjoint
-// rows of a 1x1 layer).
+// output tiles of a convolution, disjoint offsets of a weight gradient, disjoint rows of a 1x1
+// layer).
 //
 // Only the kernels that compute enough per value are split. The memory-bound ones (batch-norm,
 // additions, concatenations, indexing the zeros) were split too, by rows or channels with the
@@ -18,7 +18,7 @@ export type ConvArgs = Parameters<KernelExports["convRules"]>;
 export type WeightGradArgs = Parameters<KernelExports["convWeightGrad"]> extends [...infer A, number, number] ? A : never;
 
 /** The kernels a ParallelKernels runs on its threads. */
-export const SPLIT_KERNELS = ["convRules", "convWeightGrad", "gemmRows"] as const;
+export const SPLIT_KERNELS = ["convRules", "gemmRows", "convWeightGradOffsets"] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 
 export interface ParallelKernels {
@@ -29,22 +29,25 @@ export interface ParallelKernels {
   /** Runs `kernel` once per part, concurrently, each with its own arguments (parts[0] on the calling
    *  thread, at most `threads` parts), and returns when all are done. */
   run(kernel: SplitKernel, parts: number[][]): void;
-  /** Starts `kernel` whole on one helper thread, so that the calling thread can go on with work
-   *  that does not touch what the kernel writes; `join` waits for it. One kernel at a time:
-   *  `submit` and `run` join a kernel still running first. With `shared`, the calling thread and
-   *  every helper free for it (the one running `kernel` once it is done) take its ranges one at
-   *  a time, and `submit` returns when they are all done. */
-  submit(kernel: SplitKernel, args: number[], shared?: SharedRun): void;
-  join(): void;
+  /** Queues a ranged run and returns its ticket. The helpers take queued ranges, first queued
+   *  first, as soon as they are free; the calling thread goes on with work that does not touch
+   *  what the run reads or writes, until `finish`. */
+  enqueue(run: RangedRun): number;
+  /** Takes queued ranges on the calling thread up to the last one of run `ticket`, then waits
+   *  until that run is done (ranges queued after it are left to the helpers). */
+  finish(ticket: number): void;
+  /** Waits until every queued run is done (`run` does so first). */
+  drain(): void;
 }
 
 /** A kernel run over ranges: args[rangeAt] and args[rangeAt + 1] set to [bounds[i], bounds[i + 1])
  *  for every i. Any thread may take any range, so each range must write outputs of its own and
- *  compute them as the whole run would (a convolution's output tiles). */
-export interface SharedRun { kernel: SplitKernel; args: number[]; rangeAt: number; bounds: number[] }
+ *  compute them as the whole run would (a convolution's output tiles, a weight gradient's
+ *  offsets). */
+export interface RangedRun { kernel: SplitKernel; args: number[]; rangeAt: number; bounds: number[] }
 
-/** Most ranges a SharedRun may have. */
-export const MAX_SHARED_RANGES = 64;
+/** Most ranges a RangedRun may have. */
+export const MAX_RANGES = 64;
 /** Ranges per thread of a shared convolution: enough that the thread finishing last waits for
  *  little, few enough that each range amortises its call. */
 const RANGES_PER_THREAD = 6;
@@ -111,59 +114,23 @@ function tileWork(k: KernelExports, args: ConvArgs): Float64Array {
   return work;
 }
 
-/** convRules, its tiles shared by every thread in ranges of about the same work, beside
- *  `kernel(...args)` started whole on a helper (which joins in on the tiles once it is done). */
-export function runConvBeside(k: KernelExports, p: ParallelKernels, args: ConvArgs, kernel: SplitKernel, kernelArgs: number[]): void {
+/** Queues convRules, its tiles in ranges of about the same work. */
+export function enqueueConv(k: KernelExports, p: ParallelKernels, args: ConvArgs): number {
   const nTiles = args[11];
-  const ranges = Math.max(1, Math.min(nTiles, RANGES_PER_THREAD * p.threads, MAX_SHARED_RANGES));
-  p.submit(kernel, kernelArgs, { kernel: "convRules", args, rangeAt: 12, bounds: workBounds(tileWork(k, args), nTiles, ranges) });
+  const ranges = Math.max(1, Math.min(nTiles, RANGES_PER_THREAD * p.threads, MAX_RANGES));
+  return p.enqueue({ kernel: "convRules", args, rangeAt: 12, bounds: workBounds(tileWork(k, args), nTiles, ranges) });
 }
 
-/** convWeightGrad over all input channels, each dW element computed by one thread with its terms
- *  in pair order. Most offsets go whole to one thread (threads walking the same pairs for different
- *  channels would each pay the per-pair costs); the offsets where the even split of the pairs falls
- *  are then cut by input channels over all the threads. A single offset (1x1 layers) is cut by
- *  channels. */
-export function runWeightGrad(k: KernelExports, p: ParallelKernels | undefined, args: WeightGradArgs): void {
-  const [cin, coutPad, K, ruleStart] = [args[4], args[5], args[6], args[7]];
+/** Queues convWeightGrad over all input channels (WeightGradArgs), its offsets in ranges of about
+ *  the same number of pairs (whole offsets: threads walking the same pairs for different channels
+ *  would each pay the per-pair costs). */
+export function enqueueWeightGrad(k: KernelExports, p: ParallelKernels, args: WeightGradArgs): number {
+  const [x, xs, g, gs, cin, coutPad, K, ruleStart, pi, po, dW, nzStarts, nzEntries] = args;
   const rs = new Int32Array(k.memory.buffer, ruleStart, K + 1);
-  if (!splits(p, (rs[K] - rs[0]) * coutPad) || cin < 2 * p.threads) {
-    k.convWeightGrad(...args, 0, cin);
-    return;
-  }
-  const offsets = (k0: number, k1: number): number[] => {
-    const a: number[] = [...args, 0, cin];
-    a[6] = k1 - k0;
-    a[7] = ruleStart + k0 * 4;
-    a[10] = args[10] + k0 * cin * coutPad * 4;
-    return a;
-  };
-  const channels = (kk: number) => ranges(evenBounds(cin, p.threads, 2)).map(([c0, c1]) => {
-    const a = offsets(kk, kk + 1);
-    a[13] = c0;
-    a[14] = c1;
-    return a;
-  });
-  if (K === 1) {
-    runParts(k, p, "convWeightGrad", channels(0));
-    return;
-  }
-  // cut[h]: the offset holding the h-th even split point of the pairs.
-  const cut = [-1];
-  for (let h = 1; h < p.threads; h++) {
-    const goal = rs[0] + ((rs[K] - rs[0]) * h) / p.threads;
-    let kk = Math.max(cut[h - 1], 0);
-    while (kk < K - 1 && rs[kk + 1] <= goal) kk++;
-    cut.push(kk);
-  }
-  cut.push(K);
-  const whole: number[][] = [];
-  for (let h = 0; h < p.threads; h++) {
-    const k0 = cut[h] + 1, k1 = cut[h + 1];
-    if (k1 > k0) whole.push(offsets(k0, k1));
-  }
-  if (whole.length) runParts(k, p, "convWeightGrad", whole);
-  for (const kk of new Set(cut.slice(1, -1))) runParts(k, p, "convWeightGrad", channels(kk));
+  const work = Float64Array.from(rs, (v, kk) => v - rs[0] + kk); // +1 per offset: its fixed costs
+  const ranges = Math.max(1, Math.min(K, RANGES_PER_THREAD * p.threads, MAX_RANGES));
+  return p.enqueue({ kernel: "convWeightGradOffsets", args: [x, xs, g, gs, cin, coutPad, ruleStart, pi, po, dW, nzStarts, nzEntries, 0, K],
+    rangeAt: 12, bounds: workBounds(work, K, ranges) });
 }
 
 /** What a row of gemmRows costs, in values of an elementwise kernel: its multiply-adds, 8 per
