@@ -28,9 +28,12 @@ export const CTRL = { SEQ: 0, DONE: 1, KERNEL: 1 + MAX_HELPERS, ARGS_AT: 128, AR
  *  from UNIT_JOB_AT, the slot of unit u at (u mod UNITS); from JOBS_AT, JOBS slots of JOB_BYTES:
  *  Int32 KERNEL, RANGE_AT, N ranges, FIRST unit, DONE ranges, then ARGS f64 from byte 32, then
  *  N + 1 Int32 bounds. */
+const JOBS = 4;
+/** Units queued and not done are at most JOBS runs of MAX_RANGES: UNITS slots of the unit map. */
+const UNITS = JOBS * MAX_RANGES;
 export const QUEUE = {
-  TAIL: 1 + 2 * MAX_HELPERS, NEXT: 2 + 2 * MAX_HELPERS, JOBS: 4, UNITS: 4 * MAX_RANGES, UNIT_JOB_AT: CTRL.BYTES,
-  JOBS_AT: CTRL.BYTES + 4 * MAX_RANGES * 4, JOB_BYTES: 32 + CTRL.ARGS * 8 + (((MAX_RANGES + 1) * 4 + 31) & ~31),
+  TAIL: 1 + 2 * MAX_HELPERS, NEXT: 2 + 2 * MAX_HELPERS, JOBS, UNITS, UNIT_JOB_AT: CTRL.BYTES,
+  JOBS_AT: CTRL.BYTES + UNITS * 4, JOB_BYTES: 32 + CTRL.ARGS * 8 + (((MAX_RANGES + 1) * 4 + 31) & ~31),
   KERNEL: 0, RANGE_AT: 1, N: 2, FIRST: 3, DONE: 4, ARGS_AT: 32, BOUNDS_AT: 32 + CTRL.ARGS * 8,
 } as const;
 const CTRL_BYTES = QUEUE.JOBS_AT + QUEUE.JOBS * QUEUE.JOB_BYTES;
@@ -124,7 +127,7 @@ class ThreadKernels implements ParallelKernels {
     this.tickets.set(ticket, { first: this.units, n });
     this.units += n;
     Atomics.store(new Int32Array(buf, this.ctrl, CTRL.ARGS_AT / 4), QUEUE.TAIL, this.units);
-    this.start("convRules", []); // wakes the helpers, with no part of a round for them
+    this.start(undefined, []); // wakes the helpers, with no part of a round for them
     return ticket;
   }
 
@@ -142,11 +145,12 @@ class ThreadKernels implements ParallelKernels {
     for (const ticket of [...this.tickets.keys()]) this.finish(ticket);
   }
 
-  /** Hands parts[h] to helper h (none to the others) and wakes them; returns the round's SEQ. */
-  private start(kernel: SplitKernel, parts: number[][]): number {
+  /** Hands parts[h] of `kernel` to helper h (none to the others) and wakes them; returns the
+   *  round's SEQ. */
+  private start(kernel: SplitKernel | undefined, parts: number[][]): number {
     const buf = this.k.memory.buffer;
     const I = new Int32Array(buf, this.ctrl, CTRL.ARGS_AT / 4);
-    const id = SPLIT_KERNELS.indexOf(kernel);
+    const id = kernel === undefined ? -1 : SPLIT_KERNELS.indexOf(kernel);
     for (let h = 0; h < this.threads - 1; h++) {
       const part = parts[h];
       I[CTRL.KERNEL + h] = part ? id : -1;

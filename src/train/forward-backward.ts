@@ -17,7 +17,7 @@ import { buildUResNet } from "../model/uresnet.js";
 import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { validateSparseTensor } from "../tensor/sparse-tensor.js";
 import { expectedTensors, packedLength, packParam, type WeightTensors } from "../weights/scn.js";
-import { planGradients, planTrainingForward } from "./memory-plan.js";
+import { hasWeightGradient, planGradients, planTrainingForward } from "./memory-plan.js";
 import { weightedSoftmaxLoss } from "./softmax-loss.js";
 
 export interface BatchNormStats { mean: Float64Array; variance: Float64Array; n: number }
@@ -198,11 +198,11 @@ export class ForwardBackward {
       // The weight gradients' dW buffers: one, or two used in turn when they go to the queue.
       let dWFloats = 0;
       const oneByOne = new Map<Op, number>(); // the [0, n] pair start of each 1x1 layer
-      for (const op of g.ops) {
-        const cin = op.kind === "add" || op.kind === "concat" || op.kind === "bnact" ? 0 : g.buffers[op.input].channels;
-        if (op.kind === "subconv" || op.kind === "down" || op.kind === "up") dWFloats = Math.max(dWFloats, this.rules(geo, op).rb.K * cin * stride(op.output));
-        else if (op.kind === "nin" || op.kind === "linear") {
-          dWFloats = Math.max(dWFloats, cin * stride(op.output));
+      for (const op of g.ops.filter(hasWeightGradient)) {
+        const oneToOne = op.kind === "nin" || op.kind === "linear";
+        const K = oneToOne ? 1 : this.rules(geo, op).rb.K;
+        dWFloats = Math.max(dWFloats, K * g.buffers[op.input].channels * stride(op.output));
+        if (oneToOne) {
           oneByOne.set(op, arena.alloc(8));
           arena.i32(oneByOne.get(op)!, 2).set([0, rows(op.output)]);
         }

@@ -4,7 +4,13 @@
 // that contributes to it until the op that produced b has used it, so a step holds a few
 // gradients at a time instead of one per buffer.
 
-import { bufferLayout, opInputs, packLifetimes, planBuffers, type BufferPlan, type Graph } from "../model/graph.js";
+import { bufferLayout, opInputs, packLifetimes, planBuffers, type BufferPlan, type Graph, type Op } from "../model/graph.js";
+
+/** The ops with a weight gradient: convolutions and 1x1 layers (batch-norm's affine parameters
+ *  are a per-channel sum, not a weight gradient kernel). */
+export type WeightedOp = Extract<Op, { kind: "subconv" | "down" | "up" | "nin" | "linear" }>;
+export const hasWeightGradient = (op: Op): op is WeightedOp =>
+  op.kind === "subconv" || op.kind === "down" || op.kind === "up" || op.kind === "nin" || op.kind === "linear";
 
 /** Buffers whose forward values the backward pass reads: the input of every convolution and 1x1
  *  layer (weight gradients), batch-norm inputs and outputs (normalised values, ReLU mask), and the
@@ -13,11 +19,8 @@ import { bufferLayout, opInputs, packLifetimes, planBuffers, type BufferPlan, ty
 export function buffersReadBackward(g: Graph): number[] {
   const read = new Set<number>(Object.values(g.outputs));
   for (const op of g.ops) {
-    switch (op.kind) {
-      case "subconv": case "down": case "up": case "nin": case "linear": read.add(op.input); break;
-      case "bnact": read.add(op.input); read.add(op.output); break;
-      case "add": case "concat": break;
-    }
+    if (hasWeightGradient(op)) read.add(op.input);
+    else if (op.kind === "bnact") { read.add(op.input); read.add(op.output); }
   }
   return [...read];
 }
@@ -29,9 +32,10 @@ export function planTrainingForward(g: Graph, levelSizes: number[]): BufferPlan 
 
 /** The gradient of every buffer, in one region, in the layout of the buffer (same row stride).
  *  Backward time s runs over the ops in reverse (s = nOps - 1 - t for op t); dL/dlogits exists
- *  before the first (s = -1); dL/d(input) stays to the end. With `weightGradsOverlap` (weight
- *  gradients running on a helper thread until the next one starts), the gradient of a layer's
- *  output stays until the next layer with weights, in backward order, is reached. */
+ *  before the first (s = -1); dL/d(input) stays to the end. With `weightGradsOverlap` (a weight
+ *  gradient running on helper threads while the backward pass goes on, until the next layer with
+ *  weights has its input gradient), the gradient of such a layer's output stays until that next
+ *  layer, in backward order. */
 export function planGradients(g: Graph, levelSizes: number[], weightGradsOverlap = false): BufferPlan {
   const nb = g.buffers.length, last = g.ops.length - 1;
   const first = new Array<number>(nb).fill(Infinity);
@@ -40,7 +44,7 @@ export function planGradients(g: Graph, levelSizes: number[], weightGradsOverlap
   let nextWeighted = g.ops.length; // backward time of the next op with a weight gradient
   for (let t = 0; t <= last; t++) {
     const op = g.ops[t], s = last - t;
-    const weighted = op.kind !== "bnact" && op.kind !== "add" && op.kind !== "concat";
+    const weighted = hasWeightGradient(op);
     end[op.output] = Math.max(end[op.output], weighted && weightGradsOverlap ? nextWeighted : s);
     if (weighted) nextWeighted = s;
     for (const b of opInputs(op)) first[b] = Math.min(first[b], s);
