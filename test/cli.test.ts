@@ -151,4 +151,8 @@ test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); -
   const next = run("train", "--init", join(ck, cks[0]), "--data", "sim:3d:32@2", "--batch", "1", "--iterations", "2", "--out", join(dir, "next.safetensors"));
   assert.equal(next.status, 0, next.stderr);
   assert.match(next.stdout, /trained 2\/2 iterations/);
+  // Resuming keeps the checkpoint's plan: another --iterations is refused by name, not ignored.
+  const resumed = run("train", "--data", "sim:3d:32@1", "--checkpoint-dir", ck, "--resume", "--iterations", "7", "--time-limit", "0.01", "--out", join(dir, "resumed.safetensors"));
+  assert.notEqual(resumed.status, 0);
+  assert.match(resumed.stderr, /--iterations 7: .*planned over 100000 iterations/);
 });

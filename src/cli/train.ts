@@ -17,7 +17,7 @@ const HELP = `usage: sparsessnet train --data D (--dim 2|3 --filters M [--depth 
 Trains a U-ResNet on the wasm kernels: batches drawn from D, optional crops, SparseSSNet's loss
 weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint continues exactly.
   --data D             sim:3d[:SIZE][@SEED] | sim:2d[:PLANE][@SEED] (endless simulation) | an event file
-  --iterations N       iterations to run in total (default 1000)
+  --iterations N       iterations to run in total (default 1000; a resumed run keeps its checkpoint's)
   --batch B            events per iteration (default ${DEFAULT_TRAINER_OPTIONS.batchSize})
   --crop A,B[,C]       crop every event to this size around a random site (e.g. 512,512)
   --crop-centre S      site (default): any site; class: a site of a class drawn uniformly among those present
@@ -63,6 +63,12 @@ export async function train(argv: string[]): Promise<number> {
   if (latest) {
     trainer = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(latest)), latest, pool?.parallel);
     console.error(`resumed from ${latest} at iteration ${trainer.iteration}`);
+    // The learning-rate schedule depends on the planned total, so a resumed run keeps the
+    // checkpoint's plan; a different --iterations would otherwise be ignored without a word.
+    const asked = values.iterations === undefined ? undefined : num("iterations", 0, posInt);
+    if (asked !== undefined && asked !== trainer.options.iterations) {
+      throw new UsageError(`--iterations ${asked}: ${latest} belongs to a run planned over ${trainer.options.iterations} iterations, and its learning-rate schedule depends on that plan; resume without --iterations, or start a new run with --init ${latest}`);
+    }
   } else {
     const init = values.init ? loadModel(values.init as string) : undefined;
     const cfgInput = init ? init.config : values.config ? readJson(values.config, "config") : { dim: num("dim", NaN, (x) => x === 2 || x === 3), filters: num("filters", NaN, posInt), ...(values.depth ? { depth: num("depth", 5, posInt) } : {}) };
