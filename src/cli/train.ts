@@ -59,15 +59,15 @@ export async function train(argv: string[]): Promise<number> {
   const k = pool ? pool.k : await instantiateKernels();
   let trainer: Trainer;
   const latest = ckDir && values.resume ? newestCheckpoint(ckDir) : undefined;
+  const iterations = values.iterations === undefined ? undefined : num("iterations", 0, posInt);
   if (values.resume && !ckDir) throw new UsageError("--resume needs --checkpoint-dir");
   if (latest) {
     trainer = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(latest)), latest, pool?.parallel);
     console.error(`resumed from ${latest} at iteration ${trainer.iteration}`);
     // The learning-rate schedule depends on the planned total, so a resumed run keeps the
     // checkpoint's plan; a different --iterations would otherwise be ignored without a word.
-    const asked = values.iterations === undefined ? undefined : num("iterations", 0, posInt);
-    if (asked !== undefined && asked !== trainer.options.iterations) {
-      throw new UsageError(`--iterations ${asked}: ${latest} belongs to a run planned over ${trainer.options.iterations} iterations, and its learning-rate schedule depends on that plan; resume without --iterations, or start a new run with --init ${latest}`);
+    if (iterations !== undefined && iterations !== trainer.options.iterations) {
+      throw new UsageError(`--iterations ${iterations}: ${latest} belongs to a run planned over ${trainer.options.iterations} iterations, and its learning-rate schedule depends on that plan; resume without --iterations, or start a new run with --init ${latest}`);
     }
   } else {
     const init = values.init ? loadModel(values.init as string) : undefined;
@@ -81,7 +81,7 @@ export async function train(argv: string[]): Promise<number> {
     const cropCentre = (values["crop-centre"] ?? "site") as TrainerOptions["cropCentre"];
     if (cropCentre !== "site" && cropCentre !== "class") throw new UsageError(`--crop-centre ${cropCentre}: use site or class`);
     const options: TrainerOptions = {
-      ...DEFAULT_TRAINER_OPTIONS, seed: num("seed", 1, Number.isInteger), iterations: num("iterations", 1000, posInt),
+      ...DEFAULT_TRAINER_OPTIONS, seed: num("seed", 1, Number.isInteger), iterations: iterations ?? 1000,
       batchSize: num("batch", DEFAULT_TRAINER_OPTIONS.batchSize, posInt), weighting, schedule, crop, cropCentre,
       lr: num("lr", DEFAULT_TRAINER_OPTIONS.lr, (x) => x > 0), weightDecay: num("weight-decay", 0, (x) => x >= 0),
     };
