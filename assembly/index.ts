@@ -5,7 +5,7 @@ export { radixSortPairs, uniqueSorted } from "./sort";
 export { hashTableBytes, hashBuild, hashLookupMany } from "./hash";
 export { subRulesMerge, subRulesHash, stridedRules, rulesToTable } from "./rulebook";
 export { convRules, convRulesScalar, ruleTiles, gemmRows, gemmRowsScalar, zeroRows } from "./conv";
-export { nonzeroStarts, compressRows } from "./sparse-input";
+export { nonzeroStarts, compressRows, compressRowsScalar } from "./sparse-input";
 export { checksum64 } from "./checksum";
 export { affineAct, affineActScalar } from "./bnact";
 export { addRows, addRowsScalar, concatRows, concatRowsScalar, gatherRows, sumRowsIntoSites } from "./elementwise";

@@ -136,6 +136,9 @@ test("convRules with a channel-sparse input (ReLU zeros, -0, all-zero rows) == c
         assert.ok(ev[2 * e] === xv[i * inStride + c] && ei[2 * e + 1] === c * cp * 4, `entry ${e} (row ${i}, channel ${c})`);
         e++;
       }
+      const twin = arena.alloc(nnz * 8 + 8);
+      k.compressRowsScalar(x, inStride, nIn, cin, cp * 4, starts, twin);
+      assert.deepEqual(arena.i32(twin, 2 * nnz), arena.i32(entries, 2 * nnz), "compressRows and its scalar twin");
       const mid = Math.floor(u() * (nTiles + 1));
       k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, mid, nTiles, r.pi, r.po, 0, 0, 0, 0, 0, starts, entries);
       k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, 0, mid, r.pi, r.po, 0, 0, 0, 0, 0, starts, entries);
