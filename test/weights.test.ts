@@ -9,7 +9,7 @@ import { parseModelConfig } from "../src/model/config.js";
 import { buildUResNet } from "../src/model/uresnet.js";
 import { readModelFile, writeModelFile } from "../src/weights/model-file.js";
 import { randomWeights } from "../src/weights/random-init.js";
-import { asFloat32, parseSafetensors, serializeSafetensors, type Tensor } from "../src/weights/safetensors.js";
+import { asFloat32, parseSafetensors, serializeSafetensors, typed, type Tensor } from "../src/weights/safetensors.js";
 import { importScnStateDict } from "../src/weights/scn.js";
 import { PROJECT_ROOT } from "./support/paths.js";
 
@@ -46,6 +46,13 @@ test("tensors view the file's bytes when aligned and are copied when not", () =>
     assert.notEqual(t.bytes.buffer, shifted.buffer);
     assert.equal(t.bytes.byteOffset % 4, 0);
   }
+  // A Node Buffer (what readFileSync returns) at an odd offset, with 8-byte tensors (a checkpoint's
+  // Adam moments): Buffer's own slice is a view, so the copy must not come from it.
+  const f64 = serializeSafetensors({ m: { dtype: "F64", shape: [3], data: Float64Array.of(1.5, -2, 3e-300) } });
+  const odd = Buffer.alloc(f64.length + 1).subarray(1);
+  odd.set(f64);
+  const raw = parseSafetensors(odd).tensors.get("m")!;
+  assert.deepEqual(Array.from(typed(raw, "m", ["F64"]).data as Float64Array), [1.5, -2, 3e-300]);
 });
 
 test("the bundled SparseConvNet state_dict imports with the names SparseConvNet gives", () => {

@@ -92,8 +92,9 @@ export function parseSafetensors(buf: Uint8Array, what = "safetensors file"): Sa
     spans.push([begin, end, name]);
     // A view into the file when it is aligned for its dtype (the usual case: writers pad the
     // header to 8 bytes), so that loading a model does not hold a second copy of it.
+    // (Uint8Array's slice, not the argument's own: a Node Buffer's slice is a view, not a copy.)
     const aligned = (buf.byteOffset + dataStart + begin) % DTYPE_BYTES[dtype] === 0;
-    tensors.set(name, { dtype, shape, bytes: aligned ? buf.subarray(dataStart + begin, dataStart + end) : buf.slice(dataStart + begin, dataStart + end) });
+    tensors.set(name, { dtype, shape, bytes: aligned ? buf.subarray(dataStart + begin, dataStart + end) : Uint8Array.prototype.slice.call(buf, dataStart + begin, dataStart + end) });
   }
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) {
