@@ -34,11 +34,12 @@ export function nonzeroStarts(inPtr: usize, inStride: i32, n: i32, cin: i32, sta
 export function compressRows(inPtr: usize, inStride: i32, n: i32, cin: i32, wRowBytes: i32, starts: usize, entries: usize): void {
   const inS = <usize>inStride << 2;
   const zero = f32x4.splat(0);
+  const firstOffsets = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(wRowBytes));
   const step = i32x4.splat(wRowBytes << 2);
   let e = entries;
   for (let r = 0; r < n; r++) {
     const x = inPtr + <usize>r * inS;
-    let off = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(wRowBytes));
+    let off = firstOffsets;
     let c = 0;
     for (; c + 4 <= cin; c += 4) {
       const v = v128.load(x + (<usize>c << 2));
@@ -54,12 +55,7 @@ export function compressRows(inPtr: usize, inStride: i32, n: i32, cin: i32, wRow
       e += <usize>(popcnt(m) << 3);
       off = i32x4.add(off, step);
     }
-    for (; c < cin; c++) {
-      const v = load<f32>(x + (<usize>c << 2));
-      store<f32>(e, v);
-      store<i32>(e, c * wRowBytes, 4);
-      e += <usize>(<i32>(v != 0) << 3);
-    }
+    for (; c < cin; c++) e = compressValue(x, c, wRowBytes, e);
   }
 }
 
@@ -69,11 +65,15 @@ export function compressRowsScalar(inPtr: usize, inStride: i32, n: i32, cin: i32
   let e = entries;
   for (let r = 0; r < n; r++) {
     const x = inPtr + <usize>r * inS;
-    for (let c = 0; c < cin; c++) {
-      const v = load<f32>(x + (<usize>c << 2));
-      store<f32>(e, v);
-      store<i32>(e, c * wRowBytes, 4);
-      e += <usize>(<i32>(v != 0) << 3);
-    }
+    for (let c = 0; c < cin; c++) e = compressValue(x, c, wRowBytes, e);
   }
+}
+
+/** Writes channel c of row x as the entry at e; returns the next slot (e again if the value is zero). */
+// @ts-ignore: decorator
+@inline function compressValue(x: usize, c: i32, wRowBytes: i32, e: usize): usize {
+  const v = load<f32>(x + (<usize>c << 2));
+  store<f32>(e, v);
+  store<i32>(e, c * wRowBytes, 4);
+  return e + <usize>(<i32>(v != 0) << 3);
 }
