@@ -25,13 +25,13 @@ export function nonzeroStarts(inPtr: usize, inStride: i32, n: i32, cin: i32, sta
   return total;
 }
 
-/** Writes the entries of n rows (starts from nonzeroStarts). Branch-free: every entry is written at
- *  the next slot, which only advances past non-zero values, so `entries` needs room for one entry
- *  beyond the last (nnz + 1). Four channels at a time: their (value, offset) pairs are built in two
+/** Writes the entries of n rows, row after row (nonzeroStarts gives where each row begins).
+ *  Branch-free: every entry is written at the next slot, which only advances past non-zero values,
+ *  so `entries` needs room for one entry beyond the last (nnz + 1). Four channels at a time: their (value, offset) pairs are built in two
  *  vectors and stored as 64-bit lanes, one store per value instead of two. On Zen 5, 17k rows of 32
  *  channels, half zero: 0.46 ms before (one value at a time), 0.21-0.26 ms now. The indexing had
  *  been 9% of the convolution time of the 32-filter 2D bench network. */
-export function compressRows(inPtr: usize, inStride: i32, n: i32, cin: i32, wRowBytes: i32, starts: usize, entries: usize): void {
+export function compressRows(inPtr: usize, inStride: i32, n: i32, cin: i32, wRowBytes: i32, entries: usize): void {
   const inS = <usize>inStride << 2;
   const zero = f32x4.splat(0);
   const firstOffsets = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(wRowBytes));
@@ -60,7 +60,7 @@ export function compressRows(inPtr: usize, inStride: i32, n: i32, cin: i32, wRow
 }
 
 /** Scalar twin of compressRows: the same entries, one value at a time. */
-export function compressRowsScalar(inPtr: usize, inStride: i32, n: i32, cin: i32, wRowBytes: i32, starts: usize, entries: usize): void {
+export function compressRowsScalar(inPtr: usize, inStride: i32, n: i32, cin: i32, wRowBytes: i32, entries: usize): void {
   const inS = <usize>inStride << 2;
   let e = entries;
   for (let r = 0; r < n; r++) {

@@ -29,7 +29,7 @@ function setup(k: KernelExports, C: number, n = 20000, K = 9) {
   k.ruleTiles(st, po, K, 128, nTiles, tiles);
   const starts = arena.alloc((n + 1) * 4);
   const entries = arena.alloc(k.nonzeroStarts(x, C, n, C, starts) * 8 + 8);
-  k.compressRows(x, C, n, C, C * 4, starts, entries);
+  k.compressRows(x, C, n, C, C * 4, entries);
   return {
     flops: 2 * p * C * C,
     simd: () => k.convRules(x, C, y, C, n, w, C, C, K, tiles, 128, nTiles, 0, nTiles, pi, po, 0, 0, 0, 0, 0, 0, 0),

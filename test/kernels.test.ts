@@ -129,7 +129,7 @@ test("convRules with a channel-sparse input (ReLU zeros, -0, all-zero rows) == c
       for (let i = 0; i < nIn; i++) for (let c = 0; c < cin; c++) if (xv[i * inStride + c] !== 0) expectNnz++;
       assert.equal(nnz, expectNnz, "non-zero count");
       const entries = arena.alloc(nnz * 8 + 8);
-      k.compressRows(x, inStride, nIn, cin, cp * 4, starts, entries);
+      k.compressRows(x, inStride, nIn, cin, cp * 4, entries);
       const ev = arena.f32(entries, 2 * nnz), ei = arena.i32(entries, 2 * nnz);
       for (let i = 0, e = 0; i < nIn; i++) for (let c = 0; c < cin; c++) {
         if (xv[i * inStride + c] === 0) continue;
@@ -137,7 +137,7 @@ test("convRules with a channel-sparse input (ReLU zeros, -0, all-zero rows) == c
         e++;
       }
       const twin = arena.alloc(nnz * 8 + 8);
-      k.compressRowsScalar(x, inStride, nIn, cin, cp * 4, starts, twin);
+      k.compressRowsScalar(x, inStride, nIn, cin, cp * 4, twin);
       assert.deepEqual(arena.i32(twin, 2 * nnz), arena.i32(entries, 2 * nnz), "compressRows and its scalar twin");
       const mid = Math.floor(u() * (nTiles + 1));
       k.convRules(x, inStride, y1, outStride, nOut, w, cin, cp, K, tiles, tileRows, nTiles, mid, nTiles, r.pi, r.po, 0, 0, 0, 0, 0, starts, entries);
@@ -223,7 +223,7 @@ test("convWeightGrad (by channels or offsets) == convWeightGradScalar == float32
     // The channel-sparse path (zeros skipped) gives the same bits.
     const starts = arena.alloc((nIn + 1) * 4);
     const entries = arena.alloc(k.nonzeroStarts(x, cin, nIn, cin, starts) * 8 + 8);
-    k.compressRows(x, cin, nIn, cin, cp * 4, starts, entries);
+    k.compressRows(x, cin, nIn, cin, cp * 4, entries);
     k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries, cSplit, cin);
     k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries, 0, cSplit);
     assertSameBits(arena.f32(d3, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad, channel-sparse x, ${cin}x${cout} K ${K} split at ${cSplit}`);

@@ -33,9 +33,9 @@ export interface KernelExports {
   /** Prefix sums of the non-zero counts per row (n + 1 i32 at starts); returns the total. */
   nonzeroStarts(inp: Ptr, inStride: number, n: number, cin: number, starts: Ptr): number;
   /** The channel-sparse entries (value, c * wRowBytes) of n rows, 8 bytes each, at entries. */
-  compressRows(inp: Ptr, inStride: number, n: number, cin: number, wRowBytes: number, starts: Ptr, entries: Ptr): void;
+  compressRows(inp: Ptr, inStride: number, n: number, cin: number, wRowBytes: number, entries: Ptr): void;
   /** Scalar twin of compressRows (tests). */
-  compressRowsScalar(inp: Ptr, inStride: number, n: number, cin: number, wRowBytes: number, starts: Ptr, entries: Ptr): void;
+  compressRowsScalar(inp: Ptr, inStride: number, n: number, cin: number, wRowBytes: number, entries: Ptr): void;
   ruleTiles(ruleStart: Ptr, ruleOut: Ptr, K: number, tileRows: number, nTiles: number, tileStarts: Ptr): void;
   convRulesScalar(inp: Ptr, inStride: number, out: Ptr, outStride: number, nOut: number, w: Ptr, cin: number, coutPad: number, K: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr): void;

@@ -43,6 +43,6 @@ export function sparseInput(k: KernelExports, arena: Arena, x: Ptr, stride: numb
   const density = nnz / (n * cin);
   if (pick({ denseNs: macs * DENSE_NS_PER_MAC, sparseNs: indexCost + macs * density * sparseNsPerMac(coutPad) }) === "dense") return [0, 0];
   const entries = arena.alloc(nnz * 8 + 8); // compressRows writes one entry past the last
-  k.compressRows(x, stride, n, cin, coutPad * 4, starts, entries);
+  k.compressRows(x, stride, n, cin, coutPad * 4, entries);
   return [starts, entries];
 }
