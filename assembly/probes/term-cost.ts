@@ -202,3 +202,26 @@ export function sparseGatherRow(starts: usize, entries: usize, table: usize, K: 
     }
   }
 }
+
+/** sparseOneRow with the weight address not loaded from the entry but computed from the entry's
+ *  position (wrong results, timing only): whether the load of the weight offset, on which the
+ *  weight loads wait, is what holds the loop back. */
+export function sparseOneRowNoOffsetLoad(starts: usize, entries: usize, ruleIn: usize, ruleOut: usize, nPairs: i32, out: usize, outS: usize, w: usize, coutPad: i32): void {
+  const wMask = (<usize>coutPad * <usize>coutPad * 4 - 1) & ~(<usize>(coutPad * 4) - 1);
+  for (let p = 0; p < nPairs; p++) {
+    const i = <usize>load<i32>(ruleIn + (<usize>p << 2));
+    const e = entries + (<usize>load<i32>(starts + (i << 2)) << 3), ee = entries + (<usize>load<i32>(starts + (i << 2), 4) << 3);
+    const y = out + <usize>load<i32>(ruleOut + (<usize>p << 2)) * outS;
+    for (let j = 0; j < coutPad; j += 16) {
+      const yj = y + (<usize>j << 2), wj = w + (<usize>j << 2);
+      let a0 = v128.load(yj), a1 = v128.load(yj, 16), a2 = v128.load(yj, 32), a3 = v128.load(yj, 48);
+      for (let q = e; q < ee; q += 8) {
+        const v = v128.load32_splat(q);
+        const wp = wj + ((q * <usize>coutPad) & wMask);
+        a0 = madd(v, v128.load(wp), a0); a1 = madd(v, v128.load(wp, 16), a1);
+        a2 = madd(v, v128.load(wp, 32), a2); a3 = madd(v, v128.load(wp, 48), a3);
+      }
+      v128.store(yj, a0); v128.store(yj, a1, 16); v128.store(yj, a2, 32); v128.store(yj, a3, 48);
+    }
+  }
+}
