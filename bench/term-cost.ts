@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const asc = createRequire(import.meta.url).resolve("assemblyscript/bin/asc.js");
 const wasmPath = join(root, "build", "term-cost.wasm");
-execFileSync(process.execPath, [asc, "assembly/probes/term-cost.ts", "--runtime", "stub", "--enable", "simd", "-O3", "--noAssert",
+execFileSync(process.execPath, [asc, "assembly/probes/term-cost.ts", "--runtime", "stub", "--enable", "simd", "-O3", "--noAssert", "--initialMemory", "1",
   "--outFile", wasmPath], { cwd: root, stdio: "inherit" });
 const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), { env: { abort() { throw new Error("abort"); } } });
 type Fn = (...a: number[]) => number;
