@@ -180,8 +180,9 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
 // 2 x 16 keeps 8 accumulators, 2 broadcast inputs and one weight vector in registers (x64 has 16
 // vector registers), and walks the input rows by pointer: measured fastest among 4x8, 6x8, 2x16
 // and unrolled variants (bench/kernels).
+// (Exported for the timing probes of bench/term-cost; the engine's module does not export it.)
 // @ts-ignore: decorator
-@inline function block2(x0: usize, x1: usize, y0: usize, y1: usize, w: usize, cin: i32, coutPad: i32, wRow: usize): void {
+@inline export function block2(x0: usize, x1: usize, y0: usize, y1: usize, w: usize, cin: i32, coutPad: i32, wRow: usize): void {
   const d1 = x1 - x0;
   const xe = x0 + (<usize>cin << 2);
   let j = 0;

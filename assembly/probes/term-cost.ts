@@ -3,6 +3,8 @@
 // Each kernel accumulates into output rows exactly as assembly/conv.ts does (f32 multiply, then
 // add); only the shape of the inner loop differs.
 
+import { block2 } from "../conv";
+
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, acc: v128): v128 { return f32x4.add(acc, f32x4.mul(a, b)); }
 
@@ -80,34 +82,13 @@ export function sparseOneRowNoValueLoad(starts: usize, entries: usize, ruleIn: u
   }
 }
 
-/** The dense kernel's shape (block2): two pairs, 16-column blocks, every input channel. Per
- *  channel: 2 broadcast loads and 4 weight loads for 8 multiply-adds. */
+/** The dense kernel (assembly/conv.ts block2): two pairs, 16-column blocks, every input channel.
+ *  Per channel: 2 broadcast loads and 4 weight loads for 8 multiply-adds. */
 export function denseTwoRows(x: usize, inS: usize, cin: i32, ruleIn: usize, ruleOut: usize, nPairs: i32, out: usize, outS: usize, w: usize, coutPad: i32): void {
-  const wRow = <usize>coutPad << 2;
   for (let p = 0; p + 2 <= nPairs; p += 2) {
     const x0 = x + <usize>load<i32>(ruleIn + (<usize>p << 2)) * inS, x1 = x + <usize>load<i32>(ruleIn + (<usize>p << 2), 4) * inS;
     const y0 = out + <usize>load<i32>(ruleOut + (<usize>p << 2)) * outS, y1 = out + <usize>load<i32>(ruleOut + (<usize>p << 2), 4) * outS;
-    const d1 = x1 - x0, xe = x0 + (<usize>cin << 2);
-    for (let j = 0; j < coutPad; j += 16) {
-      const jo = <usize>j << 2;
-      let a0 = v128.load(y0 + jo), b0 = v128.load(y0 + jo, 16), c0 = v128.load(y0 + jo, 32), e0 = v128.load(y0 + jo, 48);
-      let a1 = v128.load(y1 + jo), b1 = v128.load(y1 + jo, 16), c1 = v128.load(y1 + jo, 32), e1 = v128.load(y1 + jo, 48);
-      let wp = w + jo;
-      for (let xp = x0; xp < xe; xp += 4) {
-        const v0 = v128.load32_splat(xp), v1 = v128.load32_splat(xp + d1);
-        const wa = v128.load(wp);
-        a0 = madd(v0, wa, a0); a1 = madd(v1, wa, a1);
-        const wb = v128.load(wp, 16);
-        b0 = madd(v0, wb, b0); b1 = madd(v1, wb, b1);
-        const wc = v128.load(wp, 32);
-        c0 = madd(v0, wc, c0); c1 = madd(v1, wc, c1);
-        const wd = v128.load(wp, 48);
-        e0 = madd(v0, wd, e0); e1 = madd(v1, wd, e1);
-        wp += wRow;
-      }
-      v128.store(y0 + jo, a0); v128.store(y0 + jo, b0, 16); v128.store(y0 + jo, c0, 32); v128.store(y0 + jo, e0, 48);
-      v128.store(y1 + jo, a1); v128.store(y1 + jo, b1, 16); v128.store(y1 + jo, c1, 32); v128.store(y1 + jo, e1, 48);
-    }
+    block2(x0, x1, y0, y1, w, cin, coutPad, <usize>coutPad << 2);
   }
 }
 
