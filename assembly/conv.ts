@@ -262,17 +262,7 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
     v128.store(yj, a0); v128.store(yj, a1, 16); v128.store(yj, a2, 32); v128.store(yj, a3, 48);
     v128.store(yj, a4, 64); v128.store(yj, a5, 80);
   }
-  for (; j + 16 <= coutPad; j += 16) {
-    const yj = y + (<usize>j << 2), wj = w + (<usize>j << 2);
-    let a0 = v128.load(yj), a1 = v128.load(yj, 16), a2 = v128.load(yj, 32), a3 = v128.load(yj, 48);
-    for (let q = e; q < ee; q += 8) {
-      const v = v128.load32_splat(q);
-      const wp = wj + <usize>load<i32>(q, 4);
-      a0 = madd(v, v128.load(wp), a0); a1 = madd(v, v128.load(wp, 16), a1);
-      a2 = madd(v, v128.load(wp, 32), a2); a3 = madd(v, v128.load(wp, 48), a3);
-    }
-    v128.store(yj, a0); v128.store(yj, a1, 16); v128.store(yj, a2, 32); v128.store(yj, a3, 48);
-  }
+  for (; j + 16 <= coutPad; j += 16) sparseCols16(e, ee, y + (<usize>j << 2), w + (<usize>j << 2));
   if (j + 8 <= coutPad) {
     const yj = y + (<usize>j << 2), wj = w + (<usize>j << 2);
     let a0 = v128.load(yj), a1 = v128.load(yj, 16);
@@ -292,6 +282,20 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
     }
     v128.store(yj, a0);
   }
+}
+
+// 16 columns of one output row (at yj; their weight columns at wj) from a channel-sparse input row.
+// (Exported for the timing probes of bench/term-cost; the engine's module does not export it.)
+// @ts-ignore: decorator
+@inline export function sparseCols16(e: usize, ee: usize, yj: usize, wj: usize): void {
+  let a0 = v128.load(yj), a1 = v128.load(yj, 16), a2 = v128.load(yj, 32), a3 = v128.load(yj, 48);
+  for (let q = e; q < ee; q += 8) {
+    const v = v128.load32_splat(q);
+    const wp = wj + <usize>load<i32>(q, 4);
+    a0 = madd(v, v128.load(wp), a0); a1 = madd(v, v128.load(wp, 16), a1);
+    a2 = madd(v, v128.load(wp, 32), a2); a3 = madd(v, v128.load(wp, 48), a3);
+  }
+  v128.store(yj, a0); v128.store(yj, a1, 16); v128.store(yj, a2, 32); v128.store(yj, a3, 48);
 }
 
 // Two output rows of 16 columns from two channel-sparse input rows, their entries walked side by

@@ -2,10 +2,12 @@
 // Compiles assembly/probes/term-cost.ts on its own (it is not part of the engine) and times, on
 // synthetic local rulebooks (20k outputs, 9 offsets, half of the inputs zero at random):
 // - the machine's rate of 128-bit loads and of f32x4 additions, and the add latency;
-// - per multiply-add done: the channel-sparse kernel's shape (one row, a broadcast load and a
-//   weight load per term), the same without the broadcast load, the dense kernel's shape (two
-//   rows share each weight load) and two rows over the union of their non-zero channels.
-// The four kernels' outputs are compared bit for bit (all but the no-broadcast one, which only times).
+// - per multiply-add done: the channel-sparse kernel (one row, a broadcast load and a weight load
+//   per term) and variants of it (no broadcast load, no offset load, the next pair's indices loaded
+//   ahead, one list per output row), the dense kernel (two rows share each weight load) and two
+//   rows over the union of their non-zero channels.
+// The outputs of the kernels that compute the convolution are compared bit for bit; the two
+// timing-only variants (no broadcast load, no offset load) compute something else.
 // Usage: node dist/bench/term-cost.js [--json]
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -1,9 +1,9 @@
 // Probes for bench/term-cost.ts: why a term of the channel-sparse convolution costs more than a
-// term of the dense one. Not part of the engine's module; compiled on its own by the bench.
-// Each kernel accumulates into output rows exactly as assembly/conv.ts does (f32 multiply, then
-// add); only the shape of the inner loop differs.
+// term of the dense one. Not part of the engine's module; compiled on its own by the bench. The
+// one-row and dense probes run the engine's own blocks (sparseCols16, block2); the others change
+// one thing about them. Every kernel multiplies then adds in f32, as assembly/conv.ts does.
 
-import { block2 } from "../conv";
+import { block2, sparseCols16 } from "../conv";
 
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, acc: v128): v128 { return f32x4.add(acc, f32x4.mul(a, b)); }
@@ -39,25 +39,16 @@ export function addChain(n: i32, s: f32): f32 {
   return f32x4.extract_lane(a, 0);
 }
 
-/** The channel-sparse kernel's shape (sparseRow): one output row per pair, 16-column blocks, one
- *  entry (value, weight-row byte offset) per non-zero input. Per entry: the value's broadcast load
- *  and 4 weight loads for 4 multiply-adds. */
+/** The channel-sparse kernel (assembly/conv.ts sparseRow at 16 and 32 columns; from 48 on it uses
+ *  24-column blocks): one output row per pair, 16-column blocks (sparseCols16), one entry (value,
+ *  weight-row byte offset) per non-zero input. Per entry: the value's broadcast load and 4 weight
+ *  loads for 4 multiply-adds. */
 export function sparseOneRow(starts: usize, entries: usize, ruleIn: usize, ruleOut: usize, nPairs: i32, out: usize, outS: usize, w: usize, coutPad: i32): void {
   for (let p = 0; p < nPairs; p++) {
     const i = <usize>load<i32>(ruleIn + (<usize>p << 2));
     const e = entries + (<usize>load<i32>(starts + (i << 2)) << 3), ee = entries + (<usize>load<i32>(starts + (i << 2), 4) << 3);
     const y = out + <usize>load<i32>(ruleOut + (<usize>p << 2)) * outS;
-    for (let j = 0; j < coutPad; j += 16) {
-      const yj = y + (<usize>j << 2), wj = w + (<usize>j << 2);
-      let a0 = v128.load(yj), a1 = v128.load(yj, 16), a2 = v128.load(yj, 32), a3 = v128.load(yj, 48);
-      for (let q = e; q < ee; q += 8) {
-        const v = v128.load32_splat(q);
-        const wp = wj + <usize>load<i32>(q, 4);
-        a0 = madd(v, v128.load(wp), a0); a1 = madd(v, v128.load(wp, 16), a1);
-        a2 = madd(v, v128.load(wp, 32), a2); a3 = madd(v, v128.load(wp, 48), a3);
-      }
-      v128.store(yj, a0); v128.store(yj, a1, 16); v128.store(yj, a2, 32); v128.store(yj, a3, 48);
-    }
+    for (let j = 0; j < coutPad; j += 16) sparseCols16(e, ee, y + (<usize>j << 2), w + (<usize>j << 2));
   }
 }
 
@@ -136,17 +127,7 @@ export function sparseOneRowAhead(starts: usize, entries: usize, ruleIn: usize, 
     const ni = <usize>load<i32>(ruleIn + (<usize>(p + 1) << 2));
     const ne = entries + (<usize>load<i32>(starts + (ni << 2)) << 3), nee = entries + (<usize>load<i32>(starts + (ni << 2), 4) << 3);
     const ny = out + <usize>load<i32>(ruleOut + (<usize>(p + 1) << 2)) * outS;
-    for (let j = 0; j < coutPad; j += 16) {
-      const yj = y + (<usize>j << 2), wj = w + (<usize>j << 2);
-      let a0 = v128.load(yj), a1 = v128.load(yj, 16), a2 = v128.load(yj, 32), a3 = v128.load(yj, 48);
-      for (let q = e; q < ee; q += 8) {
-        const v = v128.load32_splat(q);
-        const wp = wj + <usize>load<i32>(q, 4);
-        a0 = madd(v, v128.load(wp), a0); a1 = madd(v, v128.load(wp, 16), a1);
-        a2 = madd(v, v128.load(wp, 32), a2); a3 = madd(v, v128.load(wp, 48), a3);
-      }
-      v128.store(yj, a0); v128.store(yj, a1, 16); v128.store(yj, a2, 32); v128.store(yj, a3, 48);
-    }
+    for (let j = 0; j < coutPad; j += 16) sparseCols16(e, ee, y + (<usize>j << 2), w + (<usize>j << 2));
     e = ne; ee = nee; y = ny;
   }
 }
