@@ -150,18 +150,10 @@ export function sparseGatherRow(starts: usize, entries: usize, table: usize, K: 
       for (let c = 0; c < cin; c += 2) v128.store(e + (<usize>c << 3), i64x2.add(v128.load(src + (<usize>c << 3)), add));
       e += <usize>cnt << 3;
     }
+    // The row is zeroed first, so the engine's block gives the sum of this row's terms alone.
     const y = out + <usize>o * outS;
-    for (let j = 0; j < coutPad; j += 16) {
-      const yj = y + (<usize>j << 2), wj = w + (<usize>j << 2);
-      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-      for (let q = scratch; q < e; q += 8) {
-        const v = v128.load32_splat(q);
-        const wp = wj + <usize>load<i32>(q, 4);
-        a0 = madd(v, v128.load(wp), a0); a1 = madd(v, v128.load(wp, 16), a1);
-        a2 = madd(v, v128.load(wp, 32), a2); a3 = madd(v, v128.load(wp, 48), a3);
-      }
-      v128.store(yj, a0); v128.store(yj, a1, 16); v128.store(yj, a2, 32); v128.store(yj, a3, 48);
-    }
+    memory.fill(y, 0, <usize>coutPad << 2);
+    for (let j = 0; j < coutPad; j += 16) sparseCols16(scratch, e, y + (<usize>j << 2), w + (<usize>j << 2));
   }
 }
 
