@@ -164,3 +164,43 @@ test("class-centred crops: every class present is the centre about equally often
   assert.ok(bySite < 0.05, `site-centred crops hold the Michel site ${bySite}`);
   assert.ok(byClass > 0.35 && byClass < 0.65, `class-centred crops hold the Michel site ${byClass}`);
 });
+
+test("balanced crops: a class in one event of eight still centres a fifth of the crops, from a recent event, the same after a resume", () => {
+  // Endless stream: classes 0-3 on short lines in every event, a lone Michel site far from them
+  // only in events i % 8 == 0. Class-centred crops hold it 1/8 x 1/5 of the time; balanced crops
+  // about 1/5, taken from the latest Michel event at or before the slot's own.
+  const event = (i: number): LabelledEvent => {
+    const coords: number[] = [], labels: number[] = [];
+    for (let c = 0; c < 4; c++) for (let x = 0; x < 30; x++) { coords.push(x, 2 + 3 * c); labels.push(c); }
+    if (i % 8 === 0) { coords.push(60, 60); labels.push(4); }
+    return {
+      index: i, labels: Uint8Array.from(labels), instances: new Int32Array(labels.length),
+      tensor: { dim: 2, spatialSize: [64, 64], channels: 1, coords: Int32Array.from(coords), features: new Float32Array(labels.length).fill(1) },
+    };
+  };
+  const source: TrainingSource = { event, describe: "Michel every 8th event" };
+  const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 2 });
+  const trainer = (cropCentre: "class" | "balanced") => new Trainer(kernels, cfg, { ...options, crop: [8, 8], cropCentre, minCropSites: 0, batchSize: 3 }, initialTrainingWeights(cfg, 1));
+  const michelShare = (cropCentre: "class" | "balanced") => {
+    const tr = trainer(cropCentre);
+    let withMichel = 0, crops = 0;
+    for (let t = 0; t < 300; t++) {
+      tr.batchEvents(source, t).forEach((ev, j) => {
+        crops++;
+        if (!ev.labels!.includes(4)) return;
+        withMichel++;
+        const slot = t * 3 + j;
+        assert.ok(ev.index % 8 === 0 && ev.index <= slot && slot - ev.index < 8, `slot ${slot} took its Michel from event ${ev.index}`);
+      });
+    }
+    return withMichel / crops;
+  };
+  const byClass = michelShare("class"), balanced = michelShare("balanced");
+  assert.ok(byClass < 0.05, `class-centred crops hold the Michel site ${byClass}`);
+  assert.ok(balanced > 0.15 && balanced < 0.25, `balanced crops hold the Michel site ${balanced}`);
+  // A resumed run starts with nothing read: iteration 40 must come out the same.
+  const walked = trainer("balanced"), fresh = trainer("balanced");
+  for (let t = 0; t < 40; t++) walked.batchEvents(source, t);
+  const a = walked.batchEvents(source, 40), b = fresh.batchEvents(source, 40);
+  assert.deepEqual(a.map((e) => [e.index, [...e.tensor.coords]]), b.map((e) => [e.index, [...e.tensor.coords]]));
+});

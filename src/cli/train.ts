@@ -20,7 +20,9 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
   --iterations N       iterations to run in total (default 1000; a resumed run keeps its checkpoint's)
   --batch B            events per iteration (default ${DEFAULT_TRAINER_OPTIONS.batchSize})
   --crop A,B[,C]       crop every event to this size around a random site (e.g. 512,512)
-  --crop-centre S      site (default): any site; class: a site of a class drawn uniformly among those present
+  --crop-centre S      site (default): any site; class: a site of a class drawn uniformly among those present;
+                       balanced: a site of a class drawn uniformly among all five, from the latest event of
+                       the stream that has one (up to 64 back), so rare classes centre a fifth of the crops
   --weighting S        ${WEIGHTING_SCHEMES.join(" | ")} (default ${DEFAULT_TRAINER_OPTIONS.weighting})
   --lr X               Adam learning rate (default ${DEFAULT_TRAINER_OPTIONS.lr}); --weight-decay X (default 0)
   --schedule S         constant | cosine (to lr/20 at the last iteration) (default constant)
@@ -79,7 +81,8 @@ export async function train(argv: string[]): Promise<number> {
     if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule ${schedule}: use constant or cosine`);
     const crop = numberList("crop", values.crop, [config.dim]);
     const cropCentre = (values["crop-centre"] ?? "site") as TrainerOptions["cropCentre"];
-    if (cropCentre !== "site" && cropCentre !== "class") throw new UsageError(`--crop-centre ${cropCentre}: use site or class`);
+    if (cropCentre !== "site" && cropCentre !== "class" && cropCentre !== "balanced") throw new UsageError(`--crop-centre ${cropCentre}: use site, class or balanced`);
+    if (cropCentre !== "site" && !crop) throw new UsageError(`--crop-centre ${cropCentre} needs --crop`);
     const options: TrainerOptions = {
       ...DEFAULT_TRAINER_OPTIONS, seed: num("seed", 1, Number.isInteger), iterations: iterations ?? 1000,
       batchSize: num("batch", DEFAULT_TRAINER_OPTIONS.batchSize, posInt), weighting, schedule, crop, cropCentre,

@@ -32,8 +32,11 @@ export interface TrainerOptions {
   crop?: number[];
   /** Where crops are centred: "site" (default), a random site; "class", a random site of a class
    *  drawn uniformly among the classes present, so rare classes (HIP, Michel, delta near the
-   *  vertex of a 2D image full of cosmic muons) are seen far more often. */
-  cropCentre?: "site" | "class";
+   *  vertex of a 2D image full of cosmic muons) are seen far more often; "balanced", a random site
+   *  of a class drawn uniformly among all five, from the latest event of the stream (this slot's or
+   *  up to BALANCED_LOOKBACK slots back) that has it, so that a class present in few events
+   *  (Michel electrons: one 2D image in six) is still the centre of a fifth of the crops. */
+  cropCentre?: "site" | "class" | "balanced";
   /** Crops with fewer labelled sites are drawn again (up to 8 tries). */
   minCropSites?: number;
   weighting: WeightingScheme;
@@ -44,6 +47,10 @@ export interface TrainerOptions {
   iterations: number;
   bnMomentum: number;
 }
+
+/** How far back along the stream a balanced crop looks for an event with its class: with Michel
+ *  electrons in one 2D image in six, 64 events miss one with probability 1e-5. */
+export const BALANCED_LOOKBACK = 64;
 
 export const DEFAULT_TRAINER_OPTIONS: Omit<TrainerOptions, "seed" | "iterations"> = {
   batchSize: 4, weighting: "sparsessnet", lr: 1e-3, weightDecay: 0, schedule: "constant", bnMomentum: 0.99, minCropSites: 50,
@@ -99,23 +106,69 @@ export class Trainer {
   batchEvents(source: TrainingSource, t: number): LabelledEvent[] {
     const out: LabelledEvent[] = [];
     for (let j = 0; j < this.options.batchSize; j++) {
-      let ev = source.event(this.eventIndex(source, t, j));
-      if (ev.tensor.dim !== this.config.dim) throw new InvalidInputError(`event ${ev.index} of ${source.describe} is ${ev.tensor.dim}D; the model is ${this.config.dim}D`);
+      if (this.options.crop && this.options.cropCentre === "balanced") {
+        const { ev, rows } = this.balancedEvent(source, t, j);
+        out.push(this.crop(ev, t, j, rows));
+        continue;
+      }
+      let ev = this.sourceEvent(source, this.eventIndex(source, t, j));
       if (this.options.crop) ev = this.crop(ev, t, j);
       out.push(ev);
     }
     return out;
   }
 
-  private crop(ev: LabelledEvent, t: number, j: number): LabelledEvent {
+  private sourceEvent(source: TrainingSource, i: number): LabelledEvent {
+    const ev = source.event(i);
+    if (ev.tensor.dim !== this.config.dim) throw new InvalidInputError(`event ${ev.index} of ${source.describe} is ${ev.tensor.dim}D; the model is ${this.config.dim}D`);
+    return ev;
+  }
+
+  /** Events read for balanced crops, by index, so that looking back along the stream does not
+   *  generate or read an event again. Only a cache: what a slot gets depends on (seed, t, j) and
+   *  the events alone, so a resumed run (empty cache) continues exactly. */
+  private readonly recent = new Map<number, { ev: LabelledEvent; byLabel: number[][] }>();
+
+  /** Slot j of iteration t under "balanced": draw a class uniformly among all N_CLASSES, then take
+   *  the latest event of the stream, from this slot's back, that has a site of it; the rows of that
+   *  class are the crop centres. Falls back to this slot's event and its classes present when none
+   *  of the last BALANCED_LOOKBACK events has the class (a class the data lacks). */
+  private balancedEvent(source: TrainingSource, t: number, j: number): { ev: LabelledEvent; rows: number[] } {
+    const B = this.options.batchSize;
+    const u = rng(hash3(this.options.seed ^ 0xba1a9ced, t, j));
+    const cls = Math.floor(u() * N_CLASSES);
+    const slot = t * B + j;
+    let own: { ev: LabelledEvent; byLabel: number[][] } | undefined;
+    for (let back = 0; back < BALANCED_LOOKBACK && slot - back >= 0; back++) {
+      const s = slot - back;
+      const i = this.eventIndex(source, Math.floor(s / B), s % B);
+      let entry = this.recent.get(i);
+      if (!entry) {
+        const ev = this.sourceEvent(source, i);
+        entry = { ev, byLabel: ev.labels ? rowsByLabel(ev.labels) : [] };
+        this.recent.set(i, entry);
+        // Keep what the next slots look back at: the last BALANCED_LOOKBACK + B events read.
+        if (this.recent.size > BALANCED_LOOKBACK + B) this.recent.delete(this.recent.keys().next().value!);
+      }
+      own ??= entry;
+      if (entry.byLabel[cls]?.length) return { ev: entry.ev, rows: entry.byLabel[cls] };
+    }
+    const present = own!.byLabel.filter((r) => r.length > 0);
+    return { ev: own!.ev, rows: present.length ? present[Math.floor(u() * present.length)] : [] };
+  }
+
+  /** A crop of ev around a random site, or of the given centre rows when there are any. */
+  private crop(ev: LabelledEvent, t: number, j: number, centres?: number[]): LabelledEvent {
     const n = ev.tensor.coords.length / ev.tensor.dim;
     if (n === 0) return cropAround({ ...ev, tensor: { ...ev.tensor, coords: new Int32Array(ev.tensor.dim) } }, 0, this.options.crop!);
     const u = rng(hash3(this.options.seed, t, j));
     let best: LabelledEvent | undefined;
-    const byClass = this.options.cropCentre === "class" && ev.labels ? rowsByClass(ev.labels) : undefined;
+    const byClass = this.options.cropCentre === "class" && ev.labels ? rowsByLabel(ev.labels).filter((r) => r.length > 0) : undefined;
     for (let attempt = 0; attempt < 8; attempt++) {
       let row = Math.floor(u() * n);
-      if (byClass && byClass.length) {
+      if (centres?.length) {
+        row = centres[Math.floor(u() * centres.length)];
+      } else if (byClass && byClass.length) {
         const rows = byClass[Math.floor(u() * byClass.length)];
         row = rows[Math.floor(u() * rows.length)];
       }
@@ -220,9 +273,9 @@ export function epochPermutation(n: number, seed: number, epoch: number): Int32A
   return p;
 }
 
-/** The rows of each class present (IGNORE_LABEL and other out-of-range labels left out), by class. */
-function rowsByClass(labels: Uint8Array): number[][] {
+/** The rows of each class, indexed by class (IGNORE_LABEL and other out-of-range labels left out). */
+function rowsByLabel(labels: Uint8Array): number[][] {
   const rows: number[][] = Array.from({ length: N_CLASSES }, () => []);
   labels.forEach((l, r) => { if (l < N_CLASSES) rows[l].push(r); });
-  return rows.filter((r) => r.length > 0);
+  return rows;
 }
