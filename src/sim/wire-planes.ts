@@ -44,8 +44,14 @@ export function wireCoordinate(plane: Plane, y: number, z: number): number {
 }
 
 export function wireImage(d: Deposits, rnd: Random, o: WireImageOptions): WireImage {
-  const value = new Map<number, number>();
-  const who = new Map<number, Map<number, number>>();
+  // Pixels get a slot in the order they are first touched: the noise below is drawn in that order,
+  // so it is part of the stream's bits. Each slot keeps its charge and a short list of
+  // contributors (particle instance and label, charge), whose largest gives the pixel's label.
+  const cap = 3 * d.n;
+  const slotOf = new Map<number, number>();
+  const key = new Int32Array(cap), value = new Float64Array(cap), head = new Int32Array(cap);
+  const who = new Int32Array(cap), whoE = new Float64Array(cap), next = new Int32Array(cap);
+  let slots = 0, entries = 0;
   for (let i = 0; i < d.n; i++) {
     const row0 = Math.floor(d.x[i] / TICK_CM);
     const col = Math.floor((wireCoordinate(o.plane, d.y[i], d.z[i]) + o.zOffsetCm) / WIRE_PITCH_CM);
@@ -56,43 +62,59 @@ export function wireImage(d: Deposits, rnd: Random, o: WireImageOptions): WireIm
       const row = row0 + t;
       if (row < 0 || row >= o.rows) continue;
       const k = row * o.cols + col, e = d.e[i] * o.adcPerMeV * TIME_SPREAD[t + 1];
-      value.set(k, (value.get(k) ?? 0) + e);
-      let m = who.get(k);
-      if (!m) who.set(k, m = new Map());
-      m.set(w, (m.get(w) ?? 0) + e);
+      let s = slotOf.get(k);
+      if (s === undefined) {
+        s = slots++;
+        slotOf.set(k, s);
+        key[s] = k; value[s] = 0; head[s] = -1;
+      }
+      value[s] += e;
+      let c = head[s];
+      while (c >= 0 && who[c] !== w) c = next[c];
+      if (c < 0) { c = entries++; who[c] = w; whoE[c] = 0; next[c] = head[s]; head[s] = c; }
+      whoE[c] += e;
     }
   }
-  const pixels: { k: number; v: number; label: number; id: number }[] = [];
-  for (const [k, v0] of value) {
-    const v = v0 + o.noiseAdc * rnd.normal();
+  let pk = new Int32Array(slots), pv = new Float64Array(slots), pLabel = new Uint8Array(slots), pId = new Int32Array(slots);
+  let n = 0;
+  for (let s = 0; s < slots; s++) {
+    const v = value[s] + o.noiseAdc * rnd.normal();
     if (v < o.threshold) continue;
+    // The largest contributor, ties to the smallest (instance, label): independent of list order.
     let top = -1, topE = -1;
-    for (const [w, e] of who.get(k)!) if (e > topE || (e === topE && w < top)) { top = w; topE = e; }
-    pixels.push({ k, v: Math.min(v, o.clip), label: top % 8, id: Math.floor(top / 8) });
+    for (let c = head[s]; c >= 0; c = next[c]) if (whoE[c] > topE || (whoE[c] === topE && who[c] < top)) { top = who[c]; topE = whoE[c]; }
+    pk[n] = key[s]; pv[n] = Math.min(v, o.clip); pLabel[n] = top % 8; pId[n] = Math.floor(top / 8); n++;
   }
   // Noise-only pixels above threshold among the empty ones.
-  const empty = o.rows * o.cols - value.size;
+  const empty = o.rows * o.cols - slots;
   const pTail = 0.5 * erfc(o.threshold / (o.noiseAdc * Math.SQRT2));
   const nNoise = rnd.poisson(empty * pTail);
+  const grow = <T extends Int32Array | Float64Array | Uint8Array>(arr: T, make: (m: number) => T): T => { const b = make(n + nNoise); b.set(arr.subarray(0, n)); return b; };
+  pk = grow(pk, (m) => new Int32Array(m)); pv = grow(pv, (m) => new Float64Array(m));
+  pLabel = grow(pLabel, (m) => new Uint8Array(m)); pId = grow(pId, (m) => new Int32Array(m));
+  const a = o.threshold / o.noiseAdc;
   let noiseOnly = 0;
   for (let i = 0; i < nNoise; i++) {
     const k = Math.floor(rnd.uniform() * o.rows * o.cols);
-    if (value.has(k)) continue;
-    value.set(k, 0);
+    if (slotOf.has(k)) continue;
+    slotOf.set(k, -1);
     // Gaussian tail above the threshold, by rejection from an exponential proposal.
-    const a = o.threshold / o.noiseAdc;
     let x: number;
     do { x = a - Math.log(1 - rnd.uniform()) / a; } while (rnd.uniform() > Math.exp(-0.5 * (x - a) ** 2));
-    pixels.push({ k, v: Math.min(x * o.noiseAdc, o.clip), label: IGNORE_LABEL, id: -1 });
+    pk[n] = k; pv[n] = Math.min(x * o.noiseAdc, o.clip); pLabel[n] = IGNORE_LABEL; pId[n] = -1; n++;
     noiseOnly++;
   }
-  pixels.sort((p, q) => p.k - q.k);
-  const n = pixels.length;
+  // Row-major order: pixel keys are distinct, so sorting key * n + slot (exact in a double) by value
+  // orders the slots without a comparator function, which costs more than the rest.
+  const order = new Float64Array(n);
+  for (let i = 0; i < n; i++) order[i] = pk[i] * n + i;
+  order.sort();
   const coords = new Int32Array(2 * n), adc = new Float32Array(n), labels = new Uint8Array(n), instances = new Int32Array(n);
-  pixels.forEach((p, i) => {
-    coords[2 * i] = Math.floor(p.k / o.cols); coords[2 * i + 1] = p.k % o.cols;
-    adc[i] = p.v; labels[i] = p.label; instances[i] = p.id;
-  });
+  for (let i = 0; i < n; i++) {
+    const p = order[i] % n;
+    coords[2 * i] = Math.floor(pk[p] / o.cols); coords[2 * i + 1] = pk[p] % o.cols;
+    adc[i] = pv[p]; labels[i] = pLabel[p]; instances[i] = pId[p];
+  }
   return { coords, adc, labels, instances, noiseOnly };
 }
 
