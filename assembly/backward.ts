@@ -81,18 +81,18 @@ export function columnSumsScalar(gPtr: usize, gStride: i32, n: i32, c: i32, outP
 // so the results are bit-identical; they only change the loop nest for locality.
 
 /** Weight gradient of a sparse convolution: for each offset k and pair (i, o) in rulebook order,
- *  dW[k][c][j] += x[i][c] * g[o][j], for the input channels c in [cLo, cHi) (threads split dW by
- *  them). dW is [K][cin][coutPad], accumulated (not cleared). A block of
+ *  dW[k][c][j] += x[i][c] * g[o][j]. dW is [K][cin][coutPad], accumulated (not cleared); threads
+ *  split it by offsets (convWeightGradOffsets). A block of
  *  2 input channels x 16 output channels stays in registers over a chunk of pairs, instead of a
  *  read-modify-write of dW per pair (bound by store-to-load latency); chunks are small enough that
  *  their x and g rows stay in L1 while every channel block walks them. Pairs are still added in
  *  rulebook order for every dW element, so the bits equal the scalar twin's. */
 export function convWeightGrad(
   xPtr: usize, xStride: i32, gPtr: usize, gStride: i32, cin: i32, coutPad: i32, K: i32,
-  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize, cLo: i32, cHi: i32,
+  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize,
 ): void {
   if (nzStarts) {
-    convWeightGradSparseInput(gPtr, gStride, cin, coutPad, K, ruleStart, ruleIn, ruleOut, dwPtr, nzStarts, nzEntries, cLo, cHi);
+    convWeightGradSparseInput(gPtr, gStride, cin, coutPad, K, ruleStart, ruleIn, ruleOut, dwPtr, nzStarts, nzEntries);
     return;
   }
   const xs = <usize>xStride * 4, gs = <usize>gStride * 4, wRow = <usize>coutPad * 4;
@@ -102,8 +102,8 @@ export function convWeightGrad(
     const dwk = dwPtr + <usize>k * <usize>cin * wRow;
     for (let q0 = p0; q0 < p1; q0 += chunk) {
       const q1 = min(p1, q0 + chunk);
-      let c = cLo;
-      for (; c + 2 <= cHi; c += 2) {
+      let c = 0;
+      for (; c + 2 <= cin; c += 2) {
         let j = 0;
         for (; j + 16 <= coutPad; j += 16) wg2x16(xPtr + (<usize>c << 2), xs, gPtr + (<usize>j << 2), gs, q0, q1, ruleIn, ruleOut, dwk + <usize>c * wRow + (<usize>j << 2), wRow);
         for (; j < coutPad; j += 4) {
@@ -111,7 +111,7 @@ export function convWeightGrad(
           wg1x4(xPtr + (<usize>(c + 1) << 2), xs, gPtr + (<usize>j << 2), gs, q0, q1, ruleIn, ruleOut, dwk + <usize>(c + 1) * wRow + (<usize>j << 2));
         }
       }
-      for (; c < cHi; c++) {
+      for (; c < cin; c++) {
         for (let j = 0; j < coutPad; j += 4) wg1x4(xPtr + (<usize>c << 2), xs, gPtr + (<usize>j << 2), gs, q0, q1, ruleIn, ruleOut, dwk + <usize>c * wRow + (<usize>j << 2));
       }
     }
@@ -126,31 +126,24 @@ export function convWeightGradOffsets(
   ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize, k0: i32, k1: i32,
 ): void {
   convWeightGrad(xPtr, xStride, gPtr, gStride, cin, coutPad, k1 - k0, ruleStart + (<usize>k0 << 2), ruleIn, ruleOut,
-    dwPtr + <usize>k0 * <usize>cin * <usize>coutPad * 4, nzStarts, nzEntries, 0, cin);
+    dwPtr + <usize>k0 * <usize>cin * <usize>coutPad * 4, nzStarts, nzEntries);
 }
 
 /** convWeightGrad over a channel-sparse x (see sparse-input.ts; entries carry c * coutPad * 4): for
  *  each pair in rulebook order, dW[k][c] += x[i][c] * g[o] for the non-zero x[i][c] only, read-
  *  modify-write on the dW rows. Every dW element still gets its terms in pair order, and the skipped
- *  ones are ±0 (see sparse-input.ts), so the bits equal the dense kernel's. A row's entries are in
- *  channel order, so those of [cLo, cHi) are a sub-range of them. */
+ *  ones are ±0 (see sparse-input.ts), so the bits equal the dense kernel's. */
 function convWeightGradSparseInput(
   gPtr: usize, gStride: i32, cin: i32, coutPad: i32, K: i32,
-  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize, cLo: i32, cHi: i32,
+  ruleStart: usize, ruleIn: usize, ruleOut: usize, dwPtr: usize, nzStarts: usize, nzEntries: usize,
 ): void {
   const gs = <usize>gStride * 4, wRow = <usize>coutPad * 4;
-  const all = cLo == 0 && cHi == cin;
-  const offLo = cLo * <i32>wRow, offHi = cHi * <i32>wRow;
   for (let k = 0; k < K; k++) {
     const p0 = load<i32>(ruleStart + (<usize>k << 2)), p1 = load<i32>(ruleStart + (<usize>(k + 1) << 2));
     const dwk = dwPtr + <usize>k * <usize>cin * wRow;
     for (let p = p0; p < p1; p++) {
       const i = <usize>load<i32>(ruleIn + (<usize>p << 2));
-      let e0 = nzEntries + (<usize>load<i32>(nzStarts + (i << 2)) << 3), e1 = nzEntries + (<usize>load<i32>(nzStarts + (i << 2), 4) << 3);
-      if (!all) {
-        while (e0 < e1 && load<i32>(e0, 4) < offLo) e0 += 8;
-        while (e1 > e0 && load<i32>(e1 - 8, 4) >= offHi) e1 -= 8;
-      }
+      const e0 = nzEntries + (<usize>load<i32>(nzStarts + (i << 2)) << 3), e1 = nzEntries + (<usize>load<i32>(nzStarts + (i << 2), 4) << 3);
       const g = gPtr + <usize>load<i32>(ruleOut + (<usize>p << 2)) * gs;
       let j = 0;
       for (; j + 16 <= coutPad; j += 16) {

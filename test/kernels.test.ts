@@ -200,7 +200,7 @@ test("convRules epilogue (residual add, batch-norm + ReLU / leaky) == scalar con
   }
 });
 
-test("convWeightGrad (by channels or offsets) == convWeightGradScalar == float32 JS reference (accumulating into dW)", () => {
+test("convWeightGrad (whole or by offsets) == convWeightGradScalar == float32 JS reference (accumulating into dW)", () => {
   for (const [cin, cout, K] of [[1, 4, 9], [5, 12, 27], [16, 20, 8], [3, 8, 1], [32, 32, 9], [17, 48, 27], [2, 5, 1]]) {
     arena.resetEvent();
     const nIn = 25, nOut = 30, cp = roundUp4(cout);
@@ -214,19 +214,15 @@ test("convWeightGrad (by channels or offsets) == convWeightGradScalar == float32
     arena.f32(d2, K * cin * cp).set(arena.f32(d1, K * cin * cp));
     arena.f32(d3, K * cin * cp).set(arena.f32(d1, K * cin * cp));
     const start = Float32Array.from(arena.f32(d1, K * cin * cp));
-    // Two channel ranges (as threads split it) give the bits of one call.
-    const cSplit = Math.floor(u() * (cin + 1));
-    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d1, 0, 0, cSplit, cin);
-    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d1, 0, 0, 0, cSplit);
+    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d1, 0, 0);
     k.convWeightGradScalar(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d2);
     assertSameBits(arena.f32(d1, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad ${cin}x${cout} K ${K}`);
     // The channel-sparse path (zeros skipped) gives the same bits.
     const starts = arena.alloc((nIn + 1) * 4);
     const entries = arena.alloc(k.nonzeroStarts(x, cin, nIn, cin, starts) * 8 + 8);
     k.compressRows(x, cin, nIn, cin, cp * 4, entries);
-    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries, cSplit, cin);
-    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries, 0, cSplit);
-    assertSameBits(arena.f32(d3, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad, channel-sparse x, ${cin}x${cout} K ${K} split at ${cSplit}`);
+    k.convWeightGrad(x, cin, g, cp, cin, cp, K, r.s, r.pi, r.po, d3, starts, entries);
+    assertSameBits(arena.f32(d3, K * cin * cp), arena.f32(d2, K * cin * cp), `convWeightGrad, channel-sparse x, ${cin}x${cout} K ${K}`);
     // Offset ranges (as threads share it through their queue), later range first, give them too.
     const kSplit = Math.floor(u() * (K + 1));
     for (const sparse of [false, true]) {

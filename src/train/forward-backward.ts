@@ -229,7 +229,7 @@ export class ForwardBackward {
         grads.set(name, UNPACKED_LATER); // keeps the names in the order of a single thread
         const done = () => addGrad(name, unpack(arena.f32(dW, K * cin * coutPad)));
         if (!helper) {
-          k.convWeightGrad(...args, 0, cin);
+          k.convWeightGrad(...args);
           done();
           if (inputGrad) k.convRules(...inputGrad);
           return;

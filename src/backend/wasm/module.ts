@@ -56,7 +56,7 @@ export interface KernelExports {
   argmaxRowsScalar(inp: Ptr, inStride: number, n: number, c: number, labels: Ptr): void;
   expNeg(x: number): number;
   convWeightGrad(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
-    ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr, nzStarts: Ptr, nzEntries: Ptr, cLo: number, cHi: number): void;
+    ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr, nzStarts: Ptr, nzEntries: Ptr): void;
   convWeightGradOffsets(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr, nzStarts: Ptr, nzEntries: Ptr, k0: number, k1: number): void;
   convWeightGradScalar(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,

@@ -14,8 +14,8 @@ import type { KernelExports } from "./module.js";
 
 /** The arguments of the convRules kernel (args[12], args[13] = tile range). */
 export type ConvArgs = Parameters<KernelExports["convRules"]>;
-/** The arguments of the convWeightGrad kernel without its input channel range (the split's). */
-export type WeightGradArgs = Parameters<KernelExports["convWeightGrad"]> extends [...infer A, number, number] ? A : never;
+/** The arguments of the convWeightGrad kernel. */
+export type WeightGradArgs = Parameters<KernelExports["convWeightGrad"]>;
 
 /** The kernels a ParallelKernels runs on its threads. */
 export const SPLIT_KERNELS = ["convRules", "gemmRows", "convWeightGradOffsets"] as const;
