@@ -104,8 +104,8 @@ export function wireImage(d: Deposits, rnd: Random, o: WireImageOptions): WireIm
     pk[n] = k; pv[n] = Math.min(x * o.noiseAdc, o.clip); pLabel[n] = IGNORE_LABEL; pId[n] = -1; n++;
     noiseOnly++;
   }
-  // Row-major order: pixel keys are distinct, so sorting key * n + slot (exact in a double) by value
-  // orders the slots without a comparator function, which costs more than the rest.
+  // Row-major order: pixel keys are distinct, so sorting the numbers key * n + slot (exact in a
+  // double) orders the slots.
   const order = new Float64Array(n);
   for (let i = 0; i < n; i++) order[i] = pk[i] * n + i;
   order.sort();
