@@ -1,38 +1,50 @@
-// How much of the 3D track/shower error sits where the label itself is mixed? The generator labels
-// each voxel by the particle that left most energy in it, after a transverse smearing that makes
-// a track about three voxels wide. Where a track and a shower (or a delta ray, a Michel electron)
-// pass through the same voxels, the label is the larger deposit's, and the rest of the energy
+// How much of the track/shower error sits where the label itself is mixed? The generator labels
+// each site by the particle that left most energy in it: in 3D after a transverse smearing that
+// makes a track about three voxels wide, in 2D after the projection on the wire plane, where
+// particles at different heights share a pixel. Where a track and a shower (or a delta ray, a
+// Michel electron) share a site, the label is the larger deposit's, and the rest of the energy
 // belongs to the other group. This measures, on held-out events, the share of sites by their
-// track/shower purity (the share of the voxel's energy from the label's own group) and, with
+// track/shower purity (the share of the site's energy from the label's own group) and, with
 // --model M, the model's track/shower accuracy in each bin and where its errors fall, and which
 // particles (by type and how they came about) the errors at pure sites belong to, and how far
 // those sites are from the nearest site of the other group.
-// Usage: node dist/bench/track-shower-purity.js [events] [--model default-3d]
+// Usage: node dist/bench/track-shower-purity.js [events] [--model default-3d] [--dim 2]
+//   (--dim 2: the held-out 2D images, sim:2d@1000; default 3D, sim:3d:192@1000)
 import { heldOutArgs } from "./held-out-args.js";
-import { trackShowerOf } from "../src/data/labelled-event.js";
+import { IGNORE_LABEL, trackShowerOf } from "../src/data/labelled-event.js";
 import { simulateEvent } from "../src/sim/index.js";
 
-const { events, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const dimAt = argv.indexOf("--dim");
+const dim = dimAt >= 0 ? Number(argv.splice(dimAt, 2)[1]) : 3;
+if (dim !== 2 && dim !== 3) throw new Error(`--dim must be 2 or 3, got ${argv[dimAt + 1]}`);
+const { events, modelSource, predict } = await heldOutArgs(argv);
+const dataName = dim === 3 ? "sim:3d:192@1000" : "sim:2d@1000";
+const simConfig = dim === 3 ? { dim: 3 as const, size: 192 } : { dim: 2 as const };
 
 /** Upper edges of the purity bins. */
 const edges = [0.6, 0.8, 0.95, 0.999, Infinity];
 const names = ["below 0.6", "0.6-0.8", "0.8-0.95", "0.95-0.999", "pure (0.999+)"];
 const sites = edges.map(() => 0), wrong = edges.map(() => 0);
 let total = 0;
-const SIZE = 192;
-/** Per voxel of the cube: 0 empty, 1 track site, 2 shower site (trackShowerOf + 1; reset after each event). */
-const grid = new Uint8Array(SIZE ** 3);
+/** Per site of the image: 0 empty, 1 track site, 2 shower site (trackShowerOf + 1; reset after each event). */
+const shape = dim === 3 ? [192, 192, 192] : [1008, 3456];
+const grid = new Uint8Array(shape.reduce((a, b) => a * b, 1));
+const cellOf = (c: ArrayLike<number>) => (dim === 3 ? (c[0] * shape[1] + c[1]) * shape[2] + c[2] : c[0] * shape[1] + c[1]);
 /** Chebyshev distance to the nearest site of the other group, up to R (R + 1: none within R). */
 const R = 4;
 const distEdges = [1, 2, 4, R + 1];
-const distNames = ["1 voxel", "2 voxels", "3-4 voxels", "more than 4"];
+const unit = dim === 3 ? "voxel" : "pixel";
+const distNames = [`1 ${unit}`, `2 ${unit}s`, `3-4 ${unit}s`, "more than 4"];
 const distSites = distEdges.map(() => 0), distWrong = distEdges.map(() => 0);
-const nearestOther = (x: number, y: number, z: number, other: number) => {
+const nearestOther = (c: number[], other: number) => {
+  const lo = (a: number, r: number) => Math.max(0, c[a] - r), hi = (a: number, r: number) => Math.min(shape[a] - 1, c[a] + r);
   for (let r = 1; r <= R; r++) {
-    for (let a = Math.max(0, x - r); a <= Math.min(SIZE - 1, x + r); a++)
-      for (let b = Math.max(0, y - r); b <= Math.min(SIZE - 1, y + r); b++)
-        for (let c = Math.max(0, z - r); c <= Math.min(SIZE - 1, z + r); c++)
-          if (grid[(a * SIZE + b) * SIZE + c] === other) return r;
+    for (let a = lo(0, r); a <= hi(0, r); a++)
+      for (let b = lo(1, r); b <= hi(1, r); b++) {
+        if (dim === 2) { if (grid[a * shape[1] + b] === other) return r; continue; }
+        for (let z = lo(2, r); z <= hi(2, r); z++) if (grid[(a * shape[1] + b) * shape[2] + z] === other) return r;
+      }
   }
   return R + 1;
 };
@@ -44,13 +56,16 @@ const kindOf = (pdg: number, process: string, kineticMeV: number) => {
   return `${name[pdg] ?? pdg} ${process} ${band}`;
 };
 for (let e = 0; e < events; e++) {
-  const ev = simulateEvent({ dim: 3, size: 192 }, 1000, e);
+  const ev = simulateEvent(simConfig, 1000, e);
   const labels = ev.labels!, purity = ev.trackShowerPurity!;
   const predicted = predict?.(ev.tensor);
   const particles = new Map(ev.particles!.map((p) => [p.id, p]));
   const xyz = ev.tensor.coords;
-  for (let i = 0; i < labels.length; i++) grid[(xyz[3 * i] * SIZE + xyz[3 * i + 1]) * SIZE + xyz[3 * i + 2]] = trackShowerOf(labels[i]) + 1;
-  for (let i = 0; i < labels.length; i++) {
+  const at = (i: number) => Array.from(xyz.subarray(dim * i, dim * i + dim));
+  // Noise-only pixels (2D) carry no label: they are not sites of either group.
+  const labelled = [...labels.keys()].filter((i) => labels[i] !== IGNORE_LABEL);
+  for (const i of labelled) grid[cellOf(at(i))] = trackShowerOf(labels[i]) + 1;
+  for (const i of labelled) {
     const b = edges.findIndex((x) => purity[i] < x);
     sites[b]++;
     total++;
@@ -63,16 +78,16 @@ for (let e = 0; e < events; e++) {
       c[0]++;
       if (miss) c[1]++;
       byKind.set(key, c);
-      const d = nearestOther(xyz[3 * i], xyz[3 * i + 1], xyz[3 * i + 2], 2 - trackShowerOf(labels[i]));
+      const d = nearestOther(at(i), 2 - trackShowerOf(labels[i]));
       const db = distEdges.findIndex((x) => d <= x);
       distSites[db]++;
       if (miss) distWrong[db]++;
     }
   }
-  for (let i = 0; i < labels.length; i++) grid[(xyz[3 * i] * SIZE + xyz[3 * i + 1]) * SIZE + xyz[3 * i + 2]] = 0;
+  for (const i of labelled) grid[cellOf(at(i))] = 0;
 }
 const errors = wrong.reduce((a, b) => a + b, 0);
-console.log(`${events} events (sim:3d:192@1000), ${total} sites${predict ? `, ${modelSource}: track/shower accuracy ${(100 * (1 - errors / total)).toFixed(2)}%` : ""}`);
+console.log(`${events} events (${dataName}), ${total} sites${predict ? `, ${modelSource}: track/shower accuracy ${(100 * (1 - errors / total)).toFixed(2)}%` : ""}`);
 console.log(`| track/shower purity | share of sites |${predict ? " accuracy there | share of the errors |" : ""}`);
 console.log(`|---|---|${predict ? "---|---|" : ""}`);
 edges.forEach((_, b) => {
@@ -91,7 +106,7 @@ if (predict) {
 }
 if (predict) {
   const pureErrors = wrong[wrong.length - 1];
-  console.log("\nPure sites by the distance (Chebyshev, voxels) to the nearest site of the other group:");
+  console.log(`\nPure sites by the distance (Chebyshev, ${unit}s) to the nearest site of the other group:`);
   console.log("| distance | share of pure sites | accuracy there | share of the pure sites' errors |");
   console.log("|---|---|---|---|");
   distEdges.forEach((_, b) => console.log(`| ${distNames[b]} | ${((100 * distSites[b]) / sites[sites.length - 1]).toFixed(1)}% | ${(100 * (1 - distWrong[b] / Math.max(1, distSites[b]))).toFixed(1)}% | ${((100 * distWrong[b]) / Math.max(1, pureErrors)).toFixed(1)}% |`));

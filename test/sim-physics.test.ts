@@ -2,7 +2,7 @@
 // values for liquid argon), plus determinism and the label/site invariants.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { classCounts, DELTA, HIP, MICHEL, MIP } from "../src/data/labelled-event.js";
+import { classCounts, DELTA, HIP, IGNORE_LABEL, MICHEL, MIP } from "../src/data/labelled-event.js";
 import { Deposits } from "../src/sim/deposits.js";
 import { betheDedx, MUON_MASS, PROTON_MASS, RADIATION_LENGTH_CM, photonAttenuation, DENSITY } from "../src/sim/lar.js";
 import { Random } from "../src/sim/random.js";
@@ -137,6 +137,23 @@ test("smearing conserves energy; voxel labels follow the largest deposit", () =>
   assert.ok(Math.abs(v.trackShowerPurity[centre] - 1 / 1.4) < 1e-6, `purity ${v.trackShowerPurity[centre]}`);
   const far = [...Array(v.labels.length).keys()].find((i) => v.coords[3 * i] === 20 && v.coords[3 * i + 1] === 20 && v.coords[3 * i + 2] === 20)!;
   assert.equal(v.trackShowerPurity[far], 1);
+});
+
+test("wire-plane pixels carry the share of their charge from the label's track/shower group", () => {
+  const d = new Deposits();
+  d.add(3.05, 0, 3.05, 1.0, 1, MIP);
+  d.add(3.05, 0, 3.05, 0.4, 2, DELTA);
+  d.add(6.05, 0, 6.05, 2.0, 3, HIP);
+  const img = wireImage(d, new Random(5, 0), { plane: "Y", rows: 64, cols: 64, adcPerMeV: 100, noiseAdc: 4, threshold: 10, clip: 300, zOffsetCm: 0 });
+  const at = (row: number, col: number) => [...img.labels.keys()].find((i) => img.coords[2 * i] === row && img.coords[2 * i + 1] === col)!;
+  // The time spread puts the same mix in the three rows of each deposit.
+  for (const row of [9, 10, 11]) {
+    assert.equal(img.labels[at(row, 10)], MIP);
+    assert.ok(Math.abs(img.trackShowerPurity[at(row, 10)] - 1 / 1.4) < 1e-6, `row ${row}: purity ${img.trackShowerPurity[at(row, 10)]}`);
+    assert.equal(img.trackShowerPurity[at(row + 10, 20)], 1);
+  }
+  assert.ok(img.noiseOnly > 0, "a few noise-only pixels at 4 ADC of noise and a threshold of 10");
+  img.labels.forEach((l, i) => { if (l === IGNORE_LABEL) assert.equal(img.trackShowerPurity[i], 0); });
 });
 
 test("events are deterministic per (seed, index), valid, and their class mix is PILArNet-like", () => {

@@ -47,7 +47,7 @@ export interface LabelledEvent {
   meta?: Record<string, unknown>;
   /** Per row, the share of the site's energy left by particles of the labelled particle's group,
    *  track (HIP, MIP) or shower (shower, delta, Michel): below 1 where a track and a shower
-   *  overlap. The 3D generator gives it; files do not carry it. */
+   *  overlap. The generator gives it (2D and 3D); files do not carry it. */
   trackShowerPurity?: Float32Array;
 }
 

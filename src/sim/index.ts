@@ -94,7 +94,7 @@ export function simulateEvent(config: SimConfig, seed: number, index: number): L
     zOffsetCm: c.plane === "Y" ? 0 : 101,
   });
   return {
-    index, labels: img.labels, instances: img.instances, particles: tr.particles,
+    index, labels: img.labels, instances: img.instances, trackShowerPurity: img.trackShowerPurity, particles: tr.particles,
     tensor: { dim: 2, spatialSize: [rows, cols], channels: 1, coords: img.coords, features: img.adc },
     meta: { ...meta, plane: c.plane, noiseOnlyPixels: img.noiseOnly },
   };

@@ -9,7 +9,8 @@ import { erfc, TICK_CM, WIRE_PITCH_CM, wireCoordinate, type WireImage, type Wire
 
 const TIME_SPREAD = [0.25, 0.5, 0.25];
 
-export function wireImageReference(d: Deposits, rnd: Random, o: WireImageOptions): WireImage {
+// (It predates the track/shower purity, which the new code adds; the pixels and draws are what it checks.)
+export function wireImageReference(d: Deposits, rnd: Random, o: WireImageOptions): Omit<WireImage, "trackShowerPurity"> {
   const value = new Map<number, number>();
   const who = new Map<number, Map<number, number>>();
   for (let i = 0; i < d.n; i++) {
