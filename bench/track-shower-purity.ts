@@ -13,6 +13,7 @@
 import { heldOutArgs } from "./held-out-args.js";
 import { IGNORE_LABEL, trackShowerOf } from "../src/data/labelled-event.js";
 import { simulateEvent } from "../src/sim/index.js";
+import { SiteGrid } from "./site-grid.js";
 
 const argv = process.argv.slice(2);
 const dimAt = argv.indexOf("--dim");
@@ -27,27 +28,14 @@ const edges = [0.6, 0.8, 0.95, 0.999, Infinity];
 const names = ["below 0.6", "0.6-0.8", "0.8-0.95", "0.95-0.999", "pure (0.999+)"];
 const sites = edges.map(() => 0), wrong = edges.map(() => 0);
 let total = 0;
-/** Per site of the image: 0 empty, 1 track site, 2 shower site (trackShowerOf + 1; reset after each event). */
-const shape = dim === 3 ? [192, 192, 192] : [1008, 3456];
-const grid = new Uint8Array(shape.reduce((a, b) => a * b, 1));
-const cellOf = (c: ArrayLike<number>) => (dim === 3 ? (c[0] * shape[1] + c[1]) * shape[2] + c[2] : c[0] * shape[1] + c[1]);
-/** Chebyshev distance to the nearest site of the other group, up to R (R + 1: none within R). */
+/** Per site of the image: 1 track site, 2 shower site (trackShowerOf + 1). */
+const grid = SiteGrid.forDim(dim);
+/** Distance to the nearest site of the other group, up to R. */
 const R = 4;
 const distEdges = [1, 2, 4, R + 1];
 const unit = dim === 3 ? "voxel" : "pixel";
 const distNames = [`1 ${unit}`, `2 ${unit}s`, `3-4 ${unit}s`, "more than 4"];
 const distSites = distEdges.map(() => 0), distWrong = distEdges.map(() => 0);
-const nearestOther = (c: number[], other: number) => {
-  const lo = (a: number, r: number) => Math.max(0, c[a] - r), hi = (a: number, r: number) => Math.min(shape[a] - 1, c[a] + r);
-  for (let r = 1; r <= R; r++) {
-    for (let a = lo(0, r); a <= hi(0, r); a++)
-      for (let b = lo(1, r); b <= hi(1, r); b++) {
-        if (dim === 2) { if (grid[a * shape[1] + b] === other) return r; continue; }
-        for (let z = lo(2, r); z <= hi(2, r); z++) if (grid[(a * shape[1] + b) * shape[2] + z] === other) return r;
-      }
-  }
-  return R + 1;
-};
 /** Pure sites by the labelled particle's kind: sites, wrong. */
 const byKind = new Map<string, [number, number]>();
 const kindOf = (pdg: number, process: string, kineticMeV: number) => {
@@ -64,7 +52,7 @@ for (let e = 0; e < events; e++) {
   const at = (i: number) => Array.from(xyz.subarray(dim * i, dim * i + dim));
   // Noise-only pixels (2D) carry no label: they are not sites of either group.
   const labelled = [...labels.keys()].filter((i) => labels[i] !== IGNORE_LABEL);
-  for (const i of labelled) grid[cellOf(at(i))] = trackShowerOf(labels[i]) + 1;
+  for (const i of labelled) grid.set(at(i), trackShowerOf(labels[i]) + 1);
   for (const i of labelled) {
     const b = edges.findIndex((x) => purity[i] < x);
     sites[b]++;
@@ -78,13 +66,13 @@ for (let e = 0; e < events; e++) {
       c[0]++;
       if (miss) c[1]++;
       byKind.set(key, c);
-      const d = nearestOther(at(i), 2 - trackShowerOf(labels[i]));
+      const d = grid.nearest(at(i), 2 - trackShowerOf(labels[i]), R);
       const db = distEdges.findIndex((x) => d <= x);
       distSites[db]++;
       if (miss) distWrong[db]++;
     }
   }
-  for (const i of labelled) grid[cellOf(at(i))] = 0;
+  for (const i of labelled) grid.set(at(i), 0);
 }
 const errors = wrong.reduce((a, b) => a + b, 0);
 console.log(`${events} events (${dataName}), ${total} sites${predict ? `, ${modelSource}: track/shower accuracy ${(100 * (1 - errors / total)).toFixed(2)}%` : ""}`);
