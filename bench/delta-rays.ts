@@ -12,13 +12,7 @@ import { DELTA, MIP, SHOWER_CLASS } from "../src/data/labelled-event.js";
 import { simulateEvent } from "../src/sim/index.js";
 import { SiteGrid } from "./site-grid.js";
 
-const argv = process.argv.slice(2);
-const dimAt = argv.indexOf("--dim");
-const dim = dimAt >= 0 ? Number(argv.splice(dimAt, 2)[1]) : 3;
-if (dim !== 2 && dim !== 3) throw new Error(`--dim must be 2 or 3, got ${argv[dimAt + 1]}`);
-const { events, modelSource, predict } = await heldOutArgs(argv);
-const dataName = dim === 3 ? "sim:3d:192@1000" : "sim:2d@1000";
-const unit = dim === 3 ? "voxel" : "pixel";
+const { events, dim, dataName, simConfig, seed, unit, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
 
 interface Bins { names: string[]; sites: number[]; right: number[]; called: number[][] }
 const bins = (names: string[]): Bins => ({ names, sites: names.map(() => 0), right: names.map(() => 0), called: names.map(() => [0, 0, 0, 0, 0]) });
@@ -33,7 +27,7 @@ const grid = SiteGrid.forDim(dim);
 let deltaSites = 0, deltaRays = 0, sitesAll = 0;
 
 for (let e = 0; e < events; e++) {
-  const ev = simulateEvent(dim === 3 ? { dim: 3, size: 192 } : { dim: 2 }, 1000, e);
+  const ev = simulateEvent(simConfig, seed, e);
   const labels = ev.labels!, inst = ev.instances!, xyz = ev.tensor.coords;
   const at = (i: number) => xyz.subarray(dim * i, dim * i + dim);
   const predicted = predict?.(ev.tensor);

@@ -13,7 +13,9 @@ import { betheDedx, PROTON_MASS } from "../src/sim/lar.js";
 import { simulateEvent } from "../src/sim/index.js";
 import { rangeTable } from "../src/sim/transport.js";
 
-const { events, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
+const { events, dim, dataName, simConfig, seed, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
+// The proton's path is followed in 3D; a wire plane loses the height, so this is for the cubes.
+if (dim !== 3) throw new Error("hip-ambiguity measures the 3D cubes only (no --dim 2)");
 /** Bins of the proton's dE/dx over the minimum, for the model's accuracy. */
 const bins = [1.2, 1.5, 2, 4, Infinity];
 const binSites = bins.map(() => 0), binHip = bins.map(() => 0), binMip = bins.map(() => 0);
@@ -30,7 +32,7 @@ const limits = [1.2, 1.3, 1.5];
 const within = limits.map(() => 0);
 let hipSites = 0, sites = 0;
 for (let e = 0; e < events; e++) {
-  const ev = simulateEvent({ dim: 3, size: 192 }, 1000, e);
+  const ev = simulateEvent(simConfig, seed, e);
   const voxelCm = 0.3;
   const byId = new Map(ev.particles!.map((p) => [p.id, p]));
   const coords = ev.tensor.coords;
@@ -55,7 +57,7 @@ for (let e = 0; e < events; e++) {
     }
   }
 }
-console.log(`${events} events (sim:3d:192@1000), ${sites} sites, ${hipSites} HIP sites (${((100 * hipSites) / sites).toFixed(1)}%)`);
+console.log(`${events} events (${dataName}), ${sites} sites, ${hipSites} HIP sites (${((100 * hipSites) / sites).toFixed(1)}%)`);
 limits.forEach((l, k) => console.log(`HIP sites with mean dE/dx below ${l.toFixed(1)} x minimum-ionising: ${((100 * within[k]) / hipSites).toFixed(1)}%`));
 if (predict) {
   console.log(`${modelSource}: HIP sites by the proton's dE/dx over minimum-ionising`);

@@ -15,13 +15,7 @@ import { IGNORE_LABEL, trackShowerOf } from "../src/data/labelled-event.js";
 import { simulateEvent } from "../src/sim/index.js";
 import { SiteGrid } from "./site-grid.js";
 
-const argv = process.argv.slice(2);
-const dimAt = argv.indexOf("--dim");
-const dim = dimAt >= 0 ? Number(argv.splice(dimAt, 2)[1]) : 3;
-if (dim !== 2 && dim !== 3) throw new Error(`--dim must be 2 or 3, got ${argv[dimAt + 1]}`);
-const { events, modelSource, predict } = await heldOutArgs(argv);
-const dataName = dim === 3 ? "sim:3d:192@1000" : "sim:2d@1000";
-const simConfig = dim === 3 ? { dim: 3 as const, size: 192 } : { dim: 2 as const };
+const { events, dim, dataName, simConfig, seed, unit, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
 
 /** Upper edges of the purity bins. */
 const edges = [0.6, 0.8, 0.95, 0.999, Infinity];
@@ -33,7 +27,6 @@ const grid = SiteGrid.forDim(dim);
 /** Distance to the nearest site of the other group, up to R. */
 const R = 4;
 const distEdges = [1, 2, 4, R + 1];
-const unit = dim === 3 ? "voxel" : "pixel";
 const distNames = [`1 ${unit}`, `2 ${unit}s`, `3-4 ${unit}s`, "more than 4"];
 const distSites = distEdges.map(() => 0), distWrong = distEdges.map(() => 0);
 /** Pure sites by the labelled particle's kind: sites, wrong. */
@@ -44,7 +37,7 @@ const kindOf = (pdg: number, process: string, kineticMeV: number) => {
   return `${name[pdg] ?? pdg} ${process} ${band}`;
 };
 for (let e = 0; e < events; e++) {
-  const ev = simulateEvent(simConfig, 1000, e);
+  const ev = simulateEvent(simConfig, seed, e);
   const labels = ev.labels!, purity = ev.trackShowerPurity!;
   const predicted = predict?.(ev.tensor);
   const particles = new Map(ev.particles!.map((p) => [p.id, p]));
