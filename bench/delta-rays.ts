@@ -1,7 +1,7 @@
 // Which delta rays does a model miss? The generator labels "delta" the knock-on electrons of
-// muons and pions below the critical energy (above it they shower and are labelled shower), from
-// a 3 MeV cut: many are a few sites long and start on their parent's track, inside the charge the
-// track itself spreads over its neighbours. This measures, on held-out events, the delta sites by
+// muons and pions from 3 MeV up to the critical energy (above it they shower and are labelled
+// shower). A delta ray starts on its parent's track, inside the charge the track spreads over its
+// neighbours, and its far end can look like any low-energy electron. This measures, on held-out events, the delta sites by
 // the size of their delta ray (its sites in the event) and by the distance to the nearest track
 // (HIP or MIP) site, and with --model M the model's delta accuracy in each bin and what it calls
 // the rest.
