@@ -1,10 +1,10 @@
 // Which delta rays does a model miss? The generator labels "delta" the knock-on electrons of
 // muons and pions from 3 MeV up to the critical energy (above it they shower and are labelled
 // shower). A delta ray starts on its parent's track, inside the charge the track spreads over its
-// neighbours, and its far end can look like any low-energy electron. This measures, on held-out events, the delta sites by
-// the size of their delta ray (its sites in the event) and by the distance to the nearest track
-// (HIP or MIP) site, and with --model M the model's delta accuracy in each bin and what it calls
-// the rest.
+// neighbours, and its far end can look like any low-energy electron. This measures, on held-out
+// events, the delta sites by the size of their delta ray (its sites in the event) and by the
+// distance to the nearest track (HIP or MIP) site, and with --model M the model's delta accuracy
+// in each bin and what it calls the rest.
 // Usage: node dist/bench/delta-rays.js [events] [--model default-3d] [--dim 2]
 //   (--dim 2: the held-out 2D images, sim:2d@1000; default 3D, sim:3d:192@1000)
 import { heldOutArgs } from "./held-out-args.js";
