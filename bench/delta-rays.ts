@@ -8,14 +8,14 @@
 // Usage: node dist/bench/delta-rays.js [events] [--model default-3d] [--dim 2]
 //   (--dim 2: the held-out 2D images, sim:2d@1000; default 3D, sim:3d:192@1000)
 import { heldOutArgs } from "./held-out-args.js";
-import { DELTA, MIP, SHOWER_CLASS } from "../src/data/labelled-event.js";
+import { DELTA, IGNORE_LABEL, MIP, N_CLASSES, SHOWER_CLASS } from "../src/data/labelled-event.js";
 import { simulateEvent } from "../src/sim/index.js";
 import { SiteGrid } from "./site-grid.js";
 
 const { events, dim, dataName, simConfig, seed, unit, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
 
 interface Bins { names: string[]; sites: number[]; right: number[]; called: number[][] }
-const bins = (names: string[]): Bins => ({ names, sites: names.map(() => 0), right: names.map(() => 0), called: names.map(() => [0, 0, 0, 0, 0]) });
+const bins = (names: string[]): Bins => ({ names, sites: names.map(() => 0), right: names.map(() => 0), called: names.map(() => new Array<number>(N_CLASSES).fill(0)) });
 /** Upper edges (inclusive) of the size bins, in sites. */
 const sizeEdges = [3, 9, 29, Infinity];
 const bySize = bins(["1-3", "4-9", "10-29", "30 and more"].map((n) => `${n} ${unit}s`));
@@ -34,7 +34,7 @@ for (let e = 0; e < events; e++) {
   const size = new Map<number, number>();
   const deltas: number[] = [];
   labels.forEach((l, i) => {
-    if (l < 5) sitesAll++;
+    if (l !== IGNORE_LABEL) sitesAll++;
     if (l <= MIP) grid.set(at(i), TRACK);
     if (l === DELTA) { deltas.push(i); size.set(inst[i], (size.get(inst[i]) ?? 0) + 1); }
   });

@@ -30,9 +30,11 @@ export async function heldOutArgs(argv: string[], defaultEvents = 200): Promise<
   if (dimArg !== "2" && dimArg !== "3") throw new Error(`--dim must be 2 or 3, got ${dimArg}`);
   const dim = dimArg === "2" ? 2 : 3;
   const events = Number(args[0] ?? defaultEvents);
+  // The test streams of the model cards: seed 1000, never trained on.
+  const seed = 1000;
   const data = dim === 3
-    ? { dim, dataName: "sim:3d:192@1000", simConfig: { dim: 3, size: 192 }, seed: 1000, unit: "voxel" } as const
-    : { dim, dataName: "sim:2d@1000", simConfig: { dim: 2 }, seed: 1000, unit: "pixel" } as const;
+    ? { dim, dataName: `sim:3d:192@${seed}`, simConfig: { dim: 3, size: 192 }, seed, unit: "voxel" } as const
+    : { dim, dataName: `sim:2d@${seed}`, simConfig: { dim: 2 }, seed, unit: "pixel" } as const;
   if (!name) return { events, ...data };
   const engine = await Engine.create();
   const mf = loadModel(name);

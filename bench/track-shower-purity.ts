@@ -42,7 +42,7 @@ for (let e = 0; e < events; e++) {
   const predicted = predict?.(ev.tensor);
   const particles = new Map(ev.particles!.map((p) => [p.id, p]));
   const xyz = ev.tensor.coords;
-  const at = (i: number) => Array.from(xyz.subarray(dim * i, dim * i + dim));
+  const at = (i: number) => xyz.subarray(dim * i, dim * i + dim);
   // Noise-only pixels (2D) carry no label: they are not sites of either group.
   const labelled = [...labels.keys()].filter((i) => labels[i] !== IGNORE_LABEL);
   for (const i of labelled) grid.set(at(i), trackShowerOf(labels[i]) + 1);

@@ -85,10 +85,13 @@ export function wireImage(d: Deposits, rnd: Random, o: WireImageOptions): WireIm
     const v = value[s] + o.noiseAdc * rnd.normal();
     if (v < o.threshold) continue;
     // The largest contributor, ties to the smallest (instance, label): independent of list order.
-    let top = -1, topE = -1;
-    for (let c = head[s]; c >= 0; c = next[c]) if (whoE[c] > topE || (whoE[c] === topE && who[c] < top)) { top = who[c]; topE = whoE[c]; }
-    let same = 0;
-    for (let c = head[s]; c >= 0; c = next[c]) if (trackShowerOf(who[c] % 8) === trackShowerOf(top % 8)) same += whoE[c];
+    // The charge of each track/shower group gives the purity of the label's group.
+    let top = -1, topE = -1, trackE = 0;
+    for (let c = head[s]; c >= 0; c = next[c]) {
+      if (whoE[c] > topE || (whoE[c] === topE && who[c] < top)) { top = who[c]; topE = whoE[c]; }
+      if (trackShowerOf(who[c] % 8) === 0) trackE += whoE[c];
+    }
+    const same = trackShowerOf(top % 8) === 0 ? trackE : value[s] - trackE;
     pk[n] = key[s]; pv[n] = Math.min(v, o.clip); pLabel[n] = top % 8; pId[n] = Math.floor(top / 8); pPure[n] = value[s] > 0 ? same / value[s] : 1; n++;
   }
   // Noise-only pixels above threshold among the empty ones.
