@@ -121,6 +121,21 @@ test("simulate, info --json and evaluate --json agree on a file", () => {
   const mirrored = JSON.parse(run("evaluate", "--model", w, "--data", f, "--json", "--augment", "mirror").stdout);
   assert.equal(mirrored.augment, "mirror");
   assert.equal(mirrored.sites, ev.sites);
+  // --baseline: the second model on the same events, and the paired differences.
+  const w2 = join(tmp, "m3b.safetensors");
+  assert.equal(run("init-weights", "--dim", "3", "--filters", "8", "--depth", "3", "--seed", "2", "--out", w2).status, 0);
+  const vs = JSON.parse(run("evaluate", "--model", w, "--baseline", w2, "--data", f, "--json").stdout);
+  assert.equal(vs.nonzeroAccuracy, ev.nonzeroAccuracy);
+  assert.equal(vs.baseline.model, w2);
+  assert.equal(vs.baseline.sites, ev.sites);
+  assert.ok(Math.abs(vs.difference.nonzeroAccuracy.difference - (ev.nonzeroAccuracy - vs.baseline.nonzeroAccuracy)) < 1e-12);
+  assert.ok(vs.difference.nonzeroAccuracy.standardError >= 0);
+  const self = JSON.parse(run("evaluate", "--model", w, "--baseline", w, "--data", f, "--json").stdout);
+  assert.deepEqual(self.difference.trackShowerAccuracy, { difference: 0, standardError: 0 });
+  assert.match(run("evaluate", "--model", w, "--baseline", w2, "--data", f).stdout, /model minus baseline, percentage points/);
+  const missing = run("evaluate", "--model", w, "--baseline", join(tmp, "nope.safetensors"), "--data", f);
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /nope\.safetensors/);
   const bad = run("evaluate", "--model", w, "--data", f, "--augment", "rotate");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--augment rotate: expected none or mirror/);

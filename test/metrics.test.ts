@@ -51,3 +51,75 @@ test("particles per true class: distinct instance ids per event, summed over eve
   assert.equal(acc.result().classParticles, undefined);
   assert.throws(() => new MetricsAccumulator().add(Uint8Array.from([1, 2]), Uint8Array.from([1, 2]), Int32Array.from([3])), /1 instance ids for 2 true labels/);
 });
+
+test("standard errors: delete-one jackknife over events, against recomputing the set without each event", () => {
+  // Random events of uneven size and accuracy (a fixed LCG, so the test is the same every run).
+  let s = 7;
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const events = Array.from({ length: 9 }, (_, e) => {
+    const n = 5 + Math.floor(rnd() * 40);
+    const truth = Uint8Array.from({ length: n }, () => (e === 4 ? 4 : Math.floor(rnd() * 4))); // Michel only in event 4
+    const skill = 0.4 + 0.5 * rnd();
+    return [truth, truth.map((t) => (rnd() < skill ? t : Math.floor(rnd() * 5)))] as const;
+  });
+  const setOf = (evs: (typeof events)[number][]) => {
+    const a = new MetricsAccumulator();
+    for (const [t, p] of evs) a.add(t, p);
+    return a.result();
+  };
+  const full = setOf(events);
+  const jackknife = (pick: (m: ReturnType<typeof setOf>) => number) => {
+    const loo = events.map((_, i) => pick(setOf(events.filter((__, j) => j !== i))));
+    const mean = loo.reduce((a, b) => a + b, 0) / loo.length;
+    return Math.sqrt(((loo.length - 1) / loo.length) * loo.reduce((a, v) => a + (v - mean) ** 2, 0));
+  };
+  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
+  close(full.standardError.nonzeroAccuracy, jackknife((m) => m.nonzeroAccuracy));
+  close(full.standardError.trackShowerAccuracy, jackknife((m) => m.trackShowerAccuracy));
+  for (let c = 0; c < 4; c++) close(full.standardError.classAccuracy[c], jackknife((m) => m.classAccuracy[c]));
+  assert.ok(full.standardError.nonzeroAccuracy > 0.01, "events of unequal accuracy spread");
+  // A class in one event only, and a single event: no spread to measure.
+  assert.ok(Number.isNaN(full.standardError.classAccuracy[4]));
+  assert.ok(Number.isNaN(setOf(events.slice(0, 1)).standardError.nonzeroAccuracy));
+  // Identical events: no spread at all.
+  close(setOf([events[0], events[0], events[0]]).standardError.nonzeroAccuracy, 0);
+});
+
+test("accuracy differences on the same events: paired jackknife against recomputing both sets without each event", () => {
+  let s = 11;
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const events = Array.from({ length: 12 }, () => {
+    const n = 10 + Math.floor(rnd() * 50);
+    const truth = Uint8Array.from({ length: n }, () => Math.floor(rnd() * 5));
+    const hard = rnd(); // both models find the same events hard: what the pairing cancels
+    const guess = (skill: number) => truth.map((t) => (rnd() < skill ? t : Math.floor(rnd() * 5)));
+    return { truth, a: guess(0.3 + 0.6 * hard), b: guess(0.25 + 0.6 * hard) };
+  });
+  const setOf = (evs: typeof events, which: "a" | "b") => {
+    const acc = new MetricsAccumulator();
+    for (const e of evs) acc.add(e.truth, e[which]);
+    return acc;
+  };
+  const [A, B] = [setOf(events, "a"), setOf(events, "b")];
+  const d = A.differenceFrom(B);
+  const ra = A.result(), rb = B.result();
+  assert.ok(Math.abs(d.nonzeroAccuracy.difference - (ra.nonzeroAccuracy - rb.nonzeroAccuracy)) < 1e-12);
+  const loo = events.map((_, i) => {
+    const rest = events.filter((__, j) => j !== i);
+    const [x, y] = [setOf(rest, "a").result(), setOf(rest, "b").result()];
+    return [x.nonzeroAccuracy - y.nonzeroAccuracy, x.trackShowerAccuracy - y.trackShowerAccuracy, x.classAccuracy[2] - y.classAccuracy[2]];
+  });
+  const se = (k: number) => {
+    const v = loo.map((l) => l[k]), m = v.reduce((a, b) => a + b, 0) / v.length;
+    return Math.sqrt(((v.length - 1) / v.length) * v.reduce((a, x) => a + (x - m) ** 2, 0));
+  };
+  for (const [k, got] of [d.nonzeroAccuracy, d.trackShowerAccuracy, d.classAccuracy[2]].entries()) {
+    assert.ok(Math.abs(got.standardError - se(k)) < 1e-12, `${got.standardError} vs ${se(k)}`);
+  }
+  // The pairing is what makes the difference resolvable: its error is below either accuracy's own.
+  assert.ok(d.nonzeroAccuracy.standardError < Math.min(ra.standardError.nonzeroAccuracy, rb.standardError.nonzeroAccuracy));
+  // Against itself: no difference, no error. Against other events: refused.
+  assert.deepEqual(A.differenceFrom(A).nonzeroAccuracy, { difference: 0, standardError: 0 });
+  assert.throws(() => A.differenceFrom(setOf(events.slice(1), "b")), /12 events against a baseline of 11/);
+  assert.throws(() => A.differenceFrom(setOf([...events.slice(1), events[0]], "b")), /event 0: .* not the same events/);
+});

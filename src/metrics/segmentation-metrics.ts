@@ -3,7 +3,9 @@
 // - class-wise accuracy: that fraction within each true class (NaN when the class is absent);
 // - confusion (5x5) and track/shower (2x2) matrices, each row a true class, as fractions of it;
 // - ICPF, MicroBooNE's incorrectly-classified-pixel fraction, per event (1 - non-zero accuracy),
-//   summarised over a set by its mean and median.
+//   summarised over a set by its mean and median;
+// - standard errors of the pooled accuracies, by the delete-one jackknife over events: the sites of
+//   one event are not independent draws (one misread shower moves hundreds of them), the events are.
 // Sites labelled IGNORE_LABEL are left out everywhere.
 
 import { CLASS_NAMES, N_CLASSES, trackShowerOf } from "../data/labelled-event.js";
@@ -14,6 +16,8 @@ export { trackShowerOf };
 export interface EventMetrics {
   sites: number;
   correct: number;
+  /** Sites whose predicted class is in the true class's group (track or shower). */
+  trackShowerCorrect: number;
   nonzeroAccuracy: number;
   trackShowerAccuracy: number;
   icpf: number;
@@ -35,11 +39,20 @@ export interface SetMetrics {
   icpf: { mean: number; median: number };
   /** Site counts per true class. */
   classSites: number[];
+  /** Standard errors of the accuracies above (delete-one jackknife over events; NaN with fewer than
+   *  two events, or for a class found in fewer than two). */
+  standardError: { nonzeroAccuracy: number; trackShowerAccuracy: number; classAccuracy: number[] };
   /** Per true class, the particles (distinct instance ids of an event) with a site of that class,
    *  summed over the events; only when every event came with its instance ids. A class-wise
    *  accuracy over a handful of particles says little, however many sites they have. */
   classParticles?: number[];
 }
+
+/** The pooled accuracies kept per event, in order: non-zero, track/shower, then each class. */
+const RATIOS = Array.from({ length: 2 + N_CLASSES }, (_, r) => r);
+
+export interface Difference { difference: number; standardError: number }
+export interface AccuracyDifference { nonzeroAccuracy: Difference; trackShowerAccuracy: Difference; classAccuracy: Difference[] }
 
 export function eventMetrics(truth: Uint8Array, predicted: Uint8Array): EventMetrics {
   if (truth.length !== predicted.length) {
@@ -57,7 +70,7 @@ export function eventMetrics(truth: Uint8Array, predicted: Uint8Array): EventMet
     if (trackShowerOf(t) === trackShowerOf(p)) tsCorrect++;
   }
   const acc = sites ? correct / sites : NaN;
-  return { sites, correct, nonzeroAccuracy: acc, trackShowerAccuracy: sites ? tsCorrect / sites : NaN, icpf: sites ? 1 - acc : NaN, counts };
+  return { sites, correct, trackShowerCorrect: tsCorrect, nonzeroAccuracy: acc, trackShowerAccuracy: sites ? tsCorrect / sites : NaN, icpf: sites ? 1 - acc : NaN, counts };
 }
 
 /** Accumulates event metrics into set metrics (sites pooled over the set, ICPF per event). */
@@ -65,6 +78,8 @@ export class MetricsAccumulator {
   private counts = Array.from({ length: N_CLASSES }, () => new Array<number>(N_CLASSES).fill(0));
   private icpfs: number[] = [];
   private events = 0;
+  /** Per event, the (right, of) pairs of every pooled accuracy: non-zero, track/shower, then each class. */
+  private perEvent: { right: number[]; of: number[] }[] = [];
   private particles: number[] | undefined = new Array<number>(N_CLASSES).fill(0);
 
   /** `instances`: the particle id of each row (-1 unknown), to count the particles per class. */
@@ -80,6 +95,10 @@ export class MetricsAccumulator {
     }
     for (let t = 0; t < N_CLASSES; t++) for (let p = 0; p < N_CLASSES; p++) this.counts[t][p] += m.counts[t][p];
     if (m.sites) this.icpfs.push(m.icpf);
+    this.perEvent.push({
+      right: [m.correct, m.trackShowerCorrect, ...m.counts.map((row, t) => row[t])],
+      of: [m.sites, m.sites, ...m.counts.map((row) => row.reduce((a, b) => a + b, 0))],
+    });
     return m;
   }
 
@@ -108,23 +127,78 @@ export class MetricsAccumulator {
       trackShowerConfusion: ts.map(frac),
       icpf: { mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : NaN, median },
       classSites,
+      standardError: this.standardErrors(),
       ...(this.particles && this.events ? { classParticles: this.particles.slice() } : {}),
     };
+  }
+
+  /** Delete-one jackknife of each pooled ratio (sum of right / sum of sites) over the events. */
+  private standardErrors(): SetMetrics["standardError"] {
+    const se = RATIOS.map((r) => this.jackknife(r, (right, of) => right / of));
+    return { nonzeroAccuracy: se[0], trackShowerAccuracy: se[1], classAccuracy: se.slice(2) };
+  }
+
+  /** This set's accuracies minus those of `baseline` on the same events (another model, or the same
+   *  model otherwise run), with the standard error of each difference: the jackknife leaves out the
+   *  same event from both, so what the two share (hard events, easy events) cancels, and a
+   *  difference can be resolved that is much smaller than either accuracy's own error. */
+  differenceFrom(baseline: MetricsAccumulator): AccuracyDifference {
+    const n = this.perEvent.length;
+    if (baseline.perEvent.length !== n) throw new InvalidInputError(`${n} events against a baseline of ${baseline.perEvent.length}`);
+    this.perEvent.forEach((e, i) => {
+      const b = baseline.perEvent[i];
+      if (e.of.some((v, r) => v !== b.of[r])) throw new InvalidInputError(`event ${i}: ${e.of[0]} labelled sites here, ${b.of[0]} in the baseline, or other counts per class: not the same events`);
+    });
+    const totals = RATIOS.map((r) => baseline.perEvent.reduce((a, e) => a + e.right[r], 0));
+    const pairs = RATIOS.map((r) => {
+      const ours = this.perEvent.reduce((a, e) => a + e.right[r], 0), of = this.perEvent.reduce((a, e) => a + e.of[r], 0);
+      const difference = of ? (ours - totals[r]) / of : NaN;
+      // Leave out event i from both: (ours - ours_i - (base - base_i)) / (of - of_i).
+      const standardError = this.jackknife(r, (right, rest, i) => (right - (totals[r] - baseline.perEvent[i].right[r])) / rest);
+      return { difference, standardError };
+    });
+    return { nonzeroAccuracy: pairs[0], trackShowerAccuracy: pairs[1], classAccuracy: pairs.slice(2) };
+  }
+
+  /** Delete-one jackknife standard error over the events of f(right, of, left-out event) for ratio r
+   *  (its sums without one event); NaN with fewer than two events, or fewer than two with sites. */
+  private jackknife(r: number, f: (right: number, of: number, left: number) => number): number {
+    const n = this.perEvent.length;
+    let right = 0, of = 0, withSites = 0;
+    for (const e of this.perEvent) { right += e.right[r]; of += e.of[r]; if (e.of[r]) withSites++; }
+    if (n < 2 || withSites < 2) return NaN;
+    const loo = this.perEvent.map((e, i) => f(right - e.right[r], of - e.of[r], i));
+    const mean = loo.reduce((a, b) => a + b, 0) / n;
+    return Math.sqrt(((n - 1) / n) * loo.reduce((a, v) => a + (v - mean) ** 2, 0));
   }
 }
 
 /** A readable multi-line summary (percentages). */
 export function formatMetrics(m: SetMetrics): string {
   const pct = (v: number) => (Number.isNaN(v) ? "   -  " : `${(100 * v).toFixed(2).padStart(6)}`);
+  const pm = (v: number, se: number) => `${pct(v).trim()}${Number.isNaN(se) ? "" : ` ± ${(100 * se).toFixed(2)}`} %`;
+  const { standardError: se } = m;
   const lines = [
     `events ${m.events}, sites ${m.sites}`,
-    `non-zero accuracy ${pct(m.nonzeroAccuracy)} %   track/shower ${pct(m.trackShowerAccuracy)} %   ICPF mean ${pct(m.icpf.mean)} % median ${pct(m.icpf.median)} %`,
-    `class accuracy: ${m.classNames.map((n, i) => `${n} ${pct(m.classAccuracy[i]).trim()} %`).join(", ")}`,
+    `non-zero accuracy ${pm(m.nonzeroAccuracy, se.nonzeroAccuracy)}   track/shower ${pm(m.trackShowerAccuracy, se.trackShowerAccuracy)}   ICPF mean ${pct(m.icpf.mean)} % median ${pct(m.icpf.median)} %`,
+    `class accuracy: ${m.classNames.map((n, i) => `${n} ${pm(m.classAccuracy[i], se.classAccuracy[i])}`).join(", ")}`,
     `confusion (% of each true class; rows true, columns predicted):`,
     `           ${m.classNames.map((n) => n.padStart(7)).join("")}      sites${m.classParticles ? "  particles" : ""}`,
     ...m.confusion.map((row, t) => `  ${m.classNames[t].padEnd(8)} ${row.map((v) => ` ${pct(v)}`).join("")}  ${String(m.classSites[t]).padStart(9)}` +
       (m.classParticles ? String(m.classParticles[t]).padStart(11) : "")),
     `track/shower: track->track ${pct(m.trackShowerConfusion[0][0])} %, shower->shower ${pct(m.trackShowerConfusion[1][1])} %`,
+    `(± one standard error, from the spread between events: delete-one jackknife)`,
   ];
   return lines.join("\n");
+}
+
+/** One line per accuracy: the difference in percentage points, ± its standard error. */
+export function formatDifference(d: AccuracyDifference, classNames: readonly string[]): string {
+  const pts = ({ difference, standardError }: Difference) => Number.isNaN(difference) ? "-" :
+    `${difference >= 0 ? "+" : ""}${(100 * difference).toFixed(2)}${Number.isNaN(standardError) ? "" : ` ± ${(100 * standardError).toFixed(2)}`}`;
+  return [
+    `model minus baseline, percentage points (± one standard error, paired by event):`,
+    `non-zero accuracy ${pts(d.nonzeroAccuracy)}   track/shower ${pts(d.trackShowerAccuracy)}`,
+    `class accuracy: ${classNames.map((n, i) => `${n} ${pts(d.classAccuracy[i])}`).join(", ")}`,
+  ].join("\n");
 }
