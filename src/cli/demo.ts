@@ -59,7 +59,8 @@ export async function demo(argv: string[]): Promise<number> {
     f.close();
     const r = acc.result();
     console.log(`${name} on ${file}: ${r.events} events, ${r.sites} sites, median ${median(times).toFixed(1)} ms per event; ` +
-      `accuracy ${(100 * r.nonzeroAccuracy).toFixed(2)}%, track/shower ${(100 * r.trackShowerAccuracy).toFixed(2)}%, ` +
+      `accuracy ${(100 * r.nonzeroAccuracy).toFixed(2)} ± ${(100 * r.standardError.nonzeroAccuracy).toFixed(2)}%, ` +
+      `track/shower ${(100 * r.trackShowerAccuracy).toFixed(2)} ± ${(100 * r.standardError.trackShowerAccuracy).toFixed(2)}%, ` +
       `class-wise ${r.classNames.map((c, k) => `${c} ${Number.isNaN(r.classAccuracy[k]) ? "-" : (100 * r.classAccuracy[k]).toFixed(1)}`).join(" ")}`);
     engine.unloadModel(model);
   }
