@@ -133,6 +133,11 @@ test("simulate, info --json and evaluate --json agree on a file", () => {
   const self = JSON.parse(run("evaluate", "--model", w, "--baseline", w, "--data", f, "--json").stdout);
   assert.deepEqual(self.difference.trackShowerAccuracy, { difference: 0, standardError: 0 });
   assert.match(run("evaluate", "--model", w, "--baseline", w2, "--data", f).stdout, /model minus baseline, percentage points/);
+  const w2d = join(tmp, "m2.safetensors");
+  assert.equal(run("init-weights", "--dim", "2", "--filters", "8", "--depth", "3", "--out", w2d).status, 0);
+  const wrongDim = run("evaluate", "--model", w, "--baseline", w2d, "--data", f);
+  assert.notEqual(wrongDim.status, 0);
+  assert.match(wrongDim.stderr, /baseline .*m2\.safetensors: event has dim 3 but the model is 2D/);
   const missing = run("evaluate", "--model", w, "--baseline", join(tmp, "nope.safetensors"), "--data", f);
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /nope\.safetensors/);

@@ -54,7 +54,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     const res = segmentAugmented((t) => engine.run(model, t), ev.tensor, augment);
     times.push(res.timings.totalMs);
     acc.add(ev.labels, res.labels, ev.instances);
-    if (baseline) baseline.acc.add(ev.labels, segmentAugmented((t) => engine.run(baseline.model, t), ev.tensor, augment).labels, ev.instances);
+    if (baseline) baseline.acc.add(ev.labels, segmentAugmented((t) => runNamed(baseline.name, () => engine.run(baseline.model, t)), ev.tensor, augment).labels, ev.instances);
     bar.update(i + 1, { acc: acc.result().nonzeroAccuracy.toFixed(4) });
   }
   bar.stop();
@@ -68,4 +68,14 @@ export async function evaluate(argv: string[]): Promise<number> {
     if (compared) console.log(`\nbaseline ${baseline!.name} on the same events\n${formatMetrics(compared.baseline)}\n\n${formatDifference(compared.difference, m.classNames)}`);
   }
   return 0;
+}
+
+/** Runs f; an error it throws names the model it came from (the baseline, beside the model evaluated). */
+function runNamed<T>(name: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof Error) e.message = `baseline ${name}: ${e.message}`;
+    throw e;
+  }
 }
