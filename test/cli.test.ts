@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { parseSafetensors, serializeSafetensors } from "../src/weights/safetensors.js";
+import { asFloat32, parseSafetensors, serializeSafetensors } from "../src/weights/safetensors.js";
 import { PROJECT_ROOT, sharedDir } from "./support/paths.js";
 
 const bin = join(PROJECT_ROOT, "bin", "sparsessnet.js");
@@ -15,7 +15,7 @@ const tmp = mkdtempSync(join(tmpdir(), "ssn-cli-"));
 const sample = join(PROJECT_ROOT, "samples", "scn-2d-m16-small");
 
 test("every verb has --help", () => {
-  for (const verb of ["demo", "segment", "verify", "init-weights", "import-weights", "widen", "simulate", "info", "evaluate", "train", "display", "merge", "bench", "serve"]) {
+  for (const verb of ["demo", "segment", "verify", "init-weights", "import-weights", "widen", "calibrate", "simulate", "info", "evaluate", "train", "display", "merge", "bench", "serve"]) {
     const r = run(verb, "--help");
     assert.equal(r.status, 0, `${verb}: ${r.stderr}`);
     assert.match(r.stdout, new RegExp(`usage: sparsessnet ${verb}`));
@@ -144,6 +144,35 @@ test("simulate, info --json and evaluate --json agree on a file", () => {
   const bad = run("evaluate", "--model", w, "--data", f, "--augment", "rotate");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--augment rotate: expected none or mirror/);
+});
+
+test("calibrate: class biases added to the final Linear bias only, recorded in the metadata; the file runs", () => {
+  const f = join(tmp, "cal.h5");
+  assert.equal(run("simulate", "--dim", "3", "--size", "64", "--events", "3", "--seed", "8", "--out", f).status, 0);
+  const w = join(tmp, "cal-in.safetensors"), out = join(tmp, "cal-out.safetensors");
+  assert.equal(run("init-weights", "--dim", "3", "--filters", "8", "--depth", "3", "--seed", "4", "--out", w).status, 0);
+  const r = run("calibrate", "--model", w, "--data", f, "--out", out);
+  assert.equal(r.status, 0, r.stderr);
+  const printed = /class biases added to the logits: (.*)/.exec(r.stdout)![1].split(", ").map((p) => Number(p.split(" ")[1]));
+  assert.equal(printed.length, 5);
+  const [a, b] = [w, out].map((p) => parseSafetensors(readFileSync(p)));
+  for (const [name, t] of a.tensors) {
+    const u = b.tensors.get(name)!;
+    const [x, y] = [asFloat32(t, name), asFloat32(u, name)];
+    if (name === "linear.bias") x.forEach((v, c) => assert.equal(y[c], Math.fround(v + printed[c]), `bias ${c}`));
+    else assert.deepEqual(y, x, name);
+  }
+  const cal = JSON.parse(b.metadata.calibration);
+  assert.deepEqual(Object.values(cal.classBiases), printed);
+  assert.deepEqual(cal.keep, ["delta", "Michel"]);
+  // The "after" line is what evaluate measures with the written file, on the same events.
+  const after = /-> ([\d.]+)%, track\/shower [\d.]+% -> ([\d.]+)%/.exec(r.stdout)!;
+  const ev = JSON.parse(run("evaluate", "--model", out, "--data", f, "--json").stdout);
+  assert.ok(Math.abs(100 * ev.nonzeroAccuracy - Number(after[1])) < 0.05, `${100 * ev.nonzeroAccuracy} vs ${after[1]}`);
+  assert.ok(Math.abs(100 * ev.trackShowerAccuracy - Number(after[2])) < 0.05);
+  const bad = run("calibrate", "--model", w, "--data", f, "--out", out, "--keep", "delta,pion");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /"pion" is not a class/);
 });
 
 test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); --init takes that checkpoint", async () => {

@@ -1,0 +1,95 @@
+import { writeFileSync } from "node:fs";
+import { CLASS_NAMES, N_CLASSES, SHOWER_CLASS } from "../data/labelled-event.js";
+import { openDataSource } from "../node/data-source.js";
+import { loadModel, loadModelInto } from "../node/model-io.js";
+import { progress } from "../node/progress.js";
+import { fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
+import { writeModelFile } from "../weights/model-file.js";
+import { parse, requireOpt, UsageError } from "./args.js";
+import { engineFromFlags } from "./engine-flags.js";
+
+const HELP = `usage: sparsessnet calibrate --model M --data D --out W [--events N] [--keep CLASSES]
+
+Fits one constant per class, added to the model's final logits, that raises non-zero accuracy on
+the labelled events of D while track/shower accuracy and the accuracy of each kept class stay at
+least where they were on those sites; writes model M with the constants added to its final Linear
+layer's bias (nothing else changes, so the file runs everywhere M runs). The loss weighting a model
+was trained with shifts its classes' priors (SparseSSNet's favours small clusters); this undoes part
+of that without training. Fit on a validation set, then check on other events:
+  sparsessnet evaluate --model W --baseline M --data <events not used here>
+  --model M    default-2d | default-3d | a model file or a training checkpoint
+  --data D     labelled events: an event file, or sim:3d[:SIZE][@SEED] / sim:2d[:PLANE][@SEED]
+  --events N   how many (default: all of a file; 200 of a simulation)
+  --keep C     classes whose accuracy may not fall, comma-separated (default delta,Michel; "none")
+  --out W      the calibrated model file (its metadata records the constants and the data)`;
+
+export async function calibrate(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { model: { type: "string" }, data: { type: "string" }, events: { type: "string" }, keep: { type: "string" }, out: { type: "string" } });
+  if (values.help) { console.log(HELP); return 0; }
+  const modelName = requireOpt("model", values.model);
+  const out = requireOpt("out", values.out);
+  const keep = keepClasses(values.keep ?? "delta,Michel");
+  const source = loadModel(modelName);
+  const data = openDataSource(requireOpt("data", values.data));
+  const n = values.events === undefined ? (data.count ?? 200) : Number(values.events);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--events ${values.events}: expected a positive integer`);
+  if (data.count !== undefined && n > data.count) throw new UsageError(`--events ${n}: ${data.describe} has ${data.count} events`);
+
+  const { engine, close } = await engineFromFlags({});
+  const model = loadModelInto(engine, modelName);
+  const events: LabelledLogits[] = [];
+  const bar = progress(n, "calibrate", "", 10);
+  for (let i = 0; i < n; i++) {
+    const ev = data.event(i);
+    if (!ev.labels) throw new UsageError(`event ${i} of ${data.describe} has no labels`);
+    events.push(labelledLogits(engine.run(model, ev.tensor).logits, ev.labels));
+    bar.update(i + 1, {});
+  }
+  bar.stop();
+  await close();
+  data.close();
+
+  const { biases, before, after } = fitClassBiases(events, keep, SHOWER_CLASS);
+  const bias = source.weights.get("linear.bias");
+  if (!bias || bias.data.length !== N_CLASSES) throw new UsageError(`${modelName}: no final Linear bias of ${N_CLASSES} classes`);
+  const weights = new Map(source.weights);
+  weights.set("linear.bias", { shape: bias.shape, data: Float32Array.from(bias.data, (v, c) => v + biases[c]) });
+  const { format: _f, config: _c, ...kept } = source.metadata;
+  const calibration = { classBiases: Object.fromEntries(CLASS_NAMES.map((c, k) => [c, biases[k]])), data: data.describe, events: n, keep: keep.map((k) => CLASS_NAMES[k]) };
+  writeFileSync(out, writeModelFile(source.config, weights, { ...kept, calibratedFrom: modelName, calibration: JSON.stringify(calibration) }));
+  console.log(`class biases added to the logits: ${CLASS_NAMES.map((c, k) => `${c} ${biases[k] >= 0 ? "+" : ""}${biases[k]}`).join(", ")}`);
+  console.log(`on the ${n} events fitted (${before.sites} labelled sites), before -> after:\n${formatCounts(before, after)}`);
+  console.log(`wrote ${out}; check it on other events: sparsessnet evaluate --model ${out} --baseline ${modelName} --data <other events>`);
+  return 0;
+}
+
+/** The labelled rows' logits (rows labelled IGNORE_LABEL or beyond the classes are left out). */
+function labelledLogits(logits: Float32Array, labels: Uint8Array): LabelledLogits {
+  let n = 0;
+  for (const y of labels) if (y < N_CLASSES) n++;
+  const out = { logits: new Float32Array(n * N_CLASSES), labels: new Uint8Array(n) };
+  for (let i = 0, j = 0; i < labels.length; i++) {
+    if (labels[i] >= N_CLASSES) continue;
+    out.labels[j] = labels[i];
+    out.logits.set(logits.subarray(i * N_CLASSES, (i + 1) * N_CLASSES), j * N_CLASSES);
+    j++;
+  }
+  return out;
+}
+
+function keepClasses(spec: string): number[] {
+  if (spec === "none") return [];
+  return spec.split(",").map((name) => {
+    const k = CLASS_NAMES.findIndex((c) => c.toLowerCase() === name.trim().toLowerCase());
+    if (k < 0) throw new UsageError(`--keep ${spec}: "${name}" is not a class (${CLASS_NAMES.join(", ")}, or none)`);
+    return k;
+  });
+}
+
+function formatCounts(a: BiasCounts, b: BiasCounts): string {
+  const pct = (r: number, n: number) => (n ? `${((100 * r) / n).toFixed(2)}%` : "-");
+  return [
+    `  non-zero ${pct(a.right, a.sites)} -> ${pct(b.right, b.sites)}, track/shower ${pct(a.trackShowerRight, a.sites)} -> ${pct(b.trackShowerRight, b.sites)}`,
+    `  ${CLASS_NAMES.map((c, k) => `${c} ${pct(a.classRight[k], a.classSites[k])} -> ${pct(b.classRight[k], b.classSites[k])}`).join(", ")}`,
+  ].join("\n");
+}

@@ -1,0 +1,76 @@
+// Post-hoc class biases (logit adjustment): a constant added to each class's logit, fitted on
+// labelled events, moves a trained model along the trade between its classes without training.
+// Loss weightings shift the classes' priors: SparseSSNet's (inverse cluster size) favours the
+// classes of small clusters, class-inverse weighting the rare classes. A bias per class undoes
+// part of that. The fit maximises non-zero accuracy while the accuracies the user keeps
+// (track/shower always, and chosen classes) stay at least where they were on the same sites.
+// Adding the biases to the final Linear layer's bias gives a model file that needs nothing new
+// to run.
+
+import { N_CLASSES, trackShowerOf } from "../data/labelled-event.js";
+import { InvalidInputError } from "../errors.js";
+
+/** One event's labelled sites: logits [sites * N_CLASSES] and true classes [sites]. */
+export interface LabelledLogits { logits: Float32Array; labels: Uint8Array }
+
+/** Sites right in total, for track/shower, and per true class (with the sites per class). */
+export interface BiasCounts { sites: number; right: number; trackShowerRight: number; classRight: number[]; classSites: number[] }
+
+/** Steps of the coordinate search, coarse to fine (multiples of 1/16: exact in f32). */
+const STEPS = [1, 0.5, 0.25, 0.125, 0.0625];
+
+/** Counts with `biases` added to every site's logits (argmax, first class on ties, as the engine). */
+export function countWithBiases(events: LabelledLogits[], biases: readonly number[]): BiasCounts {
+  const classRight = new Array<number>(N_CLASSES).fill(0), classSites = new Array<number>(N_CLASSES).fill(0);
+  let sites = 0, right = 0, trackShowerRight = 0;
+  for (const { logits, labels } of events) {
+    for (let i = 0; i < labels.length; i++) {
+      let best = 0, top = logits[i * N_CLASSES] + biases[0];
+      for (let c = 1; c < N_CLASSES; c++) {
+        const v = logits[i * N_CLASSES + c] + biases[c];
+        if (v > top) { top = v; best = c; }
+      }
+      const y = labels[i];
+      sites++; classSites[y]++;
+      if (best === y) { right++; classRight[y]++; }
+      if (trackShowerOf(best) === trackShowerOf(y)) trackShowerRight++;
+    }
+  }
+  return { sites, right, trackShowerRight, classRight, classSites };
+}
+
+/** Fits the biases by a pattern search from zero. A move changes one class's bias, or two classes'
+ *  at once (a lone move is often blocked by the kept accuracies where a pair is not: raising HIP
+ *  takes sites from shower too, unless shower rises with it), by each step size coarse to fine and
+ *  each sign; it is taken when it raises the number of sites right and keeps track/shower and
+ *  every class in `keep` at least at the unadjusted counts. `fixed`'s bias stays 0 (only
+ *  differences matter). Sweeps until none is taken. Deterministic: a fixed order of moves. */
+export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number): { biases: number[]; before: BiasCounts; after: BiasCounts } {
+  for (const e of events) {
+    if (e.logits.length !== e.labels.length * N_CLASSES) throw new InvalidInputError(`${e.logits.length} logits for ${e.labels.length} sites of ${N_CLASSES} classes`);
+    for (const y of e.labels) if (y >= N_CLASSES) throw new InvalidInputError(`label ${y} is not a class (only labelled sites are fitted)`);
+  }
+  let biases = new Array<number>(N_CLASSES).fill(0);
+  const before = countWithBiases(events, biases);
+  if (before.sites === 0) throw new InvalidInputError("no labelled sites to fit the class biases on");
+  const feasible = (c: BiasCounts) => c.trackShowerRight >= before.trackShowerRight && keep.every((k) => c.classRight[k] >= before.classRight[k]);
+  const free = [...Array(N_CLASSES).keys()].filter((c) => c !== fixed);
+  const moves: number[][] = [];
+  for (const step of STEPS) {
+    for (const c of free) for (const s of [1, -1]) moves.push(free.map((k) => (k === c ? s * step : 0)));
+    for (const [i, a] of free.entries()) for (const b of free.slice(i + 1)) {
+      for (const [sa, sb] of [[1, 1], [1, -1], [-1, 1], [-1, -1]]) moves.push(free.map((k) => (k === a ? sa * step : k === b ? sb * step : 0)));
+    }
+  }
+  let best = before;
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const move of moves) {
+      const trial = biases.slice();
+      free.forEach((k, j) => { trial[k] += move[j]; });
+      const counts = countWithBiases(events, trial);
+      if (counts.right > best.right && feasible(counts)) { biases = trial; best = counts; moved = true; }
+    }
+  }
+  return { biases, before, after: best };
+}

@@ -1,0 +1,73 @@
+// Class biases on the logits: the fit against a case whose best bias is known, its constraints, and its
+// counts against the metrics module on the same predictions.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DELTA, HIP, MIP, N_CLASSES, SHOWER_CLASS } from "../src/data/labelled-event.js";
+import { MetricsAccumulator } from "../src/metrics/segmentation-metrics.js";
+import { countWithBiases, fitClassBiases, type LabelledLogits } from "../src/train/class-bias.js";
+
+/** Events of sites whose logits are 2 for the true class plus Gaussian noise (a fixed generator), -10
+ *  for classes outside `classes`, and `shift` added to every site's logit of class `shifted`. */
+function events(classes: number[], shifted: number, shift: number, seed = 3): LabelledLogits[] {
+  let s = seed;
+  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  const gauss = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  return Array.from({ length: 4 }, () => {
+    const n = 3000;
+    const labels = Uint8Array.from({ length: n }, () => classes[Math.floor(u() * classes.length)]);
+    const logits = new Float32Array(n * N_CLASSES);
+    labels.forEach((y, i) => {
+      for (let c = 0; c < N_CLASSES; c++) logits[i * N_CLASSES + c] = (classes.includes(c) ? gauss() + (c === y ? 2 : 0) : -10) + (c === shifted ? shift : 0);
+    });
+    return { logits, labels };
+  });
+}
+
+test("class biases: the fit undoes a known shift of one class's logits", () => {
+  // HIP and MIP equally frequent and equally noisy: the best bias for HIP, relative to MIP, undoes the -1.5.
+  const evs = events([HIP, MIP], HIP, -1.5);
+  const { biases, before, after } = fitClassBiases(evs, [], SHOWER_CLASS);
+  assert.equal(biases[SHOWER_CLASS], 0);
+  assert.ok(Math.abs(biases[HIP] - biases[MIP] - 1.5) <= 0.25, `HIP - MIP bias ${biases[HIP] - biases[MIP]}`);
+  assert.ok(after.right > before.right + 0.1 * before.sites, `${before.right} -> ${after.right} of ${before.sites}`);
+  // Nothing to undo: the fit stays near zero and gains almost nothing.
+  const fair = fitClassBiases(events([HIP, MIP], HIP, 0), [], SHOWER_CLASS);
+  assert.ok(Math.abs(fair.biases[HIP] - fair.biases[MIP]) <= 0.25);
+  assert.ok(fair.after.right - fair.before.right < 0.01 * fair.before.sites);
+});
+
+test("class biases: kept classes and track/shower never fall on the fitted sites", () => {
+  // Shower's logits shifted up: lowering shower (or raising delta) would gain sites; delta is kept.
+  const evs = events([SHOWER_CLASS, DELTA, MIP], SHOWER_CLASS, 1);
+  const free = fitClassBiases(evs, [], SHOWER_CLASS);
+  const kept = fitClassBiases(evs, [DELTA], SHOWER_CLASS);
+  for (const r of [free, kept]) assert.ok(r.after.trackShowerRight >= r.before.trackShowerRight);
+  assert.ok(kept.after.classRight[DELTA] >= kept.before.classRight[DELTA]);
+  assert.ok(free.after.right >= kept.after.right, "a constraint cannot help the objective");
+  assert.ok(free.after.right > free.before.right);
+});
+
+test("class biases: counts agree with the metrics module on the same predictions", () => {
+  const evs = events([HIP, MIP, SHOWER_CLASS, DELTA, 4], MIP, 0.7, 9);
+  const biases = [0.5, -0.25, 0, 0.125, 1];
+  const c = countWithBiases(evs, biases);
+  const acc = new MetricsAccumulator();
+  for (const { logits, labels } of evs) {
+    const predicted = labels.map((_, i) => {
+      const row = [...logits.subarray(i * N_CLASSES, (i + 1) * N_CLASSES)].map((v, k) => v + biases[k]);
+      return row.indexOf(Math.max(...row));
+    });
+    acc.add(labels, predicted);
+  }
+  const m = acc.result();
+  assert.equal(c.sites, m.sites);
+  assert.equal(c.right / c.sites, m.nonzeroAccuracy);
+  assert.equal(c.trackShowerRight / c.sites, m.trackShowerAccuracy);
+  c.classRight.forEach((r, k) => assert.equal(r / c.classSites[k], m.classAccuracy[k]));
+});
+
+test("class biases: bad input is named", () => {
+  assert.throws(() => fitClassBiases([{ logits: new Float32Array(4), labels: Uint8Array.of(1) }], [], SHOWER_CLASS), /4 logits for 1 sites of 5 classes/);
+  assert.throws(() => fitClassBiases([{ logits: new Float32Array(5), labels: Uint8Array.of(255) }], [], SHOWER_CLASS), /label 255 is not a class/);
+  assert.throws(() => fitClassBiases([], [], SHOWER_CLASS), /no labelled sites/);
+});
