@@ -27,6 +27,7 @@ test("set metrics pool sites over events, confusion rows are fractions of the tr
   assert.equal(r.events, 3);
   assert.equal(r.sites, 12);
   assert.equal(r.nonzeroAccuracy, 9 / 12);
+  assert.equal(acc.nonzeroAccuracy(), 9 / 12);
   // Brute-force confusion.
   for (let t = 0; t < 5; t++) {
     const rows = events.flatMap(([tt, pp]) => tt.map((v, i) => [v, pp[i]])).filter(([v]) => v === t);

@@ -55,7 +55,7 @@ export async function evaluate(argv: string[]): Promise<number> {
     times.push(res.timings.totalMs);
     acc.add(ev.labels, res.labels, ev.instances);
     if (baseline) baseline.acc.add(ev.labels, segmentAugmented((t) => runNamed(baseline.name, () => engine.run(baseline.model, t)), ev.tensor, augment).labels, ev.instances);
-    bar.update(i + 1, { acc: acc.result().nonzeroAccuracy.toFixed(4) });
+    bar.update(i + 1, { acc: acc.nonzeroAccuracy().toFixed(4) });
   }
   bar.stop();
   await close();

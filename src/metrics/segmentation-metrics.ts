@@ -102,6 +102,14 @@ export class MetricsAccumulator {
     return m;
   }
 
+  /** Non-zero accuracy so far, without the rest of result() (whose standard errors take a pass over
+   *  every event: called per event, as a progress line does, that would grow with the square). */
+  nonzeroAccuracy(): number {
+    let right = 0, sites = 0;
+    this.counts.forEach((row, t) => row.forEach((v, p) => { sites += v; if (t === p) right += v; }));
+    return sites ? right / sites : NaN;
+  }
+
   result(): SetMetrics {
     const c = this.counts;
     const classSites = c.map((row) => row.reduce((a, b) => a + b, 0));
