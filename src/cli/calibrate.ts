@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { CLASS_NAMES, N_CLASSES, SHOWER_CLASS } from "../data/labelled-event.js";
 import { openDataSource } from "../node/data-source.js";
-import { loadModel, loadModelInto } from "../node/model-io.js";
+import { loadModel } from "../node/model-io.js";
 import { progress } from "../node/progress.js";
 import { fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
 import { writeModelFile } from "../weights/model-file.js";
@@ -36,7 +36,7 @@ export async function calibrate(argv: string[]): Promise<number> {
   if (data.count !== undefined && n > data.count) throw new UsageError(`--events ${n}: ${data.describe} has ${data.count} events`);
 
   const { engine, close } = await engineFromFlags({});
-  const model = loadModelInto(engine, modelName);
+  const model = engine.loadModel(source.config, source.weights); // the weights already read, not the file again
   const events: LabelledLogits[] = [];
   const bar = progress(n, "calibrate", "", 10);
   for (let i = 0; i < n; i++) {

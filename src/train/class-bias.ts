@@ -54,20 +54,21 @@ export function fitClassBiases(events: LabelledLogits[], keep: readonly number[]
   const before = countWithBiases(events, biases);
   if (before.sites === 0) throw new InvalidInputError("no labelled sites to fit the class biases on");
   const feasible = (c: BiasCounts) => c.trackShowerRight >= before.trackShowerRight && keep.every((k) => c.classRight[k] >= before.classRight[k]);
+  // Every move is a full vector of N_CLASSES offsets with `fixed`'s always 0.
   const free = [...Array(N_CLASSES).keys()].filter((c) => c !== fixed);
+  const offsets = (pairs: [number, number][]) => Array.from({ length: N_CLASSES }, (_, k) => pairs.find(([c]) => c === k)?.[1] ?? 0);
   const moves: number[][] = [];
   for (const step of STEPS) {
-    for (const c of free) for (const s of [1, -1]) moves.push(free.map((k) => (k === c ? s * step : 0)));
+    for (const c of free) for (const s of [1, -1]) moves.push(offsets([[c, s * step]]));
     for (const [i, a] of free.entries()) for (const b of free.slice(i + 1)) {
-      for (const [sa, sb] of [[1, 1], [1, -1], [-1, 1], [-1, -1]]) moves.push(free.map((k) => (k === a ? sa * step : k === b ? sb * step : 0)));
+      for (const [sa, sb] of [[1, 1], [1, -1], [-1, 1], [-1, -1]]) moves.push(offsets([[a, sa * step], [b, sb * step]]));
     }
   }
   let best = before;
   for (let moved = true; moved;) {
     moved = false;
     for (const move of moves) {
-      const trial = biases.slice();
-      free.forEach((k, j) => { trial[k] += move[j]; });
+      const trial = biases.map((b, k) => b + move[k]);
       const counts = countWithBiases(events, trial);
       if (counts.right > best.right && feasible(counts)) { biases = trial; best = counts; moved = true; }
     }
