@@ -11,4 +11,5 @@ export { importScnStateDict, expectedTensors } from "./weights/scn.js";
 export { readModelFile, writeModelFile } from "./weights/model-file.js";
 export { randomWeights } from "./weights/random-init.js";
 export { widenWeights, widenedConfig } from "./weights/widen.js";
+export { averageWeights, equalFractions, type NamedModel } from "./weights/average.js";
 export { AUGMENTATIONS, averageResults, mirrorImages, segmentAugmented, type Augmentation } from "./mirror-average.js";

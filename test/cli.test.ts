@@ -15,7 +15,7 @@ const tmp = mkdtempSync(join(tmpdir(), "ssn-cli-"));
 const sample = join(PROJECT_ROOT, "samples", "scn-2d-m16-small");
 
 test("every verb has --help", () => {
-  for (const verb of ["demo", "segment", "verify", "init-weights", "import-weights", "widen", "calibrate", "simulate", "info", "evaluate", "train", "display", "merge", "bench", "serve"]) {
+  for (const verb of ["demo", "segment", "verify", "init-weights", "import-weights", "widen", "average", "calibrate", "simulate", "info", "evaluate", "train", "display", "merge", "bench", "serve"]) {
     const r = run(verb, "--help");
     assert.equal(r.status, 0, `${verb}: ${r.stderr}`);
     assert.match(r.stdout, new RegExp(`usage: sparsessnet ${verb}`));
@@ -173,6 +173,29 @@ test("calibrate: class biases added to the final Linear bias only, recorded in t
   const bad = run("calibrate", "--model", w, "--data", f, "--out", out, "--keep", "delta,pion");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /"pion" is not a class/);
+});
+
+test("average: the weighted mean of two models, recorded in the metadata; the file runs; mismatches are refused", () => {
+  const [m1, m2, m3, out] = ["avg-1", "avg-2", "avg-3", "avg-out"].map((n) => join(tmp, `${n}.safetensors`));
+  for (const [m, seed, filters] of [[m1, "1", "4"], [m2, "2", "4"], [m3, "3", "8"]]) {
+    assert.equal(run("init-weights", "--dim", "2", "--filters", filters, "--depth", "3", "--seed", seed, "--out", m).status, 0);
+  }
+  const r = run("average", "--fractions", "0.25,0.75", "--out", out, m1, m2);
+  assert.equal(r.status, 0, r.stderr);
+  const [x, y, z] = [m1, m2, out].map((p) => parseSafetensors(readFileSync(p)));
+  for (const [name, t] of z.tensors) {
+    const [u, v, w] = [x.tensors.get(name)!, y.tensors.get(name)!, t].map((q) => asFloat32(q, name));
+    w.forEach((val, i) => assert.equal(val, Math.fround(0.25 * u[i] + 0.75 * v[i]), `${name}[${i}]`));
+  }
+  assert.deepEqual(JSON.parse(z.metadata.averagedFrom), [{ model: m1, fraction: 0.25 }, { model: m2, fraction: 0.75 }]);
+  const seg = run("segment", "--weights", out, "--event", join(sample, "event.safetensors"), "--out", join(tmp, "avg-seg.safetensors"));
+  assert.equal(seg.status, 0, seg.stderr);
+  const wrong = run("average", "--out", out, m1, m3);
+  assert.notEqual(wrong.status, 0);
+  assert.match(wrong.stderr, /avg-3\.safetensors has another architecture/);
+  const one = run("average", "--out", out, m1);
+  assert.equal(one.status, 2);
+  assert.match(one.stderr, /at least two models/);
 });
 
 test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); --init takes that checkpoint", async () => {

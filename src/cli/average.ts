@@ -1,0 +1,33 @@
+import { writeFileSync } from "node:fs";
+import { loadModel } from "../node/model-io.js";
+import { averageWeights, equalFractions } from "../weights/average.js";
+import { writeModelFile } from "../weights/model-file.js";
+import { numberList, parse, requireOpt, UsageError } from "./args.js";
+
+const HELP = `usage: sparsessnet average --out W [--fractions F1,F2,...] M1 M2 [M3 ...]
+
+Writes the weighted mean of models of one architecture, every tensor (batch-norm running
+statistics too): sum of Fi x Mi, computed in double precision and rounded to f32 once. Both
+shipped models are such means of two training runs from a common start (models/README.md):
+  sparsessnet average --fractions 0.5,0.5 --out default-3d.safetensors p7b.safetensors ck10/checkpoint-0003000.safetensors
+Means of models that did not start from the same weights are not meaningful (their channels are
+not aligned). Check a mean against its parts on the same events:
+  sparsessnet evaluate --model W --baseline M1 --data <validation events>
+  M1 M2 ...      default-2d, default-3d, model files or training checkpoints
+  --fractions F  one per model, each in [0, 1], summing to 1 (default: equal)
+  --out W        the model file (its metadata records the models and fractions)`;
+
+export async function average(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { out: { type: "string" }, fractions: { type: "string" } }, true);
+  if (values.help) { console.log(HELP); return 0; }
+  const out = requireOpt("out", values.out);
+  if (positionals.length < 2) throw new UsageError(`expected at least two models to average, got ${positionals.length}`);
+  const fractions = numberList("fractions", values.fractions) ?? equalFractions(positionals.length);
+  if (fractions.length !== positionals.length) throw new UsageError(`--fractions ${values.fractions}: ${fractions.length} fractions for ${positionals.length} models`);
+  const models = positionals.map((p) => ({ ...loadModel(p), name: p }));
+  const weights = averageWeights(models, fractions);
+  const parts = positionals.map((p, i) => ({ model: p, fraction: fractions[i] }));
+  writeFileSync(out, writeModelFile(models[0].config, weights, { averagedFrom: JSON.stringify(parts) }));
+  console.log(`wrote ${out}: ${parts.map((p) => `${p.fraction} x ${p.model}`).join(" + ")}`);
+  return 0;
+}
