@@ -96,6 +96,21 @@ test("class-inverse weights: each class present carries the same total weight; i
   assert.equal(w[0], 0);
 });
 
+test("sparsessnet+class-inverse weights: half of each scheme, SparseSSNet's scaled to the event; the loss is their mean", () => {
+  const ev = labelledEvent(4, 3, 32, 300);
+  ev.labels![1] = IGNORE_LABEL;
+  const [s, c, m] = (["sparsessnet", "class-inverse", "sparsessnet+class-inverse"] as const).map((k) => lossWeights(ev, k));
+  const sum = (a: Float32Array) => a.reduce((x, y) => x + y, 0);
+  const S = sum(s);
+  m.forEach((v, i) => assert.ok(Math.abs(v - (0.5 * s[i] / S + 0.5 * c[i])) <= 1e-7 * (1 + v), `site ${i}`));
+  assert.ok(Math.abs(sum(m) - 1) < 1e-5, `sum ${sum(m)}`);
+  assert.equal(m[1], 0);
+  // For one event, sum(w CE) / sum(w) is the mean of the two schemes' normalised losses.
+  const ce = Float64Array.from(m, (_, i) => 0.1 + (i % 7) * 0.3);
+  const loss = (w: Float32Array) => w.reduce((a, v, i) => a + v * ce[i], 0) / sum(w);
+  assert.ok(Math.abs(loss(m) - 0.5 * (loss(s) + loss(c))) < 1e-5);
+});
+
 test("SparseSSNet weights: cluster term 1/size clamped to [2e-4, 2e-2]; vertex term by brute force", () => {
   for (const dim of [2, 3] as const) {
     const ev = labelledEvent(3, dim, 32, 400);
