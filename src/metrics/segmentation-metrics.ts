@@ -114,10 +114,9 @@ export class MetricsAccumulator {
     const c = this.counts;
     const classSites = c.map((row) => row.reduce((a, b) => a + b, 0));
     const sites = classSites.reduce((a, b) => a + b, 0);
-    let correct = 0, tsCorrect = 0;
+    let tsCorrect = 0;
     const ts = [[0, 0], [0, 0]];
     for (let t = 0; t < N_CLASSES; t++) for (let p = 0; p < N_CLASSES; p++) {
-      if (t === p) correct += c[t][p];
       ts[trackShowerOf(t)][trackShowerOf(p)] += c[t][p];
       if (trackShowerOf(t) === trackShowerOf(p)) tsCorrect += c[t][p];
     }
@@ -127,7 +126,7 @@ export class MetricsAccumulator {
     return {
       events: this.events,
       sites,
-      nonzeroAccuracy: sites ? correct / sites : NaN,
+      nonzeroAccuracy: this.nonzeroAccuracy(),
       trackShowerAccuracy: sites ? tsCorrect / sites : NaN,
       classNames: CLASS_NAMES,
       classAccuracy: c.map((row, t) => (classSites[t] ? row[t] / classSites[t] : NaN)),
