@@ -6,10 +6,10 @@
 // bench and simulated size here does, a flip maps blocks to blocks, so the network on a mirror image
 // is the network with its kernels flipped, on the event: checked on default-3d to 2e-6 in the
 // logits.) So the 2^dim results differ a little, and their mean is a better estimate than any one
-// of them (default-3d: about one point more non-zero accuracy and 0.8 more track/shower on its
-// held-out events; models/README.md). Averaging the weights over the flipped kernels instead, one
-// model of the same cost, does not work: the learnt kernels are oriented, and their mirror mean
-// loses 71 points of non-zero accuracy.
+// of them (the shipped default-3d: 0.7 points more non-zero accuracy and 0.2 more track/shower on
+// its 200 held-out events; earlier models up to 1.1 and 0.8; models/README.md). Averaging the
+// weights over the flipped kernels instead, one model of the same cost, does not work: the learnt
+// kernels are oriented, and their mirror mean loses 71 points of non-zero accuracy.
 // It costs 2^dim runs. Axis permutations are not used. Real and simulated detectors smear charge
 // across the drift axis only (axis 0 here), so a permutation that moves it makes unlike images:
 // averaging over all six permutations too lost 10 points. Adding the swap of the two transverse
