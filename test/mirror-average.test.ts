@@ -8,6 +8,7 @@ import { parseModelConfig } from "../src/model/config.js";
 import { buildUResNet } from "../src/model/uresnet.js";
 import { averageResults, mirrorImages, segmentAugmented } from "../src/mirror-average.js";
 import { randomWeights } from "../src/weights/random-init.js";
+import type { WeightTensors } from "../src/weights/scn.js";
 import { randomWalkEvent } from "./support/events.js";
 
 const engine = await Engine.create();
@@ -70,8 +71,8 @@ test("mirror averaging is deterministic: the same bits twice", () => {
 
 /** `w` with every convolution kernel flipped along `axis`: offsets enumerate {0..ks-1}^dim with the
  *  last axis fastest (SparseConvNet's order), so the flip maps digit d of that axis to ks - 1 - d. */
-function flipKernels(w: ReturnType<typeof randomWeights>, dim: number, axis: number): ReturnType<typeof randomWeights> {
-  const out: ReturnType<typeof randomWeights> = new Map();
+function flipKernels(w: WeightTensors, dim: number, axis: number): WeightTensors {
+  const out: WeightTensors = new Map();
   for (const [name, t] of w) {
     const K = t.shape[0], ks = K === 3 ** dim ? 3 : K === 2 ** dim ? 2 : 0;
     if (t.shape.length !== 4 || !ks) { out.set(name, t); continue; }

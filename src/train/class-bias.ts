@@ -56,7 +56,11 @@ export function fitClassBiases(events: LabelledLogits[], keep: readonly number[]
   const feasible = (c: BiasCounts) => c.trackShowerRight >= before.trackShowerRight && keep.every((k) => c.classRight[k] >= before.classRight[k]);
   // Every move is a full vector of N_CLASSES offsets with `fixed`'s always 0.
   const free = [...Array(N_CLASSES).keys()].filter((c) => c !== fixed);
-  const offsets = (pairs: [number, number][]) => Array.from({ length: N_CLASSES }, (_, k) => pairs.find(([c]) => c === k)?.[1] ?? 0);
+  const offsets = (pairs: [number, number][]) => {
+    const move = new Array<number>(N_CLASSES).fill(0);
+    for (const [c, v] of pairs) move[c] = v;
+    return move;
+  };
   const moves: number[][] = [];
   for (const step of STEPS) {
     for (const c of free) for (const s of [1, -1]) moves.push(offsets([[c, s * step]]));

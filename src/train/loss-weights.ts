@@ -49,7 +49,8 @@ export function lossWeights(ev: LabelledEvent, scheme: WeightingScheme): Float32
       const a = lossWeights(ev, "sparsessnet"), b = lossWeights(ev, "class-inverse");
       let sum = 0;
       for (const v of a) sum += v;
-      for (let i = 0; i < n; i++) w[i] = sum > 0 ? 0.5 * (a[i] / sum) + 0.5 * b[i] : 0;
+      if (sum === 0) return w; // no labelled site: b is all zero too
+      for (let i = 0; i < n; i++) w[i] = 0.5 * (a[i] / sum) + 0.5 * b[i];
       return w;
     }
     default:

@@ -39,14 +39,18 @@ export function averageWeights(models: readonly NamedModel[], fractions: readonl
       throw new InvalidConfigError(`${m.name} has another architecture than ${first.name}: ${JSON.stringify(m.config)} against ${config}`);
     }
   }
-  const out: WeightTensors = new Map();
-  for (const [name, t] of first.weights) {
-    const sources = models.map((m) => {
+  // Every tensor of every model checked before any arithmetic: a mismatch costs no work.
+  for (const m of rest) {
+    for (const [name, t] of first.weights) {
       const u = m.weights.get(name);
       if (!u) throw new InvalidWeightsError(`${m.name} has no tensor ${name}`);
       if (u.data.length !== t.data.length) throw new InvalidWeightsError(`${name}: ${u.data.length} values in ${m.name}, ${t.data.length} in ${first.name}`);
-      return u.data;
-    });
+    }
+    for (const name of m.weights.keys()) if (!first.weights.has(name)) throw new InvalidWeightsError(`${first.name} has no tensor ${name} (${m.name} has)`);
+  }
+  const out: WeightTensors = new Map();
+  for (const [name, t] of first.weights) {
+    const sources = models.map((m) => m.weights.get(name)!.data);
     const data = new Float32Array(t.data.length);
     for (let j = 0; j < data.length; j++) {
       let v = 0;
@@ -54,9 +58,6 @@ export function averageWeights(models: readonly NamedModel[], fractions: readonl
       data[j] = v;
     }
     out.set(name, { shape: t.shape, data });
-  }
-  for (const m of rest) {
-    for (const name of m.weights.keys()) if (!first.weights.has(name)) throw new InvalidWeightsError(`${first.name} has no tensor ${name} (${m.name} has)`);
   }
   return out;
 }
