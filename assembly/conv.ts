@@ -40,18 +40,9 @@ export function convRules(
       const wk = wPtr + <usize>k * wK;
       let p = load<i32>(ts);
       if (nzStarts) {
-        // Channel-sparse input (see sparse-input.ts): one pair at a time over its non-zero entries;
-        // 16 output columns have too few accumulators to hide the add latency, so two pairs go
-        // together there.
-        if (coutPad == 16) {
-          for (; p + 2 <= p1; p += 2) {
-            const i0 = <usize>load<i32>(ruleIn + (<usize>p << 2)), i1 = <usize>load<i32>(ruleIn + (<usize>p << 2), 4);
-            const y0 = outPtr + <usize>load<i32>(ruleOut + (<usize>p << 2)) * outS;
-            const y1 = outPtr + <usize>load<i32>(ruleOut + (<usize>p << 2), 4) * outS;
-            sparse2x16(nzEntries + (<usize>load<i32>(nzStarts + (i0 << 2)) << 3), nzEntries + (<usize>load<i32>(nzStarts + (i0 << 2), 4) << 3), y0,
-              nzEntries + (<usize>load<i32>(nzStarts + (i1 << 2)) << 3), nzEntries + (<usize>load<i32>(nzStarts + (i1 << 2), 4) << 3), y1, wk);
-          }
-        }
+        // Channel-sparse input (see sparse-input.ts): one pair at a time over its non-zero entries.
+        // (Two pairs side by side at 16 columns, sparse2x16 until session 19, made V8 spill two of
+        // the 8 accumulators, and one pair at a time was 7-18% faster: docs/performance.md.)
         for (; p < p1; p++) {
           const i = <usize>load<i32>(ruleIn + (<usize>p << 2));
           const e0 = load<i32>(nzStarts + (i << 2)), e1 = load<i32>(nzStarts + (i << 2), 4);
@@ -296,39 +287,6 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
     a2 = madd(v, v128.load(wp, 32), a2); a3 = madd(v, v128.load(wp, 48), a3);
   }
   v128.store(yj, a0); v128.store(yj, a1, 16); v128.store(yj, a2, 32); v128.store(yj, a3, 48);
-}
-
-// Two output rows of 16 columns from two channel-sparse input rows, their entries walked side by
-// side (each row's terms still in its own order), then the longer list alone.
-// @ts-ignore: decorator
-@inline function sparse2x16(e0: usize, ee0: usize, y0: usize, e1: usize, ee1: usize, y1: usize, w: usize): void {
-  let a0 = v128.load(y0), b0 = v128.load(y0, 16), c0 = v128.load(y0, 32), d0 = v128.load(y0, 48);
-  let a1 = v128.load(y1), b1 = v128.load(y1, 16), c1 = v128.load(y1, 32), d1 = v128.load(y1, 48);
-  const n = min(ee0 - e0, ee1 - e1);
-  const m0 = e0 + n;
-  let q1 = e1;
-  for (let q0 = e0; q0 < m0; q0 += 8, q1 += 8) {
-    const v0 = v128.load32_splat(q0), v1 = v128.load32_splat(q1);
-    const w0 = w + <usize>load<i32>(q0, 4), w1 = w + <usize>load<i32>(q1, 4);
-    a0 = madd(v0, v128.load(w0), a0); a1 = madd(v1, v128.load(w1), a1);
-    b0 = madd(v0, v128.load(w0, 16), b0); b1 = madd(v1, v128.load(w1, 16), b1);
-    c0 = madd(v0, v128.load(w0, 32), c0); c1 = madd(v1, v128.load(w1, 32), c1);
-    d0 = madd(v0, v128.load(w0, 48), d0); d1 = madd(v1, v128.load(w1, 48), d1);
-  }
-  for (let q0 = m0; q0 < ee0; q0 += 8) {
-    const v0 = v128.load32_splat(q0);
-    const w0 = w + <usize>load<i32>(q0, 4);
-    a0 = madd(v0, v128.load(w0), a0); b0 = madd(v0, v128.load(w0, 16), b0);
-    c0 = madd(v0, v128.load(w0, 32), c0); d0 = madd(v0, v128.load(w0, 48), d0);
-  }
-  for (; q1 < ee1; q1 += 8) {
-    const v1 = v128.load32_splat(q1);
-    const w1 = w + <usize>load<i32>(q1, 4);
-    a1 = madd(v1, v128.load(w1), a1); b1 = madd(v1, v128.load(w1, 16), b1);
-    c1 = madd(v1, v128.load(w1, 32), c1); d1 = madd(v1, v128.load(w1, 48), d1);
-  }
-  v128.store(y0, a0); v128.store(y0, b0, 16); v128.store(y0, c0, 32); v128.store(y0, d0, 48);
-  v128.store(y1, a1); v128.store(y1, b1, 16); v128.store(y1, c1, 32); v128.store(y1, d1, 48);
 }
 
 // One row x (16-column blocks, then 8- and 4-column tails).
