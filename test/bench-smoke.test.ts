@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { benchEvent } from "../src/cli/bench.js";
+import { bench, benchEvent } from "../src/cli/bench.js";
 import { PROJECT_ROOT } from "./support/paths.js";
 
 test("bench verb reports time, memory, multiply-adds and the SparseConvNet comparison", async () => {
@@ -11,6 +11,7 @@ test("bench verb reports time, memory, multiply-adds and the SparseConvNet compa
   assert.equal(r.event, "2d-1008x3456-17k");
   assert.equal(r.nActive, 17000);
   assert.equal(r.runs_s.length, 1);
+  assert.equal(r.weights, "random");
   assert.ok(r.median_s > 0 && r.startup_ms > 0 && r.peak_rss_mib > 0 && r.wasm_memory_mib > 0);
   assert.ok(r.multiply_adds > 1e8 && r.effective_gflops > 0 && r.conv_gflops > 0);
   assert.equal(r.scn_median_s, null, "no SparseConvNet record for 8 filters");
@@ -22,4 +23,18 @@ test("bench verb reports time, memory, multiply-adds and the SparseConvNet compa
   assert.ok(r16.conv_executed_fraction > 0.2 && r16.conv_executed_fraction < 1, `executed fraction ${r16.conv_executed_fraction}`);
   assert.ok(Math.abs(r16.conv_executed_gflops - r16.conv_gflops * r16.conv_executed_fraction) < 1e-9 * r16.conv_gflops);
   assert.ok(r16.conv_executed_gflops_needed_for_half! > 0);
+});
+
+test("bench --model times a shipped model on its own config, and refuses a model of the other dimension", async () => {
+  const event = join(PROJECT_ROOT, "samples", "2d-1008x3456-17k");
+  const r = await benchEvent({ event, filters: 32, depth: 3, runs: 1, warmup: 1, model: "default-2d" });
+  // The model's config wins over the filters and depth passed (the CLI refuses both together).
+  assert.equal(r.weights, "default-2d");
+  assert.equal(r.filters, 16);
+  assert.equal(r.depth, 5);
+  assert.equal(r.scn_median_s, 0.1648, "SparseConvNet's 16-filter record for this event");
+  assert.ok(r.conv_executed_fraction > 0.2 && r.conv_executed_fraction < 1, `executed fraction ${r.conv_executed_fraction}`);
+  await assert.rejects(benchEvent({ event, filters: 16, depth: 5, runs: 1, warmup: 1, model: "default-3d" }),
+    /--model default-3d takes 3D events with 1 input channel\(s\); .* holds 2D sites with 1/);
+  await assert.rejects(bench(["--event", event, "--model", "default-2d", "--filters", "16"]), /--model brings its own filters and depth/);
 });

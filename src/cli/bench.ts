@@ -10,7 +10,7 @@ import { parse, requireOpt, UsageError } from "./args.js";
 import { benchTrain, formatTrainBench } from "./bench-train.js";
 import { engineFromFlags } from "./engine-flags.js";
 
-const HELP = `usage: sparsessnet bench --event <dir> [--filters 16|32] [--depth 5] [--runs N] [--warmup N]
+const HELP = `usage: sparsessnet bench --event <dir> [--filters 16|32] [--depth 5] [--model M] [--runs N] [--warmup N]
                         [--backend wasm] [--fast | --threads N] [--json]
        sparsessnet bench --train [--event <dir>] [--filters 16] [--runs N] [--warmup N] [--threads N] [--json]
 
@@ -21,12 +21,17 @@ count (scn-timings.jsonl beside the folder). Reports the median of N runs after 
 wasm memory, multiply-adds and effective GFLOP/s, the GFLOP/s of the convolutions alone (the fastest of
 three profiled runs), and the start-up time (compile the wasm, load the weights, ready for the first
 event).
+With --model M (default-2d, default-3d or a model file): that model's weights instead of random ones; its
+config gives the filters and depth. A trained network's ReLUs leave another share of zeros than random
+weights do, and the channel-sparse kernel's time follows it.
 With --train: seconds per training iteration (forward, backward, Adam) on a labelled batch (default
 the shared bench event 2d-512-train-batch8), next to SparseConvNet's recorded CPU training step.
 Benchmark on a quiet machine: this measures, it does not test.`;
 
 export interface BenchReport {
   event: string; nActive: number; filters: number; depth: number; backend: string; mode: string; threads: number;
+  /** "random" (the default, seeded) or the model given by --model. */
+  weights: string;
   median_s: number; runs_s: number[]; first_event_s: number; startup_ms: number; peak_rss_mib: number; wasm_memory_mib: number;
   multiply_adds: number; effective_gflops: number; conv_gflops: number;
   /** Profiled run: the share of the convolutions' multiply-adds really done, their GFLOP/s, and the
@@ -40,16 +45,27 @@ export interface BenchReport {
   per_site_us: number;
 }
 
-export async function benchEvent(opts: { event: string; filters: number; depth: number; runs: number; warmup: number; fast?: boolean; threads?: number }): Promise<BenchReport> {
+/** Options of one event's benchmark: with `model` (a built-in name or a file), its weights and
+ *  config, else random weights of `filters` and `depth`. */
+export interface BenchEventOptions {
+  event: string; filters: number; depth: number; runs: number; warmup: number; fast?: boolean; threads?: number; model?: string;
+}
+
+export async function benchEvent(opts: BenchEventOptions): Promise<BenchReport> {
   const ev = readEventFile(opts.event);
-  const cfg = parseModelConfig({ dim: ev.tensor.dim, filters: opts.filters, depth: opts.depth, inputChannels: ev.tensor.channels });
-  const modelPath = randomModelFile(cfg, 1234);
+  const modelPath = opts.model ?? randomModelFile(parseModelConfig({ dim: ev.tensor.dim, filters: opts.filters, depth: opts.depth, inputChannels: ev.tensor.channels }), 1234);
   const tStart = performance.now();
   const { engine, close } = await engineFromFlags({ fast: opts.fast, threads: opts.threads });
   // Start-up as a user sees it: read the model file (straight into wasm memory), parse it, pack
   // the weights. The engine keeps no other copy, so the peak memory is that of a run.
   const model = loadModelInto(engine, modelPath);
   const startup = performance.now() - tStart;
+  const cfg = model.config;
+  if (opts.model !== undefined && (cfg.dim !== ev.tensor.dim || cfg.inputChannels !== ev.tensor.channels)) {
+    await close();
+    throw new UsageError(`--model ${opts.model} takes ${cfg.dim}D events with ${cfg.inputChannels} input channel(s); ` +
+      `${opts.event} holds ${ev.tensor.dim}D sites with ${ev.tensor.channels}`);
+  }
   const first = engine.run(model, ev.tensor).timings.totalMs;
   for (let i = 1; i < opts.warmup; i++) engine.run(model, ev.tensor);
   const runs: number[] = [];
@@ -64,9 +80,10 @@ export async function benchEvent(opts: { event: string; filters: number; depth: 
   await close();
   const med = median(runs);
   const name = opts.event.replace(/\/+$/, "").split("/").pop()!;
-  const scn = scnTiming(opts.event, opts.filters);
+  const scn = cfg.depth === 5 ? scnTiming(opts.event, cfg.filters) : undefined;
   return {
-    event: name, nActive: res.nSites, filters: opts.filters, depth: opts.depth, backend: engine.backend, mode: engine.mode, threads: engine.threads,
+    event: name, nActive: res.nSites, filters: cfg.filters, depth: cfg.depth, backend: engine.backend, mode: engine.mode, threads: engine.threads,
+    weights: opts.model ?? "random",
     median_s: med, runs_s: runs, first_event_s: first / 1000, startup_ms: startup,
     peak_rss_mib: process.resourceUsage().maxRSS / 1024, wasm_memory_mib: engine.memoryBytes / 2 ** 20,
     multiply_adds: res.multiplyAdds, effective_gflops: (2 * res.multiplyAdds) / med / 1e9,
@@ -101,6 +118,7 @@ export async function bench(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     event: { type: "string" }, filters: { type: "string" }, depth: { type: "string" }, runs: { type: "string" }, warmup: { type: "string" },
     backend: { type: "string" }, json: { type: "boolean" }, fast: { type: "boolean" }, threads: { type: "string" }, train: { type: "boolean" },
+    model: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const int = (flag: string, v: unknown, dflt: number, min: number) => {
@@ -117,14 +135,17 @@ export async function bench(argv: string[]): Promise<number> {
     console.log(values.json ? JSON.stringify(r) : formatTrainBench(r));
     return 0;
   }
+  if (values.model !== undefined && (values.filters !== undefined || values.depth !== undefined)) {
+    throw new UsageError("--model brings its own filters and depth: leave out --filters and --depth");
+  }
   if (values.backend !== undefined && values.backend !== "wasm") throw new UsageError(`--backend ${values.backend}: bench measures the wasm backend (WebGPU timing needs a real GPU)`);
   const r = await benchEvent({
     event: requireOpt("event", values.event), filters: int("filters", values.filters, 16, 1), depth: int("depth", values.depth, 5, 1),
     runs: int("runs", values.runs, 5, 1), warmup: int("warmup", values.warmup, 2, 1), fast: Boolean(values.fast),
-    threads: values.threads === undefined ? undefined : int("threads", values.threads, 1, 1),
+    threads: values.threads === undefined ? undefined : int("threads", values.threads, 1, 1), model: values.model,
   });
   if (values.json) { console.log(JSON.stringify(r)); return 0; }
-  console.log(`${r.event}: ${r.nActive} sites, ${r.filters} filters, depth ${r.depth}, ${r.backend} ${r.mode}, ${r.threads} thread(s)`);
+  console.log(`${r.event}: ${r.nActive} sites, ${r.filters} filters, depth ${r.depth}, ${r.weights} weights, ${r.backend} ${r.mode}, ${r.threads} thread(s)`);
   console.log(`  median ${(r.median_s * 1000).toFixed(1)} ms (${r.runs_s.length} runs), first event ${(r.first_event_s * 1000).toFixed(1)} ms, start-up ${r.startup_ms.toFixed(0)} ms`);
   console.log(`  ${(r.multiply_adds / 1e9).toFixed(2)} G multiply-adds, ${r.effective_gflops.toFixed(1)} GFLOP/s overall, ${r.conv_gflops.toFixed(1)} GFLOP/s in the convolutions, ${r.per_site_us.toFixed(2)} us per site`);
   const need = r.conv_executed_gflops_needed_for_half;
