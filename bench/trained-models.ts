@@ -1,0 +1,63 @@
+// The shipped models against random weights of the same shape (16 filters), on the bench events:
+// per-event time and the convolutions' GFLOP/s, next to the best deterministic microkernel of the
+// same run. `npm run bench` times random weights, as SparseConvNet's recorded times do not depend
+// on the weights; ours do, because the channel-sparse kernel skips the zeros a ReLU leaves, and a
+// trained network leaves another share of them. So this says what a user of default-2d /
+// default-3d gets. Rounds alternate the two weight sets; every measurement, the microkernels' too,
+// runs in a fresh process (as in `npm run bench`: engines of large events left in one process
+// slowed the next ones by up to 45%).
+// Usage: node dist/bench/trained-models.js [--rounds N] [--events a,b] [--json]
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { BenchReport } from "../src/cli/bench.js";
+import { readEventFile } from "../src/node/event-file.js";
+import { sharedDir } from "../src/node/shared-dir.js";
+import { median } from "../src/util/stats.js";
+import type { KernelResult } from "./kernels.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const node = [process.execPath, "--experimental-wasm-relaxed-simd"];
+const run = (args: string[]): string => execFileSync(node[0], [...node.slice(1), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+
+const { values } = parseArgs({ options: { rounds: { type: "string" }, events: { type: "string" }, json: { type: "boolean" } } });
+const rounds = Number(values.rounds ?? "3");
+const eventsDir = join(sharedDir(), "bench-events");
+const events = values.events?.split(",") ??
+  readdirSync(eventsDir).filter((e) => existsSync(join(eventsDir, e, "event.safetensors")) && !e.includes("train"));
+
+interface Row { event: string; weights: string; median_ms: number; conv_gflops: number; conv_executed_fraction: number; rounds_ms: number[] }
+const rows: Row[] = [];
+for (const event of events) {
+  const dir = join(eventsDir, event);
+  const model = readEventFile(dir).tensor.dim === 2 ? "default-2d" : "default-3d";
+  const byWeights = new Map<string, BenchReport[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const weights of ["random", model]) {
+      const args = [join(root, "bin", "sparsessnet.js"), "bench", "--event", dir, "--runs", "5", "--warmup", "4", "--json",
+        ...(weights === "random" ? ["--filters", "16"] : ["--model", weights])];
+      const rep = JSON.parse(run(args).trim().split("\n").pop()!) as BenchReport;
+      byWeights.set(weights, [...(byWeights.get(weights) ?? []), rep]);
+      console.error(`${event} ${weights}: ${(rep.median_s * 1000).toFixed(1)} ms, convolutions ${rep.conv_gflops.toFixed(1)} GFLOP/s`);
+    }
+  }
+  for (const [weights, reps] of byWeights) {
+    rows.push({
+      event, weights, median_ms: 1000 * median(reps.map((x) => x.median_s)), conv_gflops: median(reps.map((x) => x.conv_gflops)),
+      conv_executed_fraction: median(reps.map((x) => x.conv_executed_fraction)), rounds_ms: reps.map((x) => 1000 * x.median_s),
+    });
+  }
+}
+const kernels = JSON.parse(run([join(root, "dist", "bench", "kernels.js"), "--json"]).trim().split("\n").pop()!) as KernelResult[];
+const best = Math.max(...kernels.filter((k) => !k.kernel.includes("FMA") && !k.kernel.includes("scalar")).map((k) => k.gflops));
+if (values.json) console.log(JSON.stringify({ rounds, bestDeterministicMicrokernelGflops: best, rows }));
+else {
+  console.log(`16 filters; medians over ${rounds} rounds (each the median of 5 runs in a fresh engine); best deterministic microkernel ${best.toFixed(1)} GFLOP/s\n`);
+  console.log("| event | weights | per event | convolutions GFLOP/s (share of the best microkernel) | multiply-adds done |");
+  console.log("|---|---|---|---|---|");
+  for (const r of rows) {
+    console.log(`| ${r.event} | ${r.weights} | ${r.median_ms.toFixed(1)} ms | ${r.conv_gflops.toFixed(1)} (${((100 * r.conv_gflops) / best).toFixed(0)}%) | ${(100 * r.conv_executed_fraction).toFixed(0)}% |`);
+  }
+}
