@@ -40,9 +40,9 @@ export function convRules(
       const wk = wPtr + <usize>k * wK;
       let p = load<i32>(ts);
       if (nzStarts) {
-        // Channel-sparse input (see sparse-input.ts): one pair at a time over its non-zero entries.
-        // (Two pairs side by side at 16 columns, sparse2x16 until session 19, made V8 spill two of
-        // the 8 accumulators, and one pair at a time was 7-18% faster: docs/performance.md.)
+        // Channel-sparse input (see sparse-input.ts): one pair at a time over its non-zero entries,
+        // at every width (two pairs side by side at 16 columns made V8 spill accumulators and ran
+        // slower: docs/performance.md).
         for (; p < p1; p++) {
           const i = <usize>load<i32>(ruleIn + (<usize>p << 2));
           const e0 = load<i32>(nzStarts + (i << 2)), e1 = load<i32>(nzStarts + (i << 2), 4);

@@ -39,6 +39,12 @@ function setup(k: KernelExports, C: number, n = 20000, K = 9) {
   };
 }
 
+/** The fastest deterministic SIMD kernel of a run (not the scalar twin, not the fast build): the
+ *  reference the in-network convolution rate is compared with. */
+export function bestDeterministicGflops(results: readonly KernelResult[]): number {
+  return Math.max(0, ...results.filter((k) => k.kernel.includes("deterministic")).map((k) => k.gflops));
+}
+
 export async function runKernelBench(): Promise<KernelResult[]> {
   const det = await instantiateKernels("deterministic");
   const fast = relaxedSimdSupported() ? await instantiateKernels("fast") : undefined;

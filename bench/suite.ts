@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { gflopsNeededForHalf, type BenchReport } from "../src/cli/bench.js";
 import { formatTrainBench, type TrainBenchReport } from "../src/cli/bench-train.js";
 import { sharedDir } from "../src/node/shared-dir.js";
+import { bestDeterministicGflops } from "./kernels.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { values } = parseArgs({
@@ -95,7 +96,7 @@ const kernels = (kernelPasses[0] ?? []).map((k0, i) => {
   const rates = kernelPasses.map((p) => p[i].gflops);
   return { ...k0, gflops: [...rates].sort((a, b) => a - b)[(rates.length - 1) >> 1], pass_gflops: rates };
 });
-const bestDet = Math.max(0, ...kernels.filter((k) => k.kernel.includes("deterministic")).map((k) => k.gflops));
+const bestDet = bestDeterministicGflops(kernels);
 const pool = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "pool-throughput.js"), "2d-1008x3456-17k", "40"], { encoding: "utf8" });
 const batch = values.quick ? "" : execFileSync(node[0], [join(root, "dist", "bench", "batch-throughput.js")], { encoding: "utf8" });
 // Training step on 1 and 2 threads (JSON from the CLI, printed with the CLI's own formatter), and
