@@ -138,6 +138,35 @@ test("SparseSSNet weights: cluster term 1/size clamped to [2e-4, 2e-2]; vertex t
   }
 });
 
+test("vertex weights: the sorted-row sweep equals a brute force over all pairs, with repeated coordinates, ignored sites and grid edges", () => {
+  // Scattered sites of random labels on small non-cubic grids, so that boxes reach over every edge,
+  // some coordinates repeat (with the same or another label) and some sites are ignored.
+  const rnd = (() => { let x = 12345; return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31; })();
+  for (const spatialSize of [[9, 13], [40, 7], [9, 13, 7], [6, 21, 11]]) {
+    const dim = spatialSize.length as 2 | 3;
+    for (const n of [1, 30, 250]) {
+      const coords = new Int32Array(n * dim);
+      for (let i = 0; i < n; i++) {
+        if (i > 0 && rnd() < 0.1) coords.copyWithin(i * dim, (i - 1) * dim, i * dim); // a repeated coordinate
+        else for (let a = 0; a < dim; a++) coords[i * dim + a] = rnd() < 0.15 ? (rnd() < 0.5 ? 0 : spatialSize[a] - 1) : Math.floor(rnd() * spatialSize[a]);
+      }
+      const labels = Uint8Array.from({ length: n }, () => (rnd() < 0.1 ? IGNORE_LABEL : Math.floor(rnd() * 3)));
+      const ev: LabelledEvent = { index: 0, tensor: { dim, coords, features: new Float32Array(n), channels: 1, spatialSize }, labels };
+      const v = vertexWeights(ev);
+      for (let i = 0; i < n; i++) {
+        let near = false;
+        for (let j = 0; j < n && !near && labels[i] !== IGNORE_LABEL; j++) {
+          if (labels[j] === IGNORE_LABEL || labels[j] === labels[i]) continue;
+          let d = 0;
+          for (let a = 0; a < dim; a++) d = Math.max(d, Math.abs(coords[i * dim + a] - coords[j * dim + a]));
+          near = d <= VERTEX_RADIUS;
+        }
+        assert.equal(v[i], near ? Math.fround(VERTEX_WEIGHT) : 0, `${spatialSize} n ${n} site ${i}`);
+      }
+    }
+  }
+});
+
 test("crops keep exactly the sites inside the box, shifted; batches concatenate with a batch column", () => {
   const ev = labelledEvent(4, 2, 32, 200);
   const crop = cropEvent(ev, [8, 4], [16, 16]);

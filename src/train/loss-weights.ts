@@ -74,37 +74,54 @@ export function clusterWeights(ev: LabelledEvent): Float32Array {
 }
 
 /** VERTEX_WEIGHT for a site with a site of another (valid) label within VERTEX_RADIUS px along
- *  every axis (a (2r+1)^dim box), else 0. */
+ *  every axis (a (2r+1)^dim box), else 0. Sites of the same coordinate with different labels are
+ *  each other's neighbours, so such a coordinate is itself a boundary.
+ *  How: each labelled site gets the key of its coordinate on a grid padded by r on every axis but
+ *  the first, so that shifting by any offset of the box adds one constant to the key and never
+ *  wraps into another row. The box is (2r+1)^(dim-1) rows along the last axis, each a range of
+ *  2r+1 consecutive keys. Sorted by key, the sites stay sorted when shifted by one row's offset, so
+ *  for each row one pointer walks the sorted keys once for all sites (as the rulebook merge does):
+ *  O(rows x sites) and memory O(sites), for any spatial size, where a lookup per box position was
+ *  15% of a 3D training iteration. */
 export function vertexWeights(ev: LabelledEvent): Float32Array {
   const { coords, dim, spatialSize } = ev.tensor;
   const labels = ev.labels!, n = labels.length, r = VERTEX_RADIUS;
-  const s1 = spatialSize[1] + 2 * r, s2 = dim === 3 ? spatialSize[2] + 2 * r : 1;
-  // Key of a (shifted, so never negative) coordinate; an integer below 2^53 for any supported size.
-  const key = (a: number, b: number, c: number) => ((a + r) * s1 + (b + r)) * s2 + (c + r);
-  const labelAt = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    if (labels[i] >= N_CLASSES) continue;
-    const k = key(coords[i * dim], coords[i * dim + 1], dim === 3 ? coords[i * dim + 2] : -r);
-    const have = labelAt.get(k);
-    // A coordinate repeated with different labels is itself a boundary.
-    labelAt.set(k, have === undefined || have === labels[i] ? labels[i] : -1);
+  const labelled: number[] = [];
+  for (let i = 0; i < n; i++) if (labels[i] < N_CLASSES) labelled.push(i);
+  const m = labelled.length;
+  // Strides of the padded grid; keys are integers below 2^53 for any supported size.
+  const stride = new Array<number>(dim).fill(1);
+  for (let a = dim - 2; a >= 0; a--) stride[a] = stride[a + 1] * (spatialSize[a + 1] + 2 * r);
+  const keyOf = (i: number) => {
+    let k = 0;
+    for (let a = 0; a < dim; a++) k += (coords[i * dim + a] + r) * stride[a];
+    return k;
+  };
+  const keyOfSite = Float64Array.from(labelled, keyOf);
+  const order = Int32Array.from(labelled.keys()).sort((p, q) => keyOfSite[p] - keyOfSite[q]);
+  const key = Float64Array.from(order, (p) => keyOfSite[p]);
+  const label = Uint8Array.from(order, (p) => labels[labelled[p]]);
+  // The first site after q (in key order) whose label differs from q's, or m: a row's range holds
+  // a site of another label than p's iff its first site has one, or that site's next differing one
+  // is still in the range. So each row costs O(1) per site besides the pointer's walk.
+  const nextOther = new Int32Array(m);
+  for (let q = m - 1; q >= 0; q--) nextOther[q] = q === m - 1 ? m : label[q + 1] !== label[q] ? q + 1 : nextOther[q + 1];
+  const hit = new Uint8Array(m);
+  // The rows of the box: every offset of the first dim-1 axes (the last axis is the key range).
+  const rows = (2 * r + 1) ** (dim - 1);
+  for (let row = 0; row < rows; row++) {
+    let shift = 0;
+    for (let a = dim - 2, rest = row; a >= 0; a--, rest = Math.floor(rest / (2 * r + 1))) shift += ((rest % (2 * r + 1)) - r) * stride[a];
+    let j = 0;
+    for (let p = 0; p < m; p++) {
+      const lo = key[p] + shift - r, hi = key[p] + shift + r;
+      while (j < m && key[j] < lo) j++;
+      if (hit[p] || j === m || key[j] > hi) continue;
+      const q = label[j] !== label[p] ? j : nextOther[j];
+      if (q < m && key[q] <= hi) hit[p] = 1;
+    }
   }
   const w = new Float32Array(n);
-  const dz = dim === 3 ? r : 0;
-  for (let i = 0; i < n; i++) {
-    const l = labels[i];
-    if (l >= N_CLASSES) continue;
-    const x = coords[i * dim], y = coords[i * dim + 1], z = dim === 3 ? coords[i * dim + 2] : -r;
-    let hit = false;
-    for (let a = -r; a <= r && !hit; a++) {
-      for (let b = -r; b <= r && !hit; b++) {
-        for (let c = -dz; c <= dz; c++) {
-          const m = labelAt.get(key(x + a, y + b, z + c));
-          if (m !== undefined && m !== l) { hit = true; break; }
-        }
-      }
-    }
-    if (hit) w[i] = VERTEX_WEIGHT;
-  }
+  for (let p = 0; p < m; p++) if (hit[p]) w[labelled[order[p]]] = VERTEX_WEIGHT;
   return w;
 }
