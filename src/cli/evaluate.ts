@@ -1,11 +1,15 @@
 import { loadModelInto, modelPath } from "../node/model-io.js";
 import { openDataSource } from "../node/data-source.js";
+import { PrefetchedSource } from "../node/prefetched-source.js";
 import { progress } from "../node/progress.js";
 import { formatDifference, formatMetrics, MetricsAccumulator } from "../metrics/segmentation-metrics.js";
 import { median } from "../util/stats.js";
 import { parse, requireOpt, UsageError } from "./args.js";
 import { segmentAugmented } from "../mirror-average.js";
 import { AUGMENT_HELP, augmentFromFlag, engineFromFlags } from "./engine-flags.js";
+
+/** Events made ahead on the prefetch worker: enough to keep it busy, few to hold. */
+const EVENTS_AHEAD = 2;
 
 const HELP = `usage: sparsessnet evaluate --model M --data D [--events N] [--baseline B] [--json] [--augment A] [--fast] [--threads N]
 
@@ -38,7 +42,8 @@ export async function evaluate(argv: string[]): Promise<number> {
   const modelName = requireOpt("model", values.model);
   modelPath(modelName); // names a missing model before the data is opened
   if (values.baseline !== undefined) modelPath(values.baseline);
-  const data = openDataSource(requireOpt("data", values.data));
+  const spec = requireOpt("data", values.data);
+  const data = openDataSource(spec);
   const n = values.events === undefined ? (data.count ?? 100) : Number(values.events);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--events ${values.events}: expected a positive integer`);
   if (data.count !== undefined && n > data.count) throw new UsageError(`--events ${n}: ${data.describe} has ${data.count} events`);
@@ -48,16 +53,25 @@ export async function evaluate(argv: string[]): Promise<number> {
   const acc = new MetricsAccumulator();
   const times: number[] = [];
   const bar = progress(n, "evaluate", "accuracy {acc}", 10);
-  for (let i = 0; i < n; i++) {
-    const ev = data.event(i);
-    if (!ev.labels) throw new UsageError(`event ${i} of ${data.describe} has no labels`);
-    const res = segmentAugmented((t) => engine.run(model, t), ev.tensor, augment);
-    times.push(res.timings.totalMs);
-    acc.add(ev.labels, res.labels, ev.instances);
-    if (baseline) baseline.acc.add(ev.labels, segmentAugmented((t) => runNamed(baseline.name, () => engine.run(baseline.model, t)), ev.tensor, augment).labels, ev.instances);
-    bar.update(i + 1, { acc: acc.nonzeroAccuracy().toFixed(4) });
+  // The next events are generated (or read) on a worker while this one runs (src/node/prefetched-source.ts).
+  const fetched = new PrefetchedSource(data, spec);
+  try {
+    fetched.request([...Array(Math.min(n, EVENTS_AHEAD)).keys()]);
+    for (let i = 0; i < n; i++) {
+      await fetched.settled([i]);
+      if (i + EVENTS_AHEAD < n) fetched.request([i + EVENTS_AHEAD]);
+      const ev = fetched.event(i);
+      if (!ev.labels) throw new UsageError(`event ${i} of ${data.describe} has no labels`);
+      const res = segmentAugmented((t) => engine.run(model, t), ev.tensor, augment);
+      times.push(res.timings.totalMs);
+      acc.add(ev.labels, res.labels, ev.instances);
+      if (baseline) baseline.acc.add(ev.labels, segmentAugmented((t) => runNamed(baseline.name, () => engine.run(baseline.model, t)), ev.tensor, augment).labels, ev.instances);
+      bar.update(i + 1, { acc: acc.nonzeroAccuracy().toFixed(4) });
+    }
+  } finally {
+    bar.stop();
+    await fetched.close();
   }
-  bar.stop();
   await close();
   data.close();
   const m = acc.result();

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { instantiateKernels } from "../backend/wasm/module.js";
 import { parseModelConfig } from "../model/config.js";
 import { openDataSource } from "../node/data-source.js";
+import { PrefetchedSource } from "../node/prefetched-source.js";
 import { loadModel, readJson } from "../node/model-io.js";
 import { progress } from "../node/progress.js";
 import { createConvThreads } from "../node/threads.js";
@@ -54,7 +55,8 @@ export async function train(argv: string[]): Promise<number> {
   };
   const posInt = (x: number) => Number.isInteger(x) && x > 0;
   const out = requireOpt("out", values.out);
-  const data = openDataSource(requireOpt("data", values.data));
+  const spec = requireOpt("data", values.data);
+  const data = openDataSource(spec);
   const ckDir = values["checkpoint-dir"] as string | undefined;
   const threads = num("threads", 1, (x) => Number.isInteger(x) && x >= 1 && x <= 9);
   const pool = threads > 1 ? await createConvThreads(threads) : undefined;
@@ -106,23 +108,34 @@ export async function train(argv: string[]): Promise<number> {
   };
   const bar = progress(total, "train", "loss {loss} acc {acc} {ms} ms/it", 25);
   const recent: number[] = [];
-  while (trainer.iteration < total && !stop && Date.now() < deadline) {
-    // Let the event loop run between iterations: signal handlers (SIGTERM, Ctrl-C) are delivered there.
-    await new Promise((resolve) => setImmediate(resolve));
-    if (stop) break;
-    const r = trainer.step(data);
-    recent.push(r.ms);
-    if (recent.length > 50) recent.shift();
-    const h = trainer.history.slice(-20).filter((x) => x.sites > 0);
-    bar.update(trainer.iteration, {
-      loss: (h.reduce((a, b) => a + b.loss, 0) / h.length).toFixed(4), acc: (h.reduce((a, b) => a + b.accuracy, 0) / h.length).toFixed(4),
-      ms: median(recent).toFixed(0),
-    });
-    if (trainer.iteration % every === 0) saveCheckpoint();
+  const fetched = new PrefetchedSource(data, spec);
+  try {
+    while (trainer.iteration < total && !stop && Date.now() < deadline) {
+      // Let the event loop run between iterations: signal handlers (SIGTERM, Ctrl-C) are delivered there.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (stop) break;
+      // This iteration's events were made on the prefetch worker during the previous step; the
+      // next iteration's are made there during this one.
+      const waitFrom = performance.now();
+      await fetched.settled(trainer.batchIndices(data, trainer.iteration));
+      const waited = performance.now() - waitFrom;
+      if (trainer.iteration + 1 < total) fetched.request(trainer.batchIndices(data, trainer.iteration + 1));
+      const r = trainer.step(fetched, waited);
+      recent.push(r.ms);
+      if (recent.length > 50) recent.shift();
+      const h = trainer.history.slice(-20).filter((x) => x.sites > 0);
+      bar.update(trainer.iteration, {
+        loss: (h.reduce((a, b) => a + b.loss, 0) / h.length).toFixed(4), acc: (h.reduce((a, b) => a + b.accuracy, 0) / h.length).toFixed(4),
+        ms: median(recent).toFixed(0),
+      });
+      if (trainer.iteration % every === 0) saveCheckpoint();
+    }
+  } finally {
+    bar.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await fetched.close();
   }
-  bar.stop();
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
   saveCheckpoint();
   atomicWrite(out, writeModelFile(trainer.config, trainer.params, {
     trainedBy: "sparsessnet train", data: data.describe, iterations: String(trainer.iteration), options: JSON.stringify(trainer.options),

@@ -102,6 +102,12 @@ export class Trainer {
     return epochPermutation(source.count, this.options.seed, epoch)[i % source.count];
   }
 
+  /** The indices of the events iteration t starts from (balanced crops may also look back along
+   *  the stream at events already read), so that they can be read ahead. */
+  batchIndices(source: TrainingSource, t: number): number[] {
+    return Array.from({ length: this.options.batchSize }, (_, j) => this.eventIndex(source, t, j));
+  }
+
   /** The batch of iteration t (deterministic). */
   batchEvents(source: TrainingSource, t: number): LabelledEvent[] {
     const out: LabelledEvent[] = [];
@@ -179,9 +185,11 @@ export class Trainer {
     return best!;
   }
 
-  /** One iteration: forward, backward, running statistics, Adam. */
-  step(source: TrainingSource): StepResult {
-    const t0 = performance.now();
+  /** One iteration: forward, backward, running statistics, Adam. `waitedMs`: what the caller
+   *  waited before it for this iteration's events, counted in the iteration's time. */
+  step(source: TrainingSource, waitedMs = 0): StepResult {
+    // An iteration's time includes what the caller waited for its events (a prefetch worker).
+    const t0 = performance.now() - waitedMs;
     const events = this.batchEvents(source, this.iteration);
     const batch = makeBatch(events, events.map((e) => lossWeights(e, this.options.weighting)));
     if (!(batch.weights.reduce((a, b) => a + b, 0) > 0)) {
