@@ -12,6 +12,9 @@ import type { LabelledEvent } from "../data/labelled-event.js";
 import type { TrainingSource } from "../train/trainer.js";
 import type { PrefetchWorkerData } from "./prefetch-worker.js";
 
+/** Tasks the worker may hold at once (a batch of events ahead; more requests wait in piscina's queue). */
+const MAX_IN_FLIGHT = 256;
+
 export class PrefetchedSource implements TrainingSource {
   /** Every task until it is done, by index, whether or not its answer is still wanted. */
   private readonly running = new Map<number, Promise<void>>();
@@ -25,6 +28,9 @@ export class PrefetchedSource implements TrainingSource {
     this.piscina = new Piscina({
       filename: fileURLToPath(new URL("./prefetch-worker.js", import.meta.url)),
       minThreads: 1, maxThreads: 1, idleTimeout: Infinity, workerData,
+      // All requested events go to the worker at once: piscina hands a worker its next task only
+      // when the main thread takes the last one's answer, and during a training step it cannot.
+      concurrentTasksPerWorker: MAX_IN_FLIGHT,
     });
   }
 
