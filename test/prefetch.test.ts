@@ -30,6 +30,19 @@ test("prefetched events equal the main thread's; events not fetched are made on 
   }
 });
 
+test("inOrder gives events 0 to n-1 in order, the main thread's, and holds nothing after", async () => {
+  const plain = openDataSource(SPEC);
+  const fetched = new PrefetchedSource(openDataSource(SPEC), SPEC);
+  try {
+    const got = [];
+    for await (const ev of fetched.inOrder(5, 2)) got.push(ev);
+    assert.deepEqual(got, [0, 1, 2, 3, 4].map((i) => plain.event(i)));
+    assert.equal(fetched.held, 0);
+  } finally {
+    await fetched.close();
+  }
+});
+
 test("a worker that cannot read the source: every event is made on the main thread instead", async () => {
   const plain = openDataSource(SPEC);
   const fetched = new PrefetchedSource(openDataSource(SPEC), "no-such-events-file.h5");

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { CLASS_NAMES, N_CLASSES, SHOWER_CLASS } from "../data/labelled-event.js";
 import { openDataSource } from "../node/data-source.js";
+import { PrefetchedSource } from "../node/prefetched-source.js";
 import { loadModel } from "../node/model-io.js";
 import { progress } from "../node/progress.js";
 import { fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
@@ -30,7 +31,8 @@ export async function calibrate(argv: string[]): Promise<number> {
   const out = requireOpt("out", values.out);
   const keep = keepClasses(values.keep ?? "delta,Michel");
   const source = loadModel(modelName);
-  const data = openDataSource(requireOpt("data", values.data));
+  const spec = requireOpt("data", values.data);
+  const data = openDataSource(spec);
   const n = values.events === undefined ? (data.count ?? 200) : Number(values.events);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--events ${values.events}: expected a positive integer`);
   if (data.count !== undefined && n > data.count) throw new UsageError(`--events ${n}: ${data.describe} has ${data.count} events`);
@@ -39,13 +41,18 @@ export async function calibrate(argv: string[]): Promise<number> {
   const model = engine.loadModel(source.config, source.weights); // the weights already read, not the file again
   const events: LabelledLogits[] = [];
   const bar = progress(n, "calibrate", "", 10);
-  for (let i = 0; i < n; i++) {
-    const ev = data.event(i);
-    if (!ev.labels) throw new UsageError(`event ${i} of ${data.describe} has no labels`);
-    events.push(labelledLogits(engine.run(model, ev.tensor).logits, ev.labels));
-    bar.update(i + 1, {});
+  // The next events are generated (or read) on a worker while this one runs.
+  const fetched = new PrefetchedSource(data, spec);
+  try {
+    for await (const ev of fetched.inOrder(n)) {
+      if (!ev.labels) throw new UsageError(`event ${events.length} of ${data.describe} has no labels`);
+      events.push(labelledLogits(engine.run(model, ev.tensor).logits, ev.labels));
+      bar.update(events.length, {});
+    }
+  } finally {
+    bar.stop();
+    await fetched.close();
   }
-  bar.stop();
   await close();
   data.close();
 

@@ -8,9 +8,6 @@ import { parse, requireOpt, UsageError } from "./args.js";
 import { segmentAugmented } from "../mirror-average.js";
 import { AUGMENT_HELP, augmentFromFlag, engineFromFlags } from "./engine-flags.js";
 
-/** Events made ahead on the prefetch worker: enough to keep it busy, few to hold. */
-const EVENTS_AHEAD = 2;
-
 const HELP = `usage: sparsessnet evaluate --model M --data D [--events N] [--baseline B] [--json] [--augment A] [--fast] [--threads N]
 
 Segments every event of D with model M and compares with the true labels: non-zero accuracy,
@@ -56,17 +53,14 @@ export async function evaluate(argv: string[]): Promise<number> {
   // The next events are generated (or read) on a worker while this one runs (src/node/prefetched-source.ts).
   const fetched = new PrefetchedSource(data, spec);
   try {
-    fetched.request([...Array(Math.min(n, EVENTS_AHEAD)).keys()]);
-    for (let i = 0; i < n; i++) {
-      await fetched.settled([i]);
-      if (i + EVENTS_AHEAD < n) fetched.request([i + EVENTS_AHEAD]);
-      const ev = fetched.event(i);
+    let i = 0;
+    for await (const ev of fetched.inOrder(n)) {
       if (!ev.labels) throw new UsageError(`event ${i} of ${data.describe} has no labels`);
       const res = segmentAugmented((t) => engine.run(model, t), ev.tensor, augment);
       times.push(res.timings.totalMs);
       acc.add(ev.labels, res.labels, ev.instances);
       if (baseline) baseline.acc.add(ev.labels, segmentAugmented((t) => runNamed(baseline.name, () => engine.run(baseline.model, t)), ev.tensor, augment).labels, ev.instances);
-      bar.update(i + 1, { acc: acc.nonzeroAccuracy().toFixed(4) });
+      bar.update(++i, { acc: acc.nonzeroAccuracy().toFixed(4) });
     }
   } finally {
     bar.stop();

@@ -64,6 +64,16 @@ export class PrefetchedSource implements TrainingSource {
     return this.inner.event(i);
   }
 
+  /** Events 0 to n-1 in order, each requested `ahead` events before it is taken. */
+  async *inOrder(n: number, ahead = 2): AsyncGenerator<LabelledEvent> {
+    this.request([...Array(Math.min(n, ahead)).keys()]);
+    for (let i = 0; i < n; i++) {
+      await this.settled([i]);
+      if (i + ahead < n) this.request([i + ahead]);
+      yield this.event(i);
+    }
+  }
+
   /** Events requested and not taken: how much the prefetching holds. */
   get held(): number { return this.arrived.size + this.wanted.size; }
 
