@@ -1,11 +1,12 @@
-// Training events made ahead of time on a worker thread. Generating a 2D training image costs
-// about as much as the training step's kernels (a batch of 16 crops: ~40% of a step on one core,
-// docs/performance.md), and the main thread would do it in series with the step. Here the next
-// iteration's events are generated (or read) on a worker while the current step runs, and the
-// trainer takes them as if it had made them: an event depends on its index alone, so the training
-// is the same bit for bit. An event not fetched ahead (or whose fetch failed) is made on the main
-// thread when asked for, as without prefetching, so an error reaches the trainer as before.
-// `spec` names the source for the worker, which opens it again (openDataSource).
+// Events made ahead of time on a worker thread, for `train`, `evaluate` and `calibrate`. Generating
+// a 2D image costs about 30 ms, ~40% of a training step with batches of 16 crops on one core
+// (docs/performance.md), and the main thread would do it in series with the step or the
+// inference. Here the next events are generated (or read) on a worker while the current ones run,
+// and the caller takes them as if it had made them: an event depends on its index alone, so the
+// results are the same bit for bit. An event not fetched ahead (or whose fetch failed) is made on
+// the main thread when asked for, as without prefetching, so an error reaches the caller as before.
+// `spec` names the source for the worker, which opens it again (openDataSource). Training asks for
+// a batch's indices (request/settled), the others for events in order (inOrder).
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { LabelledEvent } from "../data/labelled-event.js";
