@@ -13,9 +13,10 @@
 
 import { Deposits } from "./deposits.js";
 import {
-  CRITICAL_ENERGY_MEV, ELECTRON_MASS, MUON_MASS, PION_MASS, PROTON_MASS, RADIATION_LENGTH_CM, RangeTable, betheDedx, highlandTheta0,
+  CRITICAL_ENERGY_MEV, ELECTRON_MASS, MUON_MASS, PION_MASS, PROTON_MASS, RADIATION_LENGTH_CM, RangeTable, betheDedx, densityEffect, highlandTheta0,
   landauParameters, maxEnergyTransfer, photonAttenuation, DENSITY, Z_OVER_A,
 } from "./lar.js";
+import { hypot2, hypot3 } from "./hypot.js";
 import { Random } from "./random.js";
 import type { TrueParticle } from "../data/labelled-event.js";
 import { DELTA, HIP, MICHEL, MIP, SHOWER_CLASS } from "../data/labelled-event.js";
@@ -76,17 +77,18 @@ export class Transport {
       // Shorter steps near the end, so the Bragg peak is resolved.
       const ds = Math.min(STEP_CM, Math.max(0.005, 0.25 * table.rangeOf(T)));
       const gamma = 1 + T / mass, bg = Math.sqrt(gamma * gamma - 1), beta = bg / gamma, p = bg * mass;
-      const mean = betheDedx(T, mass) * ds;
+      const delta = densityEffect(bg);
+      const mean = betheDedx(T, mass, delta) * ds;
       let loss: number;
       if (T < 10 * mean) {
         loss = mean; // last steps: the mean loss, so the range is the CSDA range
       } else {
-        const { mpv, xi } = landauParameters(T, mass, ds);
+        const { mpv, xi } = landauParameters(T, mass, ds, delta);
         loss = mpv + xi * Math.min(rnd.moyal(), 20); // tail beyond ~20 xi is the explicit delta rays' job
       }
       loss = Math.min(loss, T);
-      const mid: Vec3 = [pos[0] + dir[0] * ds / 2, pos[1] + dir[1] * ds / 2, pos[2] + dir[2] * ds / 2];
-      D.add(mid[0], mid[1], mid[2], loss, id, label);
+      const mx = pos[0] + dir[0] * ds / 2, my = pos[1] + dir[1] * ds / 2, mz = pos[2] + dir[2] * ds / 2;
+      D.add(mx, my, mz, loss, id, label);
       T -= loss;
       if (makesDeltas && T > DELTA_CUT_MEV) {
         const tmax = Math.min(maxEnergyTransfer(mass, bg), T);
@@ -103,9 +105,9 @@ export class Transport {
             // A knock-on electron above the critical energy radiates and showers: it looks, and is
             // labelled, like a shower; below, it is the short delta-ray track the class means.
             const dl = Td > CRITICAL_ENERGY_MEV ? SHOWER_CLASS : DELTA;
-            const child = this.newParticle({ parent: id, pdg: 11, kineticMeV: Td, start: [...mid], direction: [...ddir], process: "delta", label: dl });
+            const child = this.newParticle({ parent: id, pdg: 11, kineticMeV: Td, start: [mx, my, mz], direction: [...ddir], process: "delta", label: dl });
             T -= Td;
-            this.electron(mid, ddir, Td, child.id, dl);
+            this.electron([mx, my, mz], ddir, Td, child.id, dl);
           }
         }
       }
@@ -146,12 +148,13 @@ export class Transport {
       const ds = Math.min(STEP_CM, Math.max(0.01, 0.2 * T / 2.5));
       const gamma = 1 + T / ELECTRON_MASS, bg = Math.sqrt(gamma * gamma - 1), beta = bg / gamma, p = bg * ELECTRON_MASS;
       // Collision loss of an electron is close to that of a heavy particle at the same velocity.
-      const mean = betheDedx(T, ELECTRON_MASS) * ds;
-      const { mpv, xi } = landauParameters(T, ELECTRON_MASS, ds);
+      const delta = densityEffect(bg);
+      const mean = betheDedx(T, ELECTRON_MASS, delta) * ds;
+      const { mpv, xi } = landauParameters(T, ELECTRON_MASS, ds, delta);
       let loss = T < 20 * mean ? mean : mpv + xi * Math.min(rnd.moyal(), 20);
       loss = Math.min(loss, T);
-      const mid: Vec3 = [pos[0] + dir[0] * ds / 2, pos[1] + dir[1] * ds / 2, pos[2] + dir[2] * ds / 2];
-      D.add(mid[0], mid[1], mid[2], loss, id, label);
+      const mx = pos[0] + dir[0] * ds / 2, my = pos[1] + dir[1] * ds / 2, mz = pos[2] + dir[2] * ds / 2;
+      D.add(mx, my, mz, loss, id, label);
       T -= loss;
       // Bremsstrahlung: photons with fraction y of T from Tsai's (4/3 - 4/3 y + y^2)/y above
       // y_min = 1 MeV / T; the integrated rate radiates ~T per radiation length.
@@ -165,7 +168,7 @@ export class Transport {
           const k_ = Math.min(y * T, T - ELECTRON_CUT_MEV);
           T -= k_;
           const pdir = rotate(dir, ELECTRON_MASS / (T + k_ + ELECTRON_MASS) * Math.abs(rnd.normal()), 2 * Math.PI * rnd.uniform());
-          this.photon(mid, pdir, k_, id, label);
+          this.photon([mx, my, mz], pdir, k_, id, label);
         }
       }
       pos[0] += dir[0] * ds; pos[1] += dir[1] * ds; pos[2] += dir[2] * ds;
@@ -207,7 +210,7 @@ export class Transport {
       const Te = E * (1 - eps);
       // The electron takes the momentum the photon lost.
       const pe: Vec3 = [E * dir[0] - eps * E * out[0], E * dir[1] - eps * E * out[1], E * dir[2] - eps * E * out[2]];
-      const norm = Math.hypot(...pe) || 1;
+      const norm = hypot3(pe[0], pe[1], pe[2]) || 1;
       this.electron(pos, [pe[0] / norm, pe[1] / norm, pe[2] / norm], Te, id, label);
       E *= eps;
       dir[0] = out[0]; dir[1] = out[1]; dir[2] = out[2];
@@ -226,22 +229,30 @@ export function sampleMichelFraction(rnd: Random): number {
 
 /** Direction at polar angle theta from d, azimuth phi. */
 export function rotate(d: Vec3, theta: number, phi: number): Vec3 {
-  // An orthonormal basis (u, v) perpendicular to d.
-  const a: Vec3 = Math.abs(d[0]) < 0.9 ? [1, 0, 0] : [0, 1, 0];
-  let u: Vec3 = [d[1] * a[2] - d[2] * a[1], d[2] * a[0] - d[0] * a[2], d[0] * a[1] - d[1] * a[0]];
-  const nu = Math.hypot(...u);
-  u = [u[0] / nu, u[1] / nu, u[2] / nu];
-  const v: Vec3 = [d[1] * u[2] - d[2] * u[1], d[2] * u[0] - d[0] * u[2], d[0] * u[1] - d[1] * u[0]];
+  const out: Vec3 = [0, 0, 0];
+  rotateInto(d, theta, phi, out);
+  return out;
+}
+
+/** rotate(d, theta, phi) written into `out` (which may be d itself), without allocating: the
+ *  generator turns every particle at every step. */
+function rotateInto(d: Vec3, theta: number, phi: number, out: Vec3): void {
+  // An orthonormal basis (u, v) perpendicular to d, from a = x (or y when d is near x): u = d x a.
+  const ax = Math.abs(d[0]) < 0.9 ? 1 : 0, ay = 1 - ax;
+  const d0 = d[0], d1 = d[1], d2 = d[2];
+  let u0 = d1 * 0 - d2 * ay, u1 = d2 * ax - d0 * 0, u2 = d0 * ay - d1 * ax;
+  const nu = hypot3(u0, u1, u2);
+  u0 /= nu; u1 /= nu; u2 /= nu;
+  const v0 = d1 * u2 - d2 * u1, v1 = d2 * u0 - d0 * u2, v2 = d0 * u1 - d1 * u0;
   const s = Math.sin(theta), c = Math.cos(theta), cp = Math.cos(phi), sp = Math.sin(phi);
-  const r: Vec3 = [c * d[0] + s * (cp * u[0] + sp * v[0]), c * d[1] + s * (cp * u[1] + sp * v[1]), c * d[2] + s * (cp * u[2] + sp * v[2])];
-  const n = Math.hypot(...r);
-  return [r[0] / n, r[1] / n, r[2] / n];
+  const r0 = c * d0 + s * (cp * u0 + sp * v0), r1 = c * d1 + s * (cp * u1 + sp * v1), r2 = c * d2 + s * (cp * u2 + sp * v2);
+  const n = hypot3(r0, r1, r2);
+  out[0] = r0 / n; out[1] = r1 / n; out[2] = r2 / n;
 }
 
 /** Small-angle kick (projected angles tx, ty) applied to d in place. */
 function scatter(d: Vec3, tx: number, ty: number): void {
-  const theta = Math.hypot(tx, ty);
+  const theta = hypot2(tx, ty);
   if (theta === 0) return;
-  const r = rotate(d, theta, Math.atan2(ty, tx));
-  d[0] = r[0]; d[1] = r[1]; d[2] = r[2];
+  rotateInto(d, theta, Math.atan2(ty, tx), d);
 }
