@@ -6,16 +6,22 @@
 // within 20% / 30% / 50% of the minimum: sites that only context (the Bragg peak, the lack of
 // delta rays, straightness) can label, if anything can. With --model M it also runs the model and
 // gives its HIP accuracy per dE/dx bin: where the errors are, against what the data allows.
-// Usage: node dist/bench/hip-ambiguity.js [events] [--model default-3d]
+// With --dim 2, the same on the wire-plane images (sim:2d@1000, Y plane): a pixel has no height, so
+// the path length to it is the projection of its (drift, beam) position on the proton's direction
+// in that plane; protons within ~13 degrees of the vertical, whose image is too short for that, are
+// left out and counted.
+// Usage: node dist/bench/hip-ambiguity.js [events] [--model default-3d] [--dim 2 --model default-2d]
 import { heldOutArgs } from "./held-out-args.js";
 import { HIP, MIP } from "../src/data/labelled-event.js";
 import { betheDedx, PROTON_MASS } from "../src/sim/lar.js";
 import { simulateEvent } from "../src/sim/index.js";
 import { rangeTable } from "../src/sim/transport.js";
+import { TICK_CM, WIRE_PITCH_CM } from "../src/sim/wire-planes.js";
 
-const { events, dim, dataName, simConfig, seed, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
-// The proton's path is followed in 3D; a wire plane loses the height, so this is for the cubes.
-if (dim !== 3) throw new Error("hip-ambiguity measures the 3D cubes only (no --dim 2)");
+const { events, dim, dataName, simConfig, seed, unit, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
+/** A proton's image on the plane shorter than this (the squared length of its direction's (drift,
+ *  beam) part) gives no usable path length: left out. */
+const MIN_PLANE_PROJECTION = 0.05;
 /** Bins of the proton's dE/dx over the minimum, for the model's accuracy. */
 const bins = [1.2, 1.5, 2, 4, Infinity];
 const binSites = bins.map(() => 0), binHip = bins.map(() => 0), binMip = bins.map(() => 0);
@@ -30,9 +36,10 @@ const energyAtRange = (r: number, tMax: number) => {
 };
 const limits = [1.2, 1.3, 1.5];
 const within = limits.map(() => 0);
-let hipSites = 0, sites = 0;
+let hipSites = 0, sites = 0, leftOut = 0;
 for (let e = 0; e < events; e++) {
   const ev = simulateEvent(simConfig, seed, e);
+  if (dim === 2 && ev.meta?.plane !== "Y") throw new Error(`hip-ambiguity --dim 2 reads Y-plane images; ${dataName} has plane ${String(ev.meta?.plane)}`);
   const voxelCm = 0.3;
   const byId = new Map(ev.particles!.map((p) => [p.id, p]));
   const coords = ev.tensor.coords;
@@ -42,11 +49,19 @@ for (let e = 0; e < events; e++) {
     if (ev.labels![i] !== HIP) continue;
     const p = byId.get(ev.instances![i]);
     if (!p || p.pdg !== 2212) continue;
-    hipSites++;
-    // Path length from the proton's start to the site, along its initial direction.
+    // Path length (cm) from the proton's start to the site, along its initial direction.
     let s = 0;
-    for (let d = 0; d < 3; d++) s += (coords[3 * i + d] + 0.5 - p.start[d]) * p.direction[d];
-    const T = energyAtRange(Math.max(0, table.rangeOf(p.kineticMeV) - Math.max(0, s) * voxelCm), p.kineticMeV);
+    if (dim === 3) {
+      for (let d = 0; d < 3; d++) s += (coords[3 * i + d] + 0.5 - p.start[d]) * p.direction[d] * voxelCm;
+    } else {
+      // Y plane: row = drift (x) / tick, column = beam (z) / wire pitch; particles' starts are in cm.
+      const [dx, dz] = [p.direction[0], p.direction[2]], q = dx * dx + dz * dz;
+      if (q < MIN_PLANE_PROJECTION) { leftOut++; continue; }
+      const x = (coords[2 * i] + 0.5) * TICK_CM, z = (coords[2 * i + 1] + 0.5) * WIRE_PITCH_CM;
+      s = ((x - p.start[0]) * dx + (z - p.start[2]) * dz) / q;
+    }
+    hipSites++;
+    const T = energyAtRange(Math.max(0, table.rangeOf(p.kineticMeV) - Math.max(0, s)), p.kineticMeV);
     const ratio = betheDedx(Math.max(T, 1e-3), PROTON_MASS) / minDedx;
     limits.forEach((l, k) => { if (ratio < l) within[k]++; });
     if (predicted) {
@@ -57,7 +72,8 @@ for (let e = 0; e < events; e++) {
     }
   }
 }
-console.log(`${events} events (${dataName}), ${sites} sites, ${hipSites} HIP sites (${((100 * hipSites) / sites).toFixed(1)}%)`);
+console.log(`${events} events (${dataName}), ${sites} sites, ${hipSites} HIP sites (${((100 * hipSites) / sites).toFixed(1)}%)` +
+  (leftOut ? `; ${leftOut} more HIP ${unit}s left out (protons within 13 degrees of the vertical)` : ""));
 limits.forEach((l, k) => console.log(`HIP sites with mean dE/dx below ${l.toFixed(1)} x minimum-ionising: ${((100 * within[k]) / hipSites).toFixed(1)}%`));
 if (predict) {
   console.log(`${modelSource}: HIP sites by the proton's dE/dx over minimum-ionising`);
