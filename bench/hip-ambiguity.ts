@@ -12,7 +12,7 @@
 // left out and counted.
 // Usage: node dist/bench/hip-ambiguity.js [events] [--model default-3d] [--dim 2 --model default-2d]
 import { heldOutArgs } from "./held-out-args.js";
-import { HIP, MIP } from "../src/data/labelled-event.js";
+import { HIP, MIP, N_CLASSES } from "../src/data/labelled-event.js";
 import { betheDedx, PROTON_MASS } from "../src/sim/lar.js";
 import { simulateEvent } from "../src/sim/index.js";
 import { rangeTable } from "../src/sim/transport.js";
@@ -37,6 +37,9 @@ const energyAtRange = (r: number, tMax: number) => {
 const limits = [1.2, 1.3, 1.5];
 const within = limits.map(() => 0);
 let hipSites = 0, sites = 0, leftOut = 0;
+const mipByOrigin = new Map<string, { sites: number; hip: number }>();
+/** Sites with a class label (2D noise-only pixels have none): what non-zero accuracy counts. */
+let labelled = 0;
 for (let e = 0; e < events; e++) {
   const ev = simulateEvent(simConfig, seed, e);
   if (dim === 2 && ev.meta?.plane !== "Y") throw new Error(`hip-ambiguity --dim 2 reads Y-plane images; ${dataName} has plane ${String(ev.meta?.plane)}`);
@@ -46,6 +49,16 @@ for (let e = 0; e < events; e++) {
   sites += ev.labels!.length;
   const predicted = predict?.(ev.tensor);
   for (let i = 0; i < ev.labels!.length; i++) {
+    if (ev.labels![i] < N_CLASSES) labelled++;
+    if (predicted && ev.labels![i] === MIP) {
+      // The other side of the ambiguity: MIP sites called HIP, by where their particle came from.
+      const p = byId.get(ev.instances![i]);
+      const key = p ? `${p.process}, PDG ${Math.abs(p.pdg)}` : "unknown";
+      const o = mipByOrigin.get(key) ?? { sites: 0, hip: 0 };
+      o.sites++;
+      if (predicted[i] === HIP) o.hip++;
+      mipByOrigin.set(key, o);
+    }
     if (ev.labels![i] !== HIP) continue;
     const p = byId.get(ev.instances![i]);
     if (!p || p.pdg !== 2212) continue;
@@ -81,4 +94,8 @@ if (predict) {
     const lo = b === 0 ? "below" : `${bins[b - 1]}-`, name = x === Infinity ? `${bins[b - 1]} and above` : `${lo} ${x}`.replace("- ", "-");
     console.log(`  ${name.padEnd(14)} ${((100 * binSites[b]) / hipSites).toFixed(1).padStart(5)}% of HIP sites, predicted HIP ${((100 * binHip[b]) / Math.max(1, binSites[b])).toFixed(1)}%, MIP ${((100 * binMip[b]) / Math.max(1, binSites[b])).toFixed(1)}%`);
   });
+  console.log(`${modelSource}: MIP ${unit}s by their particle's origin, and the share called HIP (points of non-zero accuracy lost)`);
+  for (const [origin, o] of [...mipByOrigin].sort((a, b) => b[1].sites - a[1].sites)) {
+    console.log(`  ${origin.padEnd(18)} ${((100 * o.sites) / labelled).toFixed(1).padStart(5)}% of the labelled ${unit}s, called HIP ${((100 * o.hip) / o.sites).toFixed(1)}% (${((100 * o.hip) / labelled).toFixed(2)} points)`);
+  }
 }
