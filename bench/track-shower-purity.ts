@@ -7,12 +7,14 @@
 // track/shower purity (the share of the site's energy from the label's own group) and, with
 // --model M, the model's track/shower accuracy in each bin and where its errors fall, and which
 // particles (by type and how they came about) the errors at pure sites belong to, and how far
-// those sites are from the nearest site of the other group.
+// those sites are from the nearest site of the other group; how much of the error is whole particles
+// labelled as the wrong group; and (3D) the primaries' error by how far they run before leaving the cube.
 // Usage: node dist/bench/track-shower-purity.js [events] [--model default-3d] [--dim 2]
 //   (--dim 2: the held-out 2D images, sim:2d@1000; default 3D, sim:3d:192@1000)
 import { heldOutArgs } from "./held-out-args.js";
 import { IGNORE_LABEL, trackShowerOf } from "../src/data/labelled-event.js";
 import { simulateEvent } from "../src/sim/index.js";
+import { RADIATION_LENGTH_CM } from "../src/sim/lar.js";
 import { SiteGrid } from "./site-grid.js";
 
 const { events, dim, dataName, simConfig, seed, unit, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
@@ -36,6 +38,23 @@ const kindOf = (pdg: number, process: string, kineticMeV: number) => {
   const band = kineticMeV < 50 ? "<50 MeV" : kineticMeV < 200 ? "50-200 MeV" : ">=200 MeV";
   return `${name[pdg] ?? pdg} ${process} ${band}`;
 };
+/** Particles (any site, any purity): how many, how many with more than half of their sites wrong, and
+ *  the errors in those. */
+let particlesSeen = 0, particlesWrong = 0, errorsInWrongParticles = 0;
+/** 3D primaries by the straight path from their start to the cube's wall, in radiation lengths:
+ *  a particle that leaves within one shows little of what it would become. */
+const pathEdges = [1, 2, 3, Infinity];
+const pathNames = ["below 1 X0", "1-2 X0", "2-3 X0", "3 X0 and more"];
+const pathSites = pathEdges.map(() => 0), pathWrong = pathEdges.map(() => 0);
+const cm = (simConfig.voxelMm ?? 3) / 10, side = ("size" in simConfig ? simConfig.size : undefined) ?? 192;
+const pathToWall = (start: number[], dir: number[]) => {
+  let t = Infinity;
+  for (let a = 0; a < 3; a++) {
+    if (dir[a] > 1e-9) t = Math.min(t, (side - start[a]) / dir[a]);
+    else if (dir[a] < -1e-9) t = Math.min(t, -start[a] / dir[a]);
+  }
+  return (t * cm) / RADIATION_LENGTH_CM;
+};
 for (let e = 0; e < events; e++) {
   const ev = simulateEvent(simConfig, seed, e);
   const labels = ev.labels!, purity = ev.trackShowerPurity!;
@@ -45,6 +64,7 @@ for (let e = 0; e < events; e++) {
   const at = (i: number) => xyz.subarray(dim * i, dim * i + dim);
   // Noise-only pixels (2D) carry no label: they are not sites of either group.
   const labelled = [...labels.keys()].filter((i) => labels[i] !== IGNORE_LABEL);
+  const perParticle = new Map<number, [number, number]>();
   for (const i of labelled) grid.set(at(i), trackShowerOf(labels[i]) + 1);
   for (const i of labelled) {
     const b = edges.findIndex((x) => purity[i] < x);
@@ -52,6 +72,12 @@ for (let e = 0; e < events; e++) {
     total++;
     const miss = predicted !== undefined && trackShowerOf(predicted[i]) !== trackShowerOf(labels[i]);
     if (miss) wrong[b]++;
+    if (predicted) {
+      const c = perParticle.get(ev.instances![i]) ?? [0, 0];
+      c[0]++;
+      if (miss) c[1]++;
+      perParticle.set(ev.instances![i], c);
+    }
     if (predicted && purity[i] >= 0.999) {
       const p = particles.get(ev.instances![i]);
       const key = p ? kindOf(p.pdg, p.process, p.kineticMeV) : "unknown";
@@ -66,6 +92,16 @@ for (let e = 0; e < events; e++) {
     }
   }
   for (const i of labelled) grid.set(at(i), 0);
+  for (const [id, [n, w]] of perParticle) {
+    particlesSeen++;
+    if (w > n / 2) { particlesWrong++; errorsInWrongParticles += w; }
+    const p = particles.get(id);
+    if (dim === 3 && p && p.process === "primary") {
+      const b = pathEdges.findIndex((x) => pathToWall(p.start, p.direction) < x);
+      pathSites[b] += n;
+      pathWrong[b] += w;
+    }
+  }
 }
 const errors = wrong.reduce((a, b) => a + b, 0);
 console.log(`${events} events (${dataName}), ${total} sites${predict ? `, ${modelSource}: track/shower accuracy ${(100 * (1 - errors / total)).toFixed(2)}%` : ""}`);
@@ -91,4 +127,13 @@ if (predict) {
   console.log("| distance | share of pure sites | accuracy there | share of the pure sites' errors |");
   console.log("|---|---|---|---|");
   distEdges.forEach((_, b) => console.log(`| ${distNames[b]} | ${((100 * distSites[b]) / sites[sites.length - 1]).toFixed(1)}% | ${(100 * (1 - distWrong[b] / Math.max(1, distSites[b]))).toFixed(1)}% | ${((100 * distWrong[b]) / Math.max(1, pureErrors)).toFixed(1)}% |`));
+}
+if (predict) {
+  console.log(`\nWhole particles: ${particlesWrong} of ${particlesSeen} have more than half of their sites in the wrong group; they hold ${((100 * errorsInWrongParticles) / Math.max(1, errors)).toFixed(1)}% of the errors.`);
+}
+if (predict && dim === 3) {
+  console.log("\nPrimaries' sites by the straight path from the particle's start to the cube's wall (X0 = 14 cm):");
+  console.log("| path to the wall | share of all sites | accuracy there | share of all errors |");
+  console.log("|---|---|---|---|");
+  pathEdges.forEach((_, b) => console.log(`| ${pathNames[b]} | ${((100 * pathSites[b]) / total).toFixed(1)}% | ${(100 * (1 - pathWrong[b] / Math.max(1, pathSites[b]))).toFixed(1)}% | ${((100 * pathWrong[b]) / Math.max(1, errors)).toFixed(1)}% |`));
 }
