@@ -46,7 +46,7 @@ let particlesSeen = 0, particlesWrong = 0, errorsInWrongParticles = 0;
 const pathEdges = [1, 2, 3, Infinity];
 const pathNames = ["below 1 X0", "1-2 X0", "2-3 X0", "3 X0 and more"];
 const pathSites = pathEdges.map(() => 0), pathWrong = pathEdges.map(() => 0);
-const cm = (simConfig.voxelMm ?? 3) / 10, side = ("size" in simConfig ? simConfig.size : undefined) ?? 192;
+const cm = (simConfig.voxelMm ?? 3) / 10, side = simConfig.size ?? 192;
 const pathToWall = (start: number[], dir: number[]) => {
   let t = Infinity;
   for (let a = 0; a < 3; a++) {
@@ -72,7 +72,7 @@ for (let e = 0; e < events; e++) {
     total++;
     const miss = predicted !== undefined && trackShowerOf(predicted[i]) !== trackShowerOf(labels[i]);
     if (miss) wrong[b]++;
-    if (predicted) {
+    if (predicted && ev.instances![i] >= 0) {
       const c = perParticle.get(ev.instances![i]) ?? [0, 0];
       c[0]++;
       if (miss) c[1]++;
