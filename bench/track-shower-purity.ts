@@ -41,6 +41,8 @@ const kindOf = (pdg: number, process: string, kineticMeV: number) => {
 /** Particles (any site, any purity): how many, how many with more than half of their sites wrong, and
  *  the errors in those. */
 let particlesSeen = 0, particlesWrong = 0, errorsInWrongParticles = 0;
+/** Those particles by kind (type, how it came about): how many, their errors. */
+const wrongByKind = new Map<string, [number, number]>();
 /** 3D primaries by the straight path from their start to the cube's wall, in radiation lengths:
  *  a particle that leaves within one shows little of what it would become. */
 const pathEdges = [1, 2, 3, Infinity];
@@ -94,8 +96,16 @@ for (let e = 0; e < events; e++) {
   for (const i of labelled) grid.set(at(i), 0);
   for (const [id, [n, w]] of perParticle) {
     particlesSeen++;
-    if (w > n / 2) { particlesWrong++; errorsInWrongParticles += w; }
     const p = particles.get(id);
+    if (w > n / 2) {
+      particlesWrong++;
+      errorsInWrongParticles += w;
+      const key = p ? kindOf(p.pdg, p.process, p.kineticMeV) : "unknown";
+      const c = wrongByKind.get(key) ?? [0, 0];
+      c[0]++;
+      c[1] += w;
+      wrongByKind.set(key, c);
+    }
     if (dim === 3 && p && p.process === "primary") {
       const b = pathEdges.findIndex((x) => pathToWall(p.start, p.direction) < x);
       pathSites[b] += n;
@@ -130,6 +140,9 @@ if (predict) {
 }
 if (predict) {
   console.log(`\nWhole particles: ${particlesWrong} of ${particlesSeen} have more than half of their sites in the wrong group; they hold ${((100 * errorsInWrongParticles) / Math.max(1, errors)).toFixed(1)}% of the errors.`);
+  for (const [key, [n, w]] of [...wrongByKind].sort((a, b) => b[1][1] - a[1][1]).slice(0, 6)) {
+    console.log(`  ${key}: ${n} particles, ${((100 * w) / Math.max(1, errors)).toFixed(1)}% of the errors`);
+  }
 }
 if (predict && dim === 3) {
   console.log("\nPrimaries' sites by the straight path from the particle's start to the cube's wall (X0 = 14 cm):");
