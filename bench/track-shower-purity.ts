@@ -12,7 +12,7 @@
 // Usage: node dist/bench/track-shower-purity.js [events] [--model default-3d] [--dim 2]
 //   (--dim 2: the held-out 2D images, sim:2d@1000; default 3D, sim:3d:192@1000)
 import { heldOutArgs } from "./held-out-args.js";
-import { IGNORE_LABEL, trackShowerOf } from "../src/data/labelled-event.js";
+import { IGNORE_LABEL, trackShowerOf, type TrueParticle } from "../src/data/labelled-event.js";
 import { simulateEvent } from "../src/sim/index.js";
 import { RADIATION_LENGTH_CM } from "../src/sim/lar.js";
 import { SiteGrid } from "./site-grid.js";
@@ -33,11 +33,20 @@ const distNames = [`1 ${unit}`, `2 ${unit}s`, `3-4 ${unit}s`, "more than 4"];
 const distSites = distEdges.map(() => 0), distWrong = distEdges.map(() => 0);
 /** Pure sites by the labelled particle's kind: sites, wrong. */
 const byKind = new Map<string, [number, number]>();
-const kindOf = (pdg: number, process: string, kineticMeV: number) => {
+const kindOf = (p: TrueParticle | undefined) => {
+  if (!p) return "unknown";
+  const { pdg, process, kineticMeV } = p;
   const name: Record<number, string> = { 11: "e", [-11]: "e", 22: "gamma", 13: "mu", [-13]: "mu", 211: "pi", [-211]: "pi", 2212: "p" };
   const band = kineticMeV < 50 ? "<50 MeV" : kineticMeV < 200 ? "50-200 MeV" : ">=200 MeV";
   return `${name[pdg] ?? pdg} ${process} ${band}`;
 };
+/** Adds (sites, wrong) to the tally of `key`. */
+function tally<K>(counts: Map<K, [number, number]>, key: K, sites: number, wrong: number): void {
+  const c = counts.get(key) ?? [0, 0];
+  c[0] += sites;
+  c[1] += wrong;
+  counts.set(key, c);
+}
 /** Particles (any site, any purity): how many, how many with more than half of their sites wrong, and
  *  the errors in those. */
 let particlesSeen = 0, particlesWrong = 0, errorsInWrongParticles = 0;
@@ -74,19 +83,9 @@ for (let e = 0; e < events; e++) {
     total++;
     const miss = predicted !== undefined && trackShowerOf(predicted[i]) !== trackShowerOf(labels[i]);
     if (miss) wrong[b]++;
-    if (predicted && ev.instances![i] >= 0) {
-      const c = perParticle.get(ev.instances![i]) ?? [0, 0];
-      c[0]++;
-      if (miss) c[1]++;
-      perParticle.set(ev.instances![i], c);
-    }
+    if (predicted && ev.instances![i] >= 0) tally(perParticle, ev.instances![i], 1, miss ? 1 : 0);
     if (predicted && purity[i] >= 0.999) {
-      const p = particles.get(ev.instances![i]);
-      const key = p ? kindOf(p.pdg, p.process, p.kineticMeV) : "unknown";
-      const c = byKind.get(key) ?? [0, 0];
-      c[0]++;
-      if (miss) c[1]++;
-      byKind.set(key, c);
+      tally(byKind, kindOf(particles.get(ev.instances![i])), 1, miss ? 1 : 0);
       const d = grid.nearest(at(i), 2 - trackShowerOf(labels[i]), R);
       const db = distEdges.findIndex((x) => d <= x);
       distSites[db]++;
@@ -100,11 +99,7 @@ for (let e = 0; e < events; e++) {
     if (w > n / 2) {
       particlesWrong++;
       errorsInWrongParticles += w;
-      const key = p ? kindOf(p.pdg, p.process, p.kineticMeV) : "unknown";
-      const c = wrongByKind.get(key) ?? [0, 0];
-      c[0]++;
-      c[1] += w;
-      wrongByKind.set(key, c);
+      tally(wrongByKind, kindOf(p), 1, w);
     }
     if (dim === 3 && p && p.process === "primary") {
       const b = pathEdges.findIndex((x) => pathToWall(p.start, p.direction) < x);
