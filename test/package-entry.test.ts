@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { BUILTIN_MODELS, modelPath } from "../src/node/model-io.js";
+import { parseSafetensors } from "../src/weights/safetensors.js";
 import { PROJECT_ROOT } from "./support/paths.js";
 
 test("sparsessnet and sparsessnet/node import by name; loadModelInto matches loadModel, bit for bit", async () => {
@@ -24,13 +26,12 @@ test("sparsessnet and sparsessnet/node import by name; loadModelInto matches loa
   assert.throws(() => loadModelInto(b, "default-4d"), /neither a built-in model \(default-2d, default-3d\) nor an existing file/);
 });
 
-test("the shipped model files' metadata names no absolute path (a file is published as it is written)", async () => {
-  const { parseSafetensors } = await import("../src/weights/safetensors.js");
+test("the shipped model files' metadata names no absolute path (a file is published as it is written)", () => {
   // `average` and `calibrate` record the names they were given; run from a work directory with
   // absolute paths, they would publish a path of the machine that built the file.
   const absolute = /(^|["'\s(=])(\/[A-Za-z0-9_.-]+\/|[A-Za-z]:\\|~\/)/;
-  for (const name of ["default-2d", "default-3d"]) {
-    const { metadata } = parseSafetensors(new Uint8Array(readFileSync(join(PROJECT_ROOT, "models", `${name}.safetensors`))), name);
+  for (const name of BUILTIN_MODELS) {
+    const { metadata } = parseSafetensors(new Uint8Array(readFileSync(modelPath(name))), name);
     for (const [key, value] of Object.entries(metadata)) assert.ok(!absolute.test(value), `${name} metadata "${key}" names an absolute path: ${value}`);
   }
   assert.ok(absolute.test('[{"model":"/tmp/x/default-2d.safetensors"}]'), "the check sees a path in JSON");
