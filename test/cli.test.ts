@@ -228,3 +228,32 @@ test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); -
   assert.notEqual(resumed.status, 0);
   assert.match(resumed.stderr, /--iterations 7: .*planned over 100000 iterations/);
 });
+
+test("train --teacher distils from a model file; a resumed run needs the same file (by SHA-256), wherever it is now", async () => {
+  const { copyFileSync } = await import("node:fs");
+  const dir = join(tmp, "teacher");
+  const small = ["--dim", "3", "--filters", "4", "--depth", "2", "--batch", "1"];
+  const a = join(dir, "a.safetensors"), b = join(dir, "b.safetensors"), moved = join(dir, "moved.safetensors"), ck = join(dir, "ck");
+  for (const [out, seed] of [[a, "1"], [b, "2"]]) {
+    const r = run("train", "--data", `sim:3d:32@${seed}`, ...small, "--iterations", "1", "--seed", seed, "--out", out);
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const alone = run("train", "--data", "sim:3d:32@3", ...small, "--teacher-weight", "0.5", "--out", join(dir, "x.safetensors"));
+  assert.equal(alone.status, 2);
+  assert.match(alone.stderr, /--teacher-weight and --teacher-augment need --teacher/);
+  const distil = run("train", "--data", "sim:3d:32@3", "--init", a, "--teacher", a, "--teacher-augment", "mirror", "--teacher-weight", "0.7",
+    "--batch", "1", "--iterations", "2", "--checkpoint-dir", ck, "--out", join(dir, "student.safetensors"));
+  assert.equal(distil.status, 0, distil.stderr);
+  assert.match(distil.stdout, /trained 2\/2 iterations/);
+  const options = JSON.parse(readFileSync(join(ck, "checkpoint-0000002.json"), "utf8")).options;
+  assert.equal(options.teacher.model, a);
+  assert.equal(options.teacher.augment, "mirror");
+  assert.equal(options.teacher.weight, 0.7);
+  const other = run("train", "--data", "sim:3d:32@3", "--checkpoint-dir", ck, "--resume", "--teacher", b, "--out", join(dir, "student.safetensors"));
+  assert.notEqual(other.status, 0);
+  assert.match(other.stderr, /teacher .*b\.safetensors .* is not the teacher this run was started with/);
+  copyFileSync(a, moved);
+  const again = run("train", "--data", "sim:3d:32@3", "--checkpoint-dir", ck, "--resume", "--teacher", moved, "--out", join(dir, "student.safetensors"));
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /trained 2\/2 iterations/);
+});

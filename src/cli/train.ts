@@ -1,17 +1,19 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { instantiateKernels } from "../backend/wasm/module.js";
 import { parseModelConfig } from "../model/config.js";
 import { openDataSource } from "../node/data-source.js";
 import { PrefetchedSource } from "../node/prefetched-source.js";
 import { loadModel, readJson } from "../node/model-io.js";
 import { progress } from "../node/progress.js";
+import { loadTeacher, type LoadedTeacher } from "../node/teacher.js";
 import { createConvThreads } from "../node/threads.js";
 import { WEIGHTING_SCHEMES, type WeightingScheme } from "../train/loss-weights.js";
 import { DEFAULT_TRAINER_OPTIONS, initialTrainingWeights, Trainer, type TrainerOptions } from "../train/trainer.js";
 import { median } from "../util/stats.js";
 import { writeModelFile } from "../weights/model-file.js";
 import { numberList, parse, requireOpt, UsageError } from "./args.js";
+import { augmentFromFlag } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet train --data D (--dim 2|3 --filters M [--depth L] | --config C) --out W [options]
 
@@ -36,7 +38,13 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
   --resume             continue from the newest checkpoint in --checkpoint-dir
   --threads N          threads for the convolutions (default 1; same bits as one thread)
   --time-limit MIN     stop cleanly (checkpoint + model) after this many minutes
-  --curve F            training curve (loss, accuracy per iteration) as JSON; .png also draws it`;
+  --curve F            training curve (loss, accuracy per iteration) as JSON; .png also draws it
+  --teacher M          distil from model M: each site's target is (1 - A) x its label + A x M's class
+                       probabilities on the same (cropped) event; a resumed run needs the same file again
+                       (checked by SHA-256), under its old name or given with --teacher
+  --teacher-weight A   the teacher's share of the target, 0 to 1 (default 0.5)
+  --teacher-augment S  none (default) | mirror: the teacher's probabilities averaged over the event's
+                       mirror images (4 runs in 2D, 8 in 3D per event)`;
 
 export async function train(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -45,6 +53,7 @@ export async function train(argv: string[]): Promise<number> {
     lr: { type: "string" }, "weight-decay": { type: "string" }, schedule: { type: "string" }, seed: { type: "string" },
     out: { type: "string" }, "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
     "time-limit": { type: "string" }, threads: { type: "string" }, curve: { type: "string" }, init: { type: "string" },
+    teacher: { type: "string" }, "teacher-weight": { type: "string" }, "teacher-augment": { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const num = (flag: string, dflt: number, check: (x: number) => boolean = (x) => Number.isFinite(x)) => {
@@ -55,6 +64,8 @@ export async function train(argv: string[]): Promise<number> {
   };
   const posInt = (x: number) => Number.isInteger(x) && x > 0;
   const out = requireOpt("out", values.out);
+  // Made now, not when the model is written: a run of hours must not fail at its end for a folder.
+  mkdirSync(dirname(out), { recursive: true });
   const spec = requireOpt("data", values.data);
   const data = openDataSource(spec);
   const ckDir = values["checkpoint-dir"] as string | undefined;
@@ -62,6 +73,7 @@ export async function train(argv: string[]): Promise<number> {
   const pool = threads > 1 ? await createConvThreads(threads) : undefined;
   const k = pool ? pool.k : await instantiateKernels();
   let trainer: Trainer;
+  let teacher: LoadedTeacher | undefined;
   const latest = ckDir && values.resume ? newestCheckpoint(ckDir) : undefined;
   const iterations = values.iterations === undefined ? undefined : num("iterations", 0, posInt);
   if (values.resume && !ckDir) throw new UsageError("--resume needs --checkpoint-dir");
@@ -73,6 +85,12 @@ export async function train(argv: string[]): Promise<number> {
     if (iterations !== undefined && iterations !== trainer.options.iterations) {
       throw new UsageError(`--iterations ${iterations}: ${latest} belongs to a run planned over ${trainer.options.iterations} iterations, and its learning-rate schedule depends on that plan; resume without --iterations, or start a new run with --init ${latest}`);
     }
+    const spec = trainer.options.teacher;
+    if (!spec && values.teacher) throw new UsageError(`--teacher: ${latest} belongs to a run without a teacher; start a new run with --init ${latest}`);
+    if (values["teacher-weight"] !== undefined || values["teacher-augment"] !== undefined) {
+      throw new UsageError("--teacher-weight and --teacher-augment are part of the run being resumed (its checkpoint has them)");
+    }
+    if (spec) teacher = await loadTeacher((values.teacher as string | undefined) ?? spec.model, spec.augment, spec.weight, trainer.config, threads, spec);
   } else {
     const init = values.init ? loadModel(values.init as string) : undefined;
     const cfgInput = init ? init.config : values.config ? readJson(values.config, "config") : { dim: num("dim", NaN, (x) => x === 2 || x === 3), filters: num("filters", NaN, posInt), ...(values.depth ? { depth: num("depth", 5, posInt) } : {}) };
@@ -85,13 +103,22 @@ export async function train(argv: string[]): Promise<number> {
     const cropCentre = (values["crop-centre"] ?? "site") as TrainerOptions["cropCentre"];
     if (cropCentre !== "site" && cropCentre !== "class" && cropCentre !== "balanced") throw new UsageError(`--crop-centre ${cropCentre}: use site, class or balanced`);
     if (cropCentre !== "site" && !crop) throw new UsageError(`--crop-centre ${cropCentre} needs --crop`);
+    if (!values.teacher && (values["teacher-weight"] !== undefined || values["teacher-augment"] !== undefined)) {
+      throw new UsageError("--teacher-weight and --teacher-augment need --teacher");
+    }
+    if (values.teacher) {
+      teacher = await loadTeacher(values.teacher as string, augmentFromFlag(values["teacher-augment"]),
+        num("teacher-weight", 0.5, (x) => x >= 0 && x <= 1), config, threads);
+    }
     const options: TrainerOptions = {
       ...DEFAULT_TRAINER_OPTIONS, seed: num("seed", 1, Number.isInteger), iterations: iterations ?? 1000,
       batchSize: num("batch", DEFAULT_TRAINER_OPTIONS.batchSize, posInt), weighting, schedule, crop, cropCentre,
       lr: num("lr", DEFAULT_TRAINER_OPTIONS.lr, (x) => x > 0), weightDecay: num("weight-decay", 0, (x) => x >= 0),
+      ...(teacher ? { teacher: teacher.spec } : {}),
     };
     trainer = new Trainer(k, config, options, init ? init.weights : initialTrainingWeights(config, options.seed), pool?.parallel);
   }
+  trainer.teacherScores = teacher?.scores;
   const total = trainer.options.iterations;
   const every = num("checkpoint-every", 200, posInt);
   const deadline = values["time-limit"] ? Date.now() + num("time-limit", 0, (x) => x > 0) * 60_000 : Infinity;
@@ -144,6 +171,7 @@ export async function train(argv: string[]): Promise<number> {
   const ms = trainer.history.map((h) => h.ms);
   console.log(`trained ${trainer.iteration}/${total} iterations on ${data.describe}; median ${median(ms).toFixed(0)} ms per iteration; wrote ${out}`);
   data.close();
+  await teacher?.close();
   await pool?.close();
   return trainer.iteration < total && !stop && Date.now() >= deadline ? 0 : stop ? 130 : 0;
 }

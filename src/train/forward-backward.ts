@@ -18,7 +18,7 @@ import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { validateSparseTensor } from "../tensor/sparse-tensor.js";
 import { expectedTensors, packedLength, packParam, type WeightTensors } from "../weights/scn.js";
 import { hasWeightGradient, planGradients, planTrainingForward } from "./memory-plan.js";
-import { weightedSoftmaxLoss } from "./softmax-loss.js";
+import { weightedSoftmaxLoss, type SoftTargets } from "./softmax-loss.js";
 
 export interface BatchNormStats { mean: Float64Array; variance: Float64Array; n: number }
 
@@ -68,8 +68,9 @@ export class ForwardBackward {
   get memoryBytes(): number { return this.arena.memoryBytes; }
 
   /** One forward and backward pass. `options.taps: false` skips copying the named activations
-   *  out (a training loop does not need them). */
-  run(params: WeightTensors, tensor: SparseTensor, labels: Int32Array, rowWeights: Float32Array, options: { taps?: boolean } = {}): ForwardBackwardResult {
+   *  out (a training loop does not need them); `options.soft` mixes a teacher's probabilities
+   *  into the targets (softmax-loss.ts). */
+  run(params: WeightTensors, tensor: SparseTensor, labels: Int32Array, rowWeights: Float32Array, options: { taps?: boolean; soft?: SoftTargets } = {}): ForwardBackwardResult {
     const cfg = this.config, g = this.graph, k = this.k, arena = this.arena;
     validateSparseTensor(tensor, { dim: cfg.dim, channels: cfg.inputChannels, divisor: 2 ** (cfg.depth - 1) });
     const nRows = tensor.coords.length / tensor.dim;
@@ -77,6 +78,11 @@ export class ForwardBackward {
       throw new InvalidInputError(`labels (${labels.length}) and weights (${rowWeights.length}) need one entry per row (${nRows})`);
     }
     labels.forEach((l, i) => { if (!(l >= 0 && l < cfg.classes)) throw new InvalidInputError(`row ${i}: label ${l} outside [0, ${cfg.classes})`); });
+    if (options.soft) {
+      const { probabilities: q, weight } = options.soft;
+      if (q.length !== nRows * cfg.classes) throw new InvalidInputError(`soft targets: ${q.length} probabilities for ${nRows} rows of ${cfg.classes} classes`);
+      if (!(weight >= 0 && weight <= 1)) throw new InvalidInputError(`soft targets: weight ${weight} outside [0, 1]`);
+    }
     arena.resetEvent();
     try {
       const geo = buildGeometry(arena, tensor, cfg.depth, g.subRulebooks, true);
@@ -160,7 +166,7 @@ export class ForwardBackward {
       let wsum = 0;
       rowWeights.forEach((w) => { wsum += w; });
       if (!(wsum > 0)) throw new InvalidInputError("the loss weights sum to zero");
-      const { loss, logits, gradLogits, gradSites: dSite } = weightedSoftmaxLoss(siteLogits, ls, sizes[0], C, siteOfRow, labels, rowWeights, wsum);
+      const { loss, logits, gradLogits, gradSites: dSite } = weightedSoftmaxLoss(siteLogits, ls, sizes[0], C, siteOfRow, labels, rowWeights, wsum, options.soft);
 
       // ---- backward ----
       // dL/db lives at grad(b) from its first contribution until the op that produced b is done

@@ -1,6 +1,9 @@
 // Softmax cross-entropy over the rows of a batch with per-row weights, normalised by their sum:
 // L = sum_r w_r CE_r / sum_r w_r, in float64 from the float32 logits of each row's site. A
 // function of its own (not a loop inside the training step) so that V8 optimises it on its own.
+// With soft targets (distillation from a teacher), row r's target is the distribution
+// (1 - a) onehot(label_r) + a q_r instead of onehot(label_r): CE_r = lse_r - sum_j t_rj z_rj, whose
+// gradient is softmax(z_r) - t_r (t_r sums to 1).
 
 export interface WeightedLoss {
   loss: number;
@@ -12,14 +15,20 @@ export interface WeightedLoss {
   gradSites: Float64Array;
 }
 
+/** A teacher's class probabilities per row [rows, classes] and the share `weight` (0 to 1) of
+ *  the target they make up; the label makes up the rest. */
+export interface SoftTargets { probabilities: Float32Array; weight: number }
+
 /** `siteLogits` holds the logits of `sites` sites, `stride` floats a site; row r reads site
  *  siteOfRow[r]. `wsum` is the sum of rowWeights (positive). */
 export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, sites: number, classes: number,
-  siteOfRow: Int32Array, labels: Int32Array, rowWeights: Float32Array, wsum: number): WeightedLoss {
+  siteOfRow: Int32Array, labels: Int32Array, rowWeights: Float32Array, wsum: number, soft?: SoftTargets): WeightedLoss {
   const C = classes, nRows = siteOfRow.length;
   const logits = new Float32Array(nRows * C), gradLogits = new Float32Array(nRows * C);
   const gradSites = new Float64Array(sites * stride);
   let loss = 0;
+  const a = soft ? soft.weight : 0, q = soft?.probabilities;
+  const target = new Float64Array(C);
   for (let r = 0; r < nRows; r++) {
     const s = siteOfRow[r], label = labels[r], w = rowWeights[r];
     let m = -Infinity;
@@ -27,9 +36,12 @@ export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, si
     let z = 0;
     for (let j = 0; j < C; j++) z += Math.exp(logits[r * C + j] - m);
     const lse = m + Math.log(z);
-    loss += w * (lse - logits[r * C + label]);
+    for (let j = 0; j < C; j++) target[j] = (j === label ? 1 - a : 0) + (q ? a * q[r * C + j] : 0);
+    let ce = lse;
+    for (let j = 0; j < C; j++) ce -= target[j] * logits[r * C + j];
+    loss += w * ce;
     for (let j = 0; j < C; j++) {
-      const d = (w / wsum) * (Math.exp(logits[r * C + j] - lse) - (j === label ? 1 : 0));
+      const d = (w / wsum) * (Math.exp(logits[r * C + j] - lse) - target[j]);
       gradLogits[r * C + j] = d;
       gradSites[s * stride + j] += d;
     }

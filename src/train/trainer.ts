@@ -17,6 +17,7 @@ import { Adam, updateRunningStats } from "./adam.js";
 import { AdamKernel } from "./adam-kernel.js";
 import { ForwardBackward } from "./forward-backward.js";
 import { lossWeights, type WeightingScheme } from "./loss-weights.js";
+import type { Augmentation } from "../mirror-average.js";
 
 /** Where training events come from: event(i) for i = 0, 1, ... (count undefined = endless). */
 export interface TrainingSource {
@@ -46,7 +47,17 @@ export interface TrainerOptions {
   schedule: "constant" | "cosine";
   iterations: number;
   bnMomentum: number;
+  /** Distillation: a teacher model's class probabilities make up `weight` of every row's target. */
+  teacher?: TeacherSpec;
 }
+
+/** Which teacher a run distils from: the model as named, its file's SHA-256 (a resumed run checks
+ *  that it has the same teacher), whether its probabilities are averaged over the event's mirror
+ *  images, and the share of the target they make up (the label makes up the rest). */
+export interface TeacherSpec { model: string; sha256: string; augment: Augmentation; weight: number }
+
+/** The teacher's class probabilities for the rows of one (cropped) event, [rows, classes]. */
+export type TeacherScores = (ev: LabelledEvent) => Float32Array;
 
 /** How far back along the stream a balanced crop looks for an event with its class: with Michel
  *  electrons in one 2D image in six, 64 events miss one with probability 1e-5. */
@@ -81,6 +92,8 @@ export class Trainer {
   readonly adam: Adam;
   iteration = 0;
   readonly history: StepResult[] = [];
+  /** Runs the teacher of options.teacher (set by whoever loaded it: the trainer knows no files). */
+  teacherScores?: TeacherScores;
 
   /** `parallel`: threads for the heavier kernels (see ForwardBackward); the same bits either way. */
   constructor(k: KernelExports, readonly config: ModelConfig, readonly options: TrainerOptions, readonly params: WeightTensors, parallel?: ParallelKernels) {
@@ -200,7 +213,7 @@ export class Trainer {
       return res;
     }
     const labels = Int32Array.from(batch.labels, (l) => (l === IGNORE_LABEL ? 0 : l));
-    const r = this.fb.run(this.params, batch.tensor, labels, batch.weights, { taps: false });
+    const r = this.fb.run(this.params, batch.tensor, labels, batch.weights, { taps: false, soft: this.softTargets(events, batch.offsets) });
     updateRunningStats(this.params, r.batchStats, this.options.bnMomentum);
     this.adam.apply(new Map([...this.params].filter(([name]) => r.grads.has(name))), r.grads);
     let sites = 0, correct = 0;
@@ -216,6 +229,20 @@ export class Trainer {
     this.iteration++;
     this.history.push(res);
     return res;
+  }
+
+  /** The teacher's probabilities for the batch's rows (events in batch order), if the run has one. */
+  private softTargets(events: LabelledEvent[], offsets: number[]): { probabilities: Float32Array; weight: number } | undefined {
+    const spec = this.options.teacher;
+    if (!spec) return undefined;
+    if (!this.teacherScores) throw new InvalidInputError(`this run distils from ${spec.model}, which was not loaded`);
+    const C = this.config.classes, probabilities = new Float32Array(offsets[offsets.length - 1] * C);
+    events.forEach((ev, b) => {
+      const q = this.teacherScores!(ev);
+      if (q.length !== (offsets[b + 1] - offsets[b]) * C) throw new InvalidInputError(`teacher ${spec.model}: ${q.length} probabilities for the ${offsets[b + 1] - offsets[b]} rows of event ${ev.index}`);
+      probabilities.set(q, offsets[b] * C);
+    });
+    return { probabilities, weight: spec.weight };
   }
 
   /** Weights, optimiser moments and the loop's state in one safetensors file (metadata: JSON). */
