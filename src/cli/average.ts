@@ -8,8 +8,9 @@ const HELP = `usage: sparsessnet average --out W [--fractions F1,F2,...] M1 M2 [
 
 Writes the weighted mean of models of one architecture, every tensor (batch-norm running
 statistics too): sum of Fi x Mi, computed in double precision and rounded to f32 once. Both
-shipped models are such means of two training runs from a common start (models/README.md):
-  sparsessnet average --fractions 0.5,0.5 --out default-3d.safetensors p7b.safetensors ck10/checkpoint-0003000.safetensors
+shipped models are such means of training runs from a common start (models/README.md), e.g.
+default-2d before its class constant:
+  sparsessnet average --out s3.safetensors default-2d-s23.safetensors p21.safetensors p22.safetensors
 Means of models that did not start from the same weights are not meaningful (their channels are
 not aligned). Check a mean against its parts on the same events:
   sparsessnet evaluate --model W --baseline M1 --data <validation events>
