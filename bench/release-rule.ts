@@ -1,0 +1,38 @@
+// Applies the card's release rule (src/metrics/release-rule.ts) to paired evaluations:
+//   sparsessnet evaluate --model CANDIDATE --baseline SHIPPED --data <selection stream> --json > selection.json
+//   sparsessnet evaluate --model CANDIDATE --baseline SHIPPED --data <confirmation stream> --json > confirmation.json
+//   node dist/bench/release-rule.js selection.json confirmation.json
+// prints each file's differences and verdict; the candidate ships only if every file passes (exit 0,
+// else 1). The JSON writes a missing standard error (a class absent from the events) as null.
+import { readFileSync } from "node:fs";
+import { releaseVerdict } from "../src/metrics/release-rule.js";
+import type { AccuracyDifference, Difference } from "../src/metrics/segmentation-metrics.js";
+import { formatDifference } from "../src/metrics/segmentation-metrics.js";
+
+const files = process.argv.slice(2);
+if (files.length === 0) {
+  console.error("usage: node dist/bench/release-rule.js EVALUATION.json [...]  (each from evaluate --baseline B --json)");
+  process.exit(2);
+}
+const asNumber = (v: number | null) => (v === null ? NaN : v);
+const readDifference = (d: { difference: number | null; standardError: number | null }): Difference =>
+  ({ difference: asNumber(d.difference), standardError: asNumber(d.standardError) });
+
+let all = true;
+for (const file of files) {
+  const r = JSON.parse(readFileSync(file, "utf8"));
+  if (!r.difference || !r.baseline) throw new Error(`${file}: no baseline in it; run evaluate with --baseline B --json`);
+  const d: AccuracyDifference = {
+    nonzeroAccuracy: readDifference(r.difference.nonzeroAccuracy),
+    trackShowerAccuracy: readDifference(r.difference.trackShowerAccuracy),
+    classAccuracy: r.difference.classAccuracy.map(readDifference),
+  };
+  const verdict = releaseVerdict(d, r.classNames);
+  all &&= verdict.passes;
+  console.log(`${file}: ${r.model} against ${r.baseline.model} on ${r.data}, ${r.events} events`);
+  console.log(formatDifference(d, r.classNames));
+  console.log(verdict.passes ? "passes" : `fails: ${verdict.reasons.join("; ")}`);
+  console.log("");
+}
+console.log(all ? "ships: passes on every file" : "does not ship");
+process.exit(all ? 0 : 1);

@@ -1,0 +1,40 @@
+// The rule by which a candidate replaces a shipped model (models/README.md, "phase 21's criteria"), as
+// code, so that anyone can apply it to `evaluate --baseline --json` results and get the card's verdicts.
+// On events the candidate was not chosen on, paired with the shipped model by event:
+// - none of non-zero, track/shower, delta and Michel accuracy is lower beyond two standard errors, and
+// - non-zero and track/shower accuracy are each higher beyond two standard errors.
+// A candidate ships only if it passes on a selection stream and on a confirmation stream.
+import type { AccuracyDifference, Difference } from "./segmentation-metrics.js";
+
+/** Classes (by name) whose accuracy a candidate may not lower: the rare ones the targets name. */
+export const GUARDED_CLASSES = ["delta", "Michel"] as const;
+
+export interface RuleVerdict {
+  passes: boolean;
+  /** Why it fails, one line per broken condition (empty when it passes). */
+  reasons: string[];
+}
+
+const STANDARD_ERRORS = 2;
+
+const points = (d: Difference) =>
+  `${d.difference >= 0 ? "+" : ""}${(100 * d.difference).toFixed(2)} ± ${(100 * d.standardError).toFixed(2)}`;
+
+/** Lower beyond two standard errors. A difference without a standard error (a class absent from the
+ *  events) cannot be shown lower, so it never blocks. */
+const lower = (d: Difference) => d.difference < -STANDARD_ERRORS * d.standardError;
+/** Higher beyond two standard errors; without a standard error a gain is not shown. */
+const higher = (d: Difference) => d.difference > STANDARD_ERRORS * d.standardError;
+
+export function releaseVerdict(d: AccuracyDifference, classNames: readonly string[]): RuleVerdict {
+  const reasons: string[] = [];
+  const guarded: [string, Difference][] = [["non-zero", d.nonzeroAccuracy], ["track/shower", d.trackShowerAccuracy]];
+  for (const name of GUARDED_CLASSES) {
+    const k = classNames.indexOf(name);
+    if (k < 0) throw new Error(`no class named ${name} among ${classNames.join(", ")}`);
+    guarded.push([name, d.classAccuracy[k]]);
+  }
+  for (const [name, diff] of guarded) if (lower(diff)) reasons.push(`${name} lower beyond ${STANDARD_ERRORS} standard errors (${points(diff)} points)`);
+  for (const [name, diff] of guarded.slice(0, 2)) if (!higher(diff)) reasons.push(`${name} not higher beyond ${STANDARD_ERRORS} standard errors (${points(diff)} points)`);
+  return { passes: reasons.length === 0, reasons };
+}

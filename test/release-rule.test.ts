@@ -1,0 +1,65 @@
+// The release rule against hand-made differences on each side of its bounds, and the command on an
+// evaluate --json file written by the CLI itself.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { CLASS_NAMES } from "../src/data/labelled-event.js";
+import { releaseVerdict } from "../src/metrics/release-rule.js";
+import type { AccuracyDifference } from "../src/metrics/segmentation-metrics.js";
+
+const d = (difference: number, standardError: number) => ({ difference, standardError });
+/** Non-zero +0.10 ± 0.02, track/shower +0.05 ± 0.01 points, every class 0 ± 0.05: passes. */
+function gain(): AccuracyDifference {
+  return { nonzeroAccuracy: d(0.0010, 0.0002), trackShowerAccuracy: d(0.0005, 0.0001), classAccuracy: CLASS_NAMES.map(() => d(0, 0.0005)) };
+}
+
+test("a resolved gain with nothing guarded lower passes", () => {
+  assert.deepEqual(releaseVerdict(gain(), CLASS_NAMES), { passes: true, reasons: [] });
+});
+
+test("a guarded class lower beyond two standard errors fails, and the reason names it", () => {
+  const x = gain();
+  x.classAccuracy[3] = d(-0.0019, 0.0004); // delta, as phases 23-24 in 2D
+  const v = releaseVerdict(x, CLASS_NAMES);
+  assert.equal(v.passes, false);
+  assert.deepEqual(v.reasons, ["delta lower beyond 2 standard errors (-0.19 ± 0.04 points)"]);
+  x.classAccuracy[3] = d(-0.0007, 0.0004); // within two: does not block
+  assert.equal(releaseVerdict(x, CLASS_NAMES).passes, true);
+});
+
+test("HIP, MIP and shower may fall; a gain within two standard errors is not enough", () => {
+  const x = gain();
+  x.classAccuracy[0] = d(-0.02, 0.005);
+  x.classAccuracy[1] = d(-0.01, 0.001);
+  assert.equal(releaseVerdict(x, CLASS_NAMES).passes, true);
+  x.nonzeroAccuracy = d(0.0003, 0.0002);
+  const v = releaseVerdict(x, CLASS_NAMES);
+  assert.equal(v.passes, false);
+  assert.match(v.reasons[0], /^non-zero not higher beyond 2 standard errors/);
+});
+
+test("a class absent from the events (no standard error) does not block; a gain without one is not shown", () => {
+  const x = gain();
+  x.classAccuracy[4] = d(NaN, NaN);
+  assert.equal(releaseVerdict(x, CLASS_NAMES).passes, true);
+  x.trackShowerAccuracy = d(0.01, NaN);
+  assert.equal(releaseVerdict(x, CLASS_NAMES).passes, false);
+});
+
+test("the command reads evaluate's JSON: a model against itself does not ship", () => {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), "release-rule-"));
+  const json = execFileSync(process.execPath, [join(root, "bin/sparsessnet.js"), "evaluate", "--model", "default-3d",
+    "--baseline", "default-3d", "--data", "sim:3d:192@4242", "--events", "3", "--json"], { encoding: "utf8" });
+  const file = join(dir, "self.json");
+  writeFileSync(file, json);
+  const run = spawnSync(process.execPath, [join(root, "dist/bench/release-rule.js"), file], { encoding: "utf8" });
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stdout, /non-zero accuracy \+0\.00 ± 0\.00/);
+  assert.match(run.stdout, /fails: non-zero not higher beyond 2 standard errors/);
+  assert.match(run.stdout, /does not ship/);
+});
