@@ -2,7 +2,7 @@
 // evaluate --json file written by the CLI itself.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -62,4 +62,5 @@ test("the command reads evaluate's JSON: a model against itself does not ship", 
   assert.match(run.stdout, /non-zero accuracy \+0\.00 ± 0\.00/);
   assert.match(run.stdout, /fails: non-zero not higher beyond 2 standard errors/);
   assert.match(run.stdout, /does not ship/);
+  rmSync(dir, { recursive: true });
 });

@@ -4,7 +4,7 @@
 // - none of non-zero, track/shower, delta and Michel accuracy is lower beyond two standard errors, and
 // - non-zero and track/shower accuracy are each higher beyond two standard errors.
 // A candidate ships only if it passes on a selection stream and on a confirmation stream.
-import type { AccuracyDifference, Difference } from "./segmentation-metrics.js";
+import { formatPoints, type AccuracyDifference, type Difference } from "./segmentation-metrics.js";
 
 /** Classes (by name) whose accuracy a candidate may not lower: the rare ones the targets name. */
 export const GUARDED_CLASSES = ["delta", "Michel"] as const;
@@ -17,9 +17,6 @@ export interface RuleVerdict {
 
 const STANDARD_ERRORS = 2;
 
-const points = (d: Difference) =>
-  `${d.difference >= 0 ? "+" : ""}${(100 * d.difference).toFixed(2)} ± ${(100 * d.standardError).toFixed(2)}`;
-
 /** Lower beyond two standard errors. A difference without a standard error (a class absent from the
  *  events) cannot be shown lower, so it never blocks. */
 const lower = (d: Difference) => d.difference < -STANDARD_ERRORS * d.standardError;
@@ -28,13 +25,13 @@ const higher = (d: Difference) => d.difference > STANDARD_ERRORS * d.standardErr
 
 export function releaseVerdict(d: AccuracyDifference, classNames: readonly string[]): RuleVerdict {
   const reasons: string[] = [];
-  const guarded: [string, Difference][] = [["non-zero", d.nonzeroAccuracy], ["track/shower", d.trackShowerAccuracy]];
-  for (const name of GUARDED_CLASSES) {
+  const required: [string, Difference][] = [["non-zero", d.nonzeroAccuracy], ["track/shower", d.trackShowerAccuracy]];
+  const guarded = [...required, ...GUARDED_CLASSES.map((name): [string, Difference] => {
     const k = classNames.indexOf(name);
     if (k < 0) throw new Error(`no class named ${name} among ${classNames.join(", ")}`);
-    guarded.push([name, d.classAccuracy[k]]);
-  }
-  for (const [name, diff] of guarded) if (lower(diff)) reasons.push(`${name} lower beyond ${STANDARD_ERRORS} standard errors (${points(diff)} points)`);
-  for (const [name, diff] of guarded.slice(0, 2)) if (!higher(diff)) reasons.push(`${name} not higher beyond ${STANDARD_ERRORS} standard errors (${points(diff)} points)`);
+    return [name, d.classAccuracy[k]];
+  })];
+  for (const [name, diff] of guarded) if (lower(diff)) reasons.push(`${name} lower beyond ${STANDARD_ERRORS} standard errors (${formatPoints(diff)} points)`);
+  for (const [name, diff] of required) if (!higher(diff)) reasons.push(`${name} not higher beyond ${STANDARD_ERRORS} standard errors (${formatPoints(diff)} points)`);
   return { passes: reasons.length === 0, reasons };
 }

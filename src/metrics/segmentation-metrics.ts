@@ -199,13 +199,15 @@ export function formatMetrics(m: SetMetrics): string {
   return lines.join("\n");
 }
 
+/** A difference in percentage points, ± its standard error ("-" where there is none). */
+export const formatPoints = ({ difference, standardError }: Difference) => Number.isNaN(difference) ? "-" :
+  `${difference >= 0 ? "+" : ""}${(100 * difference).toFixed(2)}${Number.isNaN(standardError) ? "" : ` ± ${(100 * standardError).toFixed(2)}`}`;
+
 /** One line per accuracy: the difference in percentage points, ± its standard error. */
 export function formatDifference(d: AccuracyDifference, classNames: readonly string[]): string {
-  const pts = ({ difference, standardError }: Difference) => Number.isNaN(difference) ? "-" :
-    `${difference >= 0 ? "+" : ""}${(100 * difference).toFixed(2)}${Number.isNaN(standardError) ? "" : ` ± ${(100 * standardError).toFixed(2)}`}`;
   return [
     `model minus baseline, percentage points (± one standard error, paired by event):`,
-    `non-zero accuracy ${pts(d.nonzeroAccuracy)}   track/shower ${pts(d.trackShowerAccuracy)}`,
-    `class accuracy: ${classNames.map((n, i) => `${n} ${pts(d.classAccuracy[i])}`).join(", ")}`,
+    `non-zero accuracy ${formatPoints(d.nonzeroAccuracy)}   track/shower ${formatPoints(d.trackShowerAccuracy)}`,
+    `class accuracy: ${classNames.map((n, i) => `${n} ${formatPoints(d.classAccuracy[i])}`).join(", ")}`,
   ].join("\n");
 }
