@@ -20,7 +20,9 @@ of that without training. Fit on a validation set, then check on other events:
   sparsessnet evaluate --model W --baseline M --data <events not used here>
   --model M    default-2d | default-3d | a model file or a training checkpoint
   --data D     labelled events: an event file, or sim:3d[:SIZE][@SEED] / sim:2d[:PLANE][@SEED]
-  --events N   how many (default: all of a file; 200 of a simulation)
+  --events N   how many (default: all of a file; 200 of a simulation). A class's constant is only as
+               precise as that class's particles in these events: 200 2D images hold about 150
+               protons, so fit a 2D model's HIP constant on 1,000 (models/README.md, phase 32)
   --keep C     classes whose accuracy may not fall, comma-separated (default delta,Michel; "none")
   --out W      the calibrated model file (its metadata records the constants and the data)`;
 
