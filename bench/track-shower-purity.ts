@@ -12,10 +12,11 @@
 // Usage: node dist/bench/track-shower-purity.js [events] [--model default-3d] [--dim 2]
 //   (--dim 2: the held-out 2D images, sim:2d@1000; default 3D, sim:3d:192@1000)
 import { heldOutArgs } from "./held-out-args.js";
-import { IGNORE_LABEL, trackShowerOf, type TrueParticle } from "../src/data/labelled-event.js";
+import { IGNORE_LABEL, trackShowerOf } from "../src/data/labelled-event.js";
 import { simulateEvent } from "../src/sim/index.js";
 import { RADIATION_LENGTH_CM } from "../src/sim/lar.js";
 import { SiteGrid } from "./site-grid.js";
+import { particleKind } from "./particle-kind.js";
 
 const { events, dim, dataName, simConfig, seed, unit, modelSource, predict } = await heldOutArgs(process.argv.slice(2));
 
@@ -33,13 +34,6 @@ const distNames = [`1 ${unit}`, `2 ${unit}s`, `3-4 ${unit}s`, "more than 4"];
 const distSites = distEdges.map(() => 0), distWrong = distEdges.map(() => 0);
 /** Pure sites by the labelled particle's kind: sites, wrong. */
 const byKind = new Map<string, [number, number]>();
-const kindOf = (p: TrueParticle | undefined) => {
-  if (!p) return "unknown";
-  const { pdg, process, kineticMeV } = p;
-  const name: Record<number, string> = { 11: "e", [-11]: "e", 22: "gamma", 13: "mu", [-13]: "mu", 211: "pi", [-211]: "pi", 2212: "p" };
-  const band = kineticMeV < 50 ? "<50 MeV" : kineticMeV < 200 ? "50-200 MeV" : ">=200 MeV";
-  return `${name[pdg] ?? pdg} ${process} ${band}`;
-};
 /** Adds (sites, wrong) to the tally of `key`. */
 function tally<K>(counts: Map<K, [number, number]>, key: K, sites: number, wrong: number): void {
   const c = counts.get(key) ?? [0, 0];
@@ -85,7 +79,7 @@ for (let e = 0; e < events; e++) {
     if (miss) wrong[b]++;
     if (predicted && ev.instances![i] >= 0) tally(perParticle, ev.instances![i], 1, miss ? 1 : 0);
     if (predicted && purity[i] >= 0.999) {
-      tally(byKind, kindOf(particles.get(ev.instances![i])), 1, miss ? 1 : 0);
+      tally(byKind, particleKind(particles.get(ev.instances![i])), 1, miss ? 1 : 0);
       const d = grid.nearest(at(i), 2 - trackShowerOf(labels[i]), R);
       const db = distEdges.findIndex((x) => d <= x);
       distSites[db]++;
@@ -99,7 +93,7 @@ for (let e = 0; e < events; e++) {
     if (w > n / 2) {
       particlesWrong++;
       errorsInWrongParticles += w;
-      tally(wrongByKind, kindOf(p), 1, w);
+      tally(wrongByKind, particleKind(p), 1, w);
     }
     if (dim === 3 && p && p.process === "primary") {
       const b = pathEdges.findIndex((x) => pathToWall(p.start, p.direction) < x);

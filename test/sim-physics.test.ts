@@ -127,33 +127,43 @@ test("smearing conserves energy; voxel labels follow the largest deposit", () =>
   d.add(3.05, 3.05, 3.05, 1.0, 1, MIP);
   d.add(3.05, 3.05, 3.05, 0.4, 2, DELTA);
   d.add(6.05, 6.05, 6.05, 2.0, 3, HIP);
+  d.add(6.05, 6.05, 6.05, 0.5, 4, MIP);
   const v = voxelize(d, 64, 0.3, 0.5, 0);
   const total = v.energy.reduce((a, b) => a + b, 0);
-  assert.ok(Math.abs(total - 3.4) < 1e-5, `energy after smearing ${total}`);
+  assert.ok(Math.abs(total - 3.9) < 1e-5, `energy after smearing ${total}`);
   const centre = [...Array(v.labels.length).keys()].find((i) => v.coords[3 * i] === 10 && v.coords[3 * i + 1] === 10 && v.coords[3 * i + 2] === 10)!;
   assert.equal(v.labels[centre], MIP);
   assert.equal(v.instances[centre], 1);
   // 1.0 MeV of track and 0.4 of shower-group energy (a delta ray) share the voxel: purity 1 / 1.4.
   assert.ok(Math.abs(v.trackShowerPurity[centre] - 1 / 1.4) < 1e-6, `purity ${v.trackShowerPurity[centre]}`);
+  assert.ok(Math.abs(v.classPurity[centre] - 1 / 1.4) < 1e-6, `class purity ${v.classPurity[centre]}`);
+  // 2.0 MeV of HIP and 0.5 of MIP: one track group (purity 1), but the label's class has 2.0 of 2.5.
   const far = [...Array(v.labels.length).keys()].find((i) => v.coords[3 * i] === 20 && v.coords[3 * i + 1] === 20 && v.coords[3 * i + 2] === 20)!;
+  assert.equal(v.labels[far], HIP);
   assert.equal(v.trackShowerPurity[far], 1);
+  assert.ok(Math.abs(v.classPurity[far] - 0.8) < 1e-6, `class purity ${v.classPurity[far]}`);
 });
 
-test("wire-plane pixels carry the share of their charge from the label's track/shower group", () => {
+test("wire-plane pixels carry the share of their charge from the label's track/shower group and class", () => {
   const d = new Deposits();
   d.add(3.05, 0, 3.05, 1.0, 1, MIP);
   d.add(3.05, 0, 3.05, 0.4, 2, DELTA);
   d.add(6.05, 0, 6.05, 2.0, 3, HIP);
+  d.add(6.05, 0, 6.05, 0.5, 4, MIP);
   const img = wireImage(d, new Random(5, 0), { plane: "Y", rows: 64, cols: 64, adcPerMeV: 100, noiseAdc: 4, threshold: 10, clip: 300, zOffsetCm: 0 });
   const at = (row: number, col: number) => [...img.labels.keys()].find((i) => img.coords[2 * i] === row && img.coords[2 * i + 1] === col)!;
   // The time spread puts the same mix in the three rows of each deposit.
   for (const row of [9, 10, 11]) {
     assert.equal(img.labels[at(row, 10)], MIP);
     assert.ok(Math.abs(img.trackShowerPurity[at(row, 10)] - 1 / 1.4) < 1e-6, `row ${row}: purity ${img.trackShowerPurity[at(row, 10)]}`);
+    assert.ok(Math.abs(img.classPurity[at(row, 10)] - 1 / 1.4) < 1e-6, `row ${row}: class purity ${img.classPurity[at(row, 10)]}`);
+    // HIP and MIP charge in one pixel: one track group, the label's class holds 2.0 of 2.5.
+    assert.equal(img.labels[at(row + 10, 20)], HIP);
     assert.equal(img.trackShowerPurity[at(row + 10, 20)], 1);
+    assert.ok(Math.abs(img.classPurity[at(row + 10, 20)] - 0.8) < 1e-6, `row ${row + 10}: class purity ${img.classPurity[at(row + 10, 20)]}`);
   }
   assert.ok(img.noiseOnly > 0, "a few noise-only pixels at 4 ADC of noise and a threshold of 10");
-  img.labels.forEach((l, i) => { if (l === IGNORE_LABEL) assert.equal(img.trackShowerPurity[i], 0); });
+  img.labels.forEach((l, i) => { if (l === IGNORE_LABEL) { assert.equal(img.trackShowerPurity[i], 0); assert.equal(img.classPurity[i], 0); } });
 });
 
 test("events are deterministic per (seed, index), valid, and their class mix is PILArNet-like", () => {

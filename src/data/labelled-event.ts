@@ -49,6 +49,10 @@ export interface LabelledEvent {
    *  track (HIP, MIP) or shower (shower, delta, Michel): below 1 where a track and a shower
    *  overlap. The generator gives it (2D and 3D); files do not carry it. */
   trackShowerPurity?: Float32Array;
+  /** Per row, the share of the site's energy left by particles of the labelled particle's class
+   *  (of the five): below 1 where particles of different classes share the site. The generator
+   *  gives it (2D and 3D); files do not carry it. */
+  classPurity?: Float32Array;
 }
 
 /** Counts of each class among the labelled rows (ignored rows are not counted). */

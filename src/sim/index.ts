@@ -82,7 +82,7 @@ export function simulateEvent(config: SimConfig, seed: number, index: number): L
     const v = voxelize(deposits, c.size, c.voxelMm / 10, c.smearing, c.threshold);
     const vcm = c.voxelMm / 10;
     return {
-      index, labels: v.labels, instances: v.instances, trackShowerPurity: v.trackShowerPurity,
+      index, labels: v.labels, instances: v.instances, trackShowerPurity: v.trackShowerPurity, classPurity: v.classPurity,
       particles: tr.particles.map((p) => ({ ...p, start: p.start.map((x) => x / vcm) })),
       tensor: { dim: 3, spatialSize: [c.size, c.size, c.size], channels: 1, coords: v.coords, features: v.energy },
       meta: { ...meta, vertex: vertex.map((x) => x / vcm), energyInsideMeV: v.energyInside },
@@ -94,7 +94,7 @@ export function simulateEvent(config: SimConfig, seed: number, index: number): L
     zOffsetCm: c.plane === "Y" ? 0 : 101,
   });
   return {
-    index, labels: img.labels, instances: img.instances, trackShowerPurity: img.trackShowerPurity, particles: tr.particles,
+    index, labels: img.labels, instances: img.instances, trackShowerPurity: img.trackShowerPurity, classPurity: img.classPurity, particles: tr.particles,
     tensor: { dim: 2, spatialSize: [rows, cols], channels: 1, coords: img.coords, features: img.adc },
     meta: { ...meta, plane: c.plane, noiseOnlyPixels: img.noiseOnly },
   };

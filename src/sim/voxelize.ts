@@ -11,6 +11,8 @@ export interface Voxels {
   instances: Int32Array;
   /** Share of each voxel's energy from contributors in its label's track/shower group. */
   trackShowerPurity: Float32Array;
+  /** Share of each voxel's energy from contributors of its label's class (of the five). */
+  classPurity: Float32Array;
   /** Energy that fell inside the cube (after smearing). */
   energyInside: number;
 }
@@ -58,7 +60,7 @@ export function voxelize(d: Deposits, size: number, voxelCm: number, sigma: numb
   const keys = [...energy.keys()].filter((k) => energy.get(k)! >= threshold).sort((a, b) => a - b);
   const n = keys.length;
   const coords = new Int32Array(3 * n), en = new Float32Array(n), labels = new Uint8Array(n), instances = new Int32Array(n);
-  const purity = new Float32Array(n);
+  const purity = new Float32Array(n), classPurity = new Float32Array(n);
   keys.forEach((k, i) => {
     coords[3 * i] = Math.floor(k / (size * size));
     coords[3 * i + 1] = Math.floor(k / size) % size;
@@ -68,10 +70,14 @@ export function voxelize(d: Deposits, size: number, voxelCm: number, sigma: numb
     for (const [who, e] of best.get(k)!) if (e > topE || (e === topE && who < top)) { top = who; topE = e; }
     labels[i] = top % 8;
     instances[i] = Math.floor(top / 8);
-    let same = 0;
-    for (const [who, e] of best.get(k)!) if (trackShowerOf(who % 8) === trackShowerOf(labels[i])) same += e;
+    let same = 0, sameClass = 0;
+    for (const [who, e] of best.get(k)!) {
+      if (trackShowerOf(who % 8) === trackShowerOf(labels[i])) same += e;
+      if (who % 8 === labels[i]) sameClass += e;
+    }
     purity[i] = same / energy.get(k)!;
+    classPurity[i] = sameClass / energy.get(k)!;
   });
   if (labels.some((l) => l >= N_CLASSES)) throw new Error("internal: label out of range");
-  return { coords, energy: en, labels, instances, trackShowerPurity: purity, energyInside: inside };
+  return { coords, energy: en, labels, instances, trackShowerPurity: purity, classPurity, energyInside: inside };
 }

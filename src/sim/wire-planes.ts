@@ -35,6 +35,9 @@ export interface WireImage {
   /** Share of each pixel's deposited charge from particles of its label's track/shower group (0 for
    *  noise-only pixels): below 1 where a track and a shower meet on the plane. */
   trackShowerPurity: Float32Array;
+  /** Share of each pixel's deposited charge from particles of its label's class (0 for noise-only
+   *  pixels): below 1 where particles of different classes meet on the plane. */
+  classPurity: Float32Array;
   noiseOnly: number;
 }
 
@@ -79,20 +82,24 @@ export function wireImage(d: Deposits, rnd: Random, o: WireImageOptions): WireIm
     }
   }
   let pk = new Int32Array(slots), pv = new Float64Array(slots), pLabel = new Uint8Array(slots), pId = new Int32Array(slots);
-  let pPure = new Float64Array(slots);
+  let pPure = new Float64Array(slots), pClassPure = new Float64Array(slots);
   let n = 0;
   for (let s = 0; s < slots; s++) {
     const v = value[s] + o.noiseAdc * rnd.normal();
     if (v < o.threshold) continue;
     // The largest contributor, ties to the smallest (instance, label): independent of list order.
-    // The charge of each track/shower group gives the purity of the label's group.
+    // The charge of each track/shower group gives the purity of the label's group, and the charge
+    // of the label's class the purity of the label itself.
     let top = -1, topE = -1, trackE = 0;
     for (let c = head[s]; c >= 0; c = next[c]) {
       if (whoE[c] > topE || (whoE[c] === topE && who[c] < top)) { top = who[c]; topE = whoE[c]; }
       if (trackShowerOf(who[c] % 8) === 0) trackE += whoE[c];
     }
     const same = trackShowerOf(top % 8) === 0 ? trackE : value[s] - trackE;
-    pk[n] = key[s]; pv[n] = Math.min(v, o.clip); pLabel[n] = top % 8; pId[n] = Math.floor(top / 8); pPure[n] = value[s] > 0 ? same / value[s] : 1; n++;
+    let sameClass = 0;
+    for (let c = head[s]; c >= 0; c = next[c]) if (who[c] % 8 === top % 8) sameClass += whoE[c];
+    pk[n] = key[s]; pv[n] = Math.min(v, o.clip); pLabel[n] = top % 8; pId[n] = Math.floor(top / 8);
+    pPure[n] = value[s] > 0 ? same / value[s] : 1; pClassPure[n] = value[s] > 0 ? sameClass / value[s] : 1; n++;
   }
   // Noise-only pixels above threshold among the empty ones.
   const empty = o.rows * o.cols - slots;
@@ -101,7 +108,7 @@ export function wireImage(d: Deposits, rnd: Random, o: WireImageOptions): WireIm
   const grow = <T extends Int32Array | Float64Array | Uint8Array>(arr: T, make: (m: number) => T): T => { const b = make(n + nNoise); b.set(arr.subarray(0, n)); return b; };
   pk = grow(pk, (m) => new Int32Array(m)); pv = grow(pv, (m) => new Float64Array(m));
   pLabel = grow(pLabel, (m) => new Uint8Array(m)); pId = grow(pId, (m) => new Int32Array(m));
-  pPure = grow(pPure, (m) => new Float64Array(m));
+  pPure = grow(pPure, (m) => new Float64Array(m)); pClassPure = grow(pClassPure, (m) => new Float64Array(m));
   const a = o.threshold / o.noiseAdc;
   let noiseOnly = 0;
   for (let i = 0; i < nNoise; i++) {
@@ -120,13 +127,14 @@ export function wireImage(d: Deposits, rnd: Random, o: WireImageOptions): WireIm
   for (let i = 0; i < n; i++) order[i] = pk[i] * n + i;
   order.sort();
   const coords = new Int32Array(2 * n), adc = new Float32Array(n), labels = new Uint8Array(n), instances = new Int32Array(n);
-  const trackShowerPurity = new Float32Array(n);
+  const trackShowerPurity = new Float32Array(n), classPurity = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const p = order[i] % n;
     coords[2 * i] = Math.floor(pk[p] / o.cols); coords[2 * i + 1] = pk[p] % o.cols;
     adc[i] = pv[p]; labels[i] = pLabel[p]; instances[i] = pId[p]; trackShowerPurity[i] = pPure[p];
+    classPurity[i] = pClassPure[p];
   }
-  return { coords, adc, labels, instances, trackShowerPurity, noiseOnly };
+  return { coords, adc, labels, instances, trackShowerPurity, classPurity, noiseOnly };
 }
 
 /** Complementary error function (Numerical Recipes' erfcc, relative error < 1.2e-7). */

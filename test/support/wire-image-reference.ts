@@ -9,8 +9,8 @@ import { erfc, TICK_CM, WIRE_PITCH_CM, wireCoordinate, type WireImage, type Wire
 
 const TIME_SPREAD = [0.25, 0.5, 0.25];
 
-// (It predates the track/shower purity, which the new code adds; the pixels and draws are what it checks.)
-export function wireImageReference(d: Deposits, rnd: Random, o: WireImageOptions): Omit<WireImage, "trackShowerPurity"> {
+// (It predates the track/shower and class purities, which the new code adds; the pixels and draws are what it checks.)
+export function wireImageReference(d: Deposits, rnd: Random, o: WireImageOptions): Omit<WireImage, "trackShowerPurity" | "classPurity"> {
   const value = new Map<number, number>();
   const who = new Map<number, Map<number, number>>();
   for (let i = 0; i < d.n; i++) {
