@@ -55,3 +55,36 @@ test("the copies of a channel get different gradients, so training can separate 
   const bn = r.grads.get("sparseModel.3.weight")!;
   for (let j = 0; j < bn.length; j += 2) assert.notEqual(bn[j], bn[j + 1], `final batch norm weight copies ${j}, ${j + 1}`);
 });
+
+test("widen's noise: the same fractions plus Gaussian noise of the asked size; copies differ; the function moves with it", () => {
+  const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 3 });
+  const w = randomWeights(buildUResNet(cfg), 7);
+  const plain = widenWeights(cfg, w, 2, 3), noisy = widenWeights(cfg, w, 2, 3, 0.05);
+  // The noise is added to the noise-free widened weights: their difference has the asked RMS,
+  // measured on the largest convolution against the narrow tensor's RMS.
+  const name = [...w.keys()].filter((k) => k.endsWith(".weight")).sort((a, b) => w.get(b)!.data.length - w.get(a)!.data.length)[0];
+  const rms = (x: ArrayLike<number>) => Math.sqrt(Array.from(x).reduce((a, v) => a + v * v, 0) / x.length);
+  const diff = noisy.weights.get(name)!.data.map((v, i) => v - plain.weights.get(name)!.data[i]);
+  const ratio = rms(diff) / (0.05 * rms(w.get(name)!.data));
+  assert.ok(Math.abs(ratio - 1) < 0.1, `${name}: noise RMS ${ratio} x the asked`);
+  // Batch norm is copied, not perturbed.
+  assert.deepEqual(noisy.weights.get("sparseModel.3.weight")!.data, plain.weights.get("sparseModel.3.weight")!.data);
+  // Copies of an output channel now compute different functions: the input convolution's columns 2j, 2j+1.
+  const g = noisy.weights.get("sparseModel.1.weight")!.data, cout = noisy.config.filters;
+  for (let j = 0; j < cout; j += 2) assert.notEqual(g[j], g[j + 1], `input convolution copies ${j}, ${j + 1}`);
+  // The logits move away from the narrow network's with the noise, and little at small noise.
+  const ev = randomWalkEvent({ dim: 2, size: 64, sites: 300, seed: 8 });
+  const ref = referenceLogits(cfg, w, ev);
+  const maxRef = Math.max(...Array.from(ref, Math.abs));
+  const deviation = (noise: number, factor: number) => {
+    const m = widenWeights(cfg, w, factor, 3, noise);
+    const res = engine.run(engine.loadModel(m.config, m.weights), ev);
+    return Math.max(...Array.from(ref, (x, i) => Math.abs(x - res.logits[i]))) / maxRef;
+  };
+  const [small, large] = [deviation(0.01, 2), deviation(0.1, 2)];
+  assert.ok(small > 1e-4 && small < 0.05 && large > 3 * small, `deviation at noise 0.01: ${small}, at 0.1: ${large}`);
+  // Factor 1 with noise perturbs the narrow model alike (the control of a width experiment).
+  const control = deviation(0.01, 1);
+  assert.ok(control > 1e-4 && control < 0.05, `factor 1, noise 0.01: deviation ${control}`);
+  assert.throws(() => widenWeights(cfg, w, 2, 3, -1), /noise -1/);
+});
