@@ -43,7 +43,7 @@ for (let e = 0; e < events; e++) {
     const p = particles.get(inst[i]);
     if (l === IGNORE_LABEL || p?.process !== "delta") return;
     knockOnSites++;
-    const b = energyEdges.findIndex((x) => p.kineticMeV / CRITICAL_ENERGY_MEV < x);
+    const ratio = p.kineticMeV / CRITICAL_ENERGY_MEV, b = energyEdges.findIndex((x) => ratio < x);
     byEnergy.sites[b]++;
     if (predicted) { byEnergy.called[b][predicted[i]]++; if (predicted[i] === l) byEnergy.right[b]++; }
   });
@@ -58,7 +58,7 @@ for (let e = 0; e < events; e++) {
   for (const i of deltas) {
     deltaSites++;
     const b1 = sizeEdges.findIndex((x) => size.get(inst[i])! <= x);
-    const b2 = distEdges.findIndex((x) => grid.nearest(at(i), TRACK, R) <= x);
+    const dist = grid.nearest(at(i), TRACK, R), b2 = distEdges.findIndex((x) => dist <= x);
     for (const [t, b] of [[bySize, b1], [byDist, b2]] as const) {
       t.sites[b]++;
       if (predicted) { t.called[b][predicted[i]]++; if (predicted[i] === DELTA) t.right[b]++; }

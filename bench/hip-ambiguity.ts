@@ -113,7 +113,7 @@ for (let e = 0; e < events; e++) {
     }
   }
 }
-/** Tallies one image's cosmic-muon MIP pixels into byCompany and byCharge. */
+/** Tallies one image's cosmic-muon MIP pixels by company, charge, border and angle, and its muons by length. */
 function cosmicMuons(labels: Uint8Array, inst: Int32Array, adc: Float32Array, coords: Int32Array, byId: Map<number, TrueParticle>, predicted: Uint8Array): void {
   const at = (i: number) => coords.subarray(2 * i, 2 * i + 2);
   const isCosmic = (i: number) => byId.get(inst[i])?.process === "cosmic";
@@ -130,11 +130,11 @@ function cosmicMuons(labels: Uint8Array, inst: Int32Array, adc: Float32Array, co
   const median = new Map([...adcOf].map(([id, xs]) => [id, xs.sort((a, b) => a - b)[xs.length >> 1]]));
   for (const i of cosmicPixels) {
     const hip = predicted[i] === HIP ? 1 : 0;
-    const c = companyEdges.findIndex((x) => grid!.nearest(at(i), OTHER, COMPANY_R) <= x);
+    const company = grid!.nearest(at(i), OTHER, COMPANY_R), c = companyEdges.findIndex((x) => company <= x);
     byCompany.sites[c]++; byCompany.hip[c] += hip;
-    const q = chargeEdges.findIndex((x) => adc[i] / median.get(inst[i])! < x);
+    const charge = adc[i] / median.get(inst[i])!, q = chargeEdges.findIndex((x) => charge < x);
     byCharge.sites[q]++; byCharge.hip[q] += hip;
-    const [r, col] = at(i), border = Math.min(r, col, 1007 - r, 3455 - col);
+    const [r, col] = at(i), [rows, cols] = grid!.shape, border = Math.min(r, col, rows - 1 - r, cols - 1 - col);
     const k = borderEdges.findIndex((x) => border < x);
     byBorder.sites[k]++; byBorder.hip[k] += hip;
     const d = byId.get(inst[i])!.direction, angle = (Math.atan2(Math.abs(d[2]), Math.abs(d[0])) * 180) / Math.PI;

@@ -84,6 +84,8 @@ export function wireImage(d: Deposits, rnd: Random, o: WireImageOptions): WireIm
   let pk = new Int32Array(slots), pv = new Float64Array(slots), pLabel = new Uint8Array(slots), pId = new Int32Array(slots);
   let pPure = new Float64Array(slots), pClassPure = new Float64Array(slots);
   let n = 0;
+  /** A pixel's charge per label (who % 8). */
+  const classE = new Float64Array(8);
   for (let s = 0; s < slots; s++) {
     const v = value[s] + o.noiseAdc * rnd.normal();
     if (v < o.threshold) continue;
@@ -91,13 +93,13 @@ export function wireImage(d: Deposits, rnd: Random, o: WireImageOptions): WireIm
     // The charge of each track/shower group gives the purity of the label's group, and the charge
     // of the label's class the purity of the label itself.
     let top = -1, topE = -1, trackE = 0;
+    classE.fill(0);
     for (let c = head[s]; c >= 0; c = next[c]) {
       if (whoE[c] > topE || (whoE[c] === topE && who[c] < top)) { top = who[c]; topE = whoE[c]; }
       if (trackShowerOf(who[c] % 8) === 0) trackE += whoE[c];
+      classE[who[c] % 8] += whoE[c];
     }
-    const same = trackShowerOf(top % 8) === 0 ? trackE : value[s] - trackE;
-    let sameClass = 0;
-    for (let c = head[s]; c >= 0; c = next[c]) if (who[c] % 8 === top % 8) sameClass += whoE[c];
+    const same = trackShowerOf(top % 8) === 0 ? trackE : value[s] - trackE, sameClass = classE[top % 8];
     pk[n] = key[s]; pv[n] = Math.min(v, o.clip); pLabel[n] = top % 8; pId[n] = Math.floor(top / 8);
     pPure[n] = value[s] > 0 ? same / value[s] : 1; pClassPure[n] = value[s] > 0 ? sameClass / value[s] : 1; n++;
   }
