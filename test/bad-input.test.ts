@@ -48,9 +48,18 @@ test("features of the wrong length", () => {
   rejects({ ...good, features: good.features.subarray(1) }, /features has 299 values but 300 rows x 1 channel\(s\) need 300/);
   rejects({ ...good, channels: 2 }, /2 feature channel\(s\) per row but the model takes 1/);
 });
-test("spatial size not divisible by 2^(depth-1)", () => {
-  rejects({ ...good, spatialSize: [64, 60] }, /spatialSize\[1\] = 60 is not divisible by 8/);
+test("spatial size of the wrong length", () => {
   rejects({ ...good, spatialSize: [64] }, /spatialSize \[64\] must have 2 entries/);
+});
+test("a spatial size that 2^(depth-1) does not divide works as the size rounded up to it, bit for bit", () => {
+  // Sites up to the last row and column of a 60 x 60 grid: halving 60 three times without the
+  // padding would put the coarsest sites outside their level's grid (59 >> 3 = 7 = 60 >> 3).
+  const ev = randomWalkEvent({ dim: 2, size: 60, sites: 300, seed: 3 });
+  const coords = ev.coords.slice();
+  coords[0] = 59; coords[1] = 59; coords[2] = 59; coords[3] = 58;
+  const odd = { ...ev, coords, spatialSize: [60, 60] };
+  const a = engine.run(model, odd).logits, b = engine.run(model, { ...odd, spatialSize: [64, 64] }).logits;
+  assert.deepEqual(new Uint32Array(a.buffer), new Uint32Array(b.buffer));
 });
 test("wrong array types and negative batch", () => {
   rejects({ ...good, coords: Float32Array.from(good.coords) as unknown as Int32Array }, /coords must be an Int32Array/);

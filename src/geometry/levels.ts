@@ -7,7 +7,7 @@
 
 import type { Arena } from "../backend/wasm/arena.js";
 import type { SparseTensor } from "../tensor/sparse-tensor.js";
-import { keyBits } from "../tensor/sparse-tensor.js";
+import { keyBits, paddedSpatialSize } from "../tensor/sparse-tensor.js";
 
 /** Output rows per tile of the convolution kernel (see convRules): 128 rows of up to 160 channels
  *  stay within L2 while every offset passes over them. */
@@ -69,7 +69,9 @@ export function buildGeometry(
   const sKeys = arena.alloc(nRows * 8), sVals = arena.alloc(nRows * 4);
   const tKeys = arena.alloc(nRows * 8), tVals = arena.alloc(nRows * 4);
   const counts = arena.alloc(256 * 4);
-  const bits = keyBits(t);
+  // Every level halves the grid exactly (see paddedSpatialSize).
+  const size0 = paddedSpatialSize(t.spatialSize, 2 ** (levels - 1));
+  const bits = keyBits(t, size0);
 
   // Sorts the n keys in sKeys (payload 0..n-1), collapses duplicates; returns the new level's
   // site count, keys, first payload per site, and the site of each payload.
@@ -85,7 +87,6 @@ export function buildGeometry(
     return { m, siteOf, uKeys, first };
   };
 
-  const size0 = [...t.spatialSize];
   const [s0, s1, s2] = [size0[0], size0[1], size0[2] ?? 1];
   k.computeKeys(rowCoords, rowBatch, nRows, dim, s0, s1, s2, 0, sKeys);
   const u0 = sortUnique(nRows);

@@ -41,9 +41,6 @@ export function validateSparseTensor(t: SparseTensor, expect?: { dim?: number; c
     if (!Number.isInteger(s) || s < 1 || s > MAX_SPATIAL_SIZE) {
       throw new InvalidInputError(`spatialSize[${a}] = ${s} must be an integer in [1, ${MAX_SPATIAL_SIZE}]`);
     }
-    if (expect?.divisor && s % expect.divisor !== 0) {
-      throw new InvalidInputError(`spatialSize[${a}] = ${s} is not divisible by ${expect.divisor} = 2^(depth-1); every level of the U-Net needs an even size`);
-    }
   });
   if (!Number.isInteger(t.channels) || t.channels < 1) throw new InvalidInputError(`channels = ${t.channels} must be a positive integer`);
   if (expect?.channels !== undefined && t.channels !== expect.channels) {
@@ -77,16 +74,25 @@ export function validateSparseTensor(t: SparseTensor, expect?: { dim?: number; c
       if (t.batch[r] < 0) throw new InvalidInputError(`row ${r}: batch index ${t.batch[r]} is negative`);
     }
   }
-  if (keyBits(t) > 62) {
-    throw new InvalidInputError(`batch count x volume needs ${keyBits(t)} bits; the site keys hold at most 62`);
+  const bits = keyBits(t, paddedSpatialSize(t.spatialSize, expect?.divisor ?? 1));
+  if (bits > 62) {
+    throw new InvalidInputError(`batch count x volume needs ${bits} bits; the site keys hold at most 62`);
   }
 }
 
-/** Number of bits the packed (batch, coords) keys of this tensor can need. */
-export function keyBits(t: SparseTensor): number {
+/** The spatial size every level of a U-Net of 2^(depth-1) = `divisor` works in: each axis rounded
+ *  up to a multiple of it, so that every level halves it exactly. SparseConvNet refuses other sizes;
+ *  here a size is only a bound on the coordinates (no site lies in the padding), so any size is
+ *  accepted, and sizes that divide already are used as they are (the same keys, the same bits). */
+export function paddedSpatialSize(size: number[], divisor: number): number[] {
+  return size.map((s) => Math.ceil(s / divisor) * divisor);
+}
+
+/** Number of bits the packed (batch, coords) keys of this tensor can need, in a grid of `size`. */
+export function keyBits(t: SparseTensor, size: number[] = t.spatialSize): number {
   let maxBatch = 0;
   if (t.batch) for (let i = 0; i < t.batch.length; i++) if (t.batch[i] > maxBatch) maxBatch = t.batch[i];
   let bits = Math.ceil(Math.log2(maxBatch + 1));
-  for (const s of t.spatialSize) bits += Math.ceil(Math.log2(s));
+  for (const s of size) bits += Math.ceil(Math.log2(s));
   return Math.max(bits, 1);
 }
