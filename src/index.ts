@@ -11,5 +11,6 @@ export { importScnStateDict, expectedTensors } from "./weights/scn.js";
 export { readModelFile, writeModelFile } from "./weights/model-file.js";
 export { randomWeights } from "./weights/random-init.js";
 export { widenWeights, widenedConfig } from "./weights/widen.js";
+export { deepenWeights, deepenedConfig } from "./weights/deepen.js";
 export { averageWeights, equalFractions, type NamedModel } from "./weights/average.js";
 export { AUGMENTATIONS, averageResults, mirrorImages, segmentAugmented, type Augmentation } from "./mirror-average.js";

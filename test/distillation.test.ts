@@ -9,7 +9,8 @@ import { InvalidInputError } from "../src/errors.js";
 import { parseModelConfig } from "../src/model/config.js";
 import { ForwardBackward } from "../src/train/forward-backward.js";
 import { weightedSoftmaxLoss } from "../src/train/softmax-loss.js";
-import { initialTrainingWeights, Trainer, type TeacherScores, type TrainingSource } from "../src/train/trainer.js";
+import { Trainer, type TeacherScores, type TrainingSource } from "../src/train/trainer.js";
+import { initialTrainingWeights } from "../src/weights/random-init.js";
 import { rng } from "../src/weights/random-init.js";
 import { randomWalkEvent } from "./support/events.js";
 

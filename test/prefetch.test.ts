@@ -7,7 +7,8 @@ import { instantiateKernels } from "../src/backend/wasm/module.js";
 import { parseModelConfig } from "../src/model/config.js";
 import { openDataSource } from "../src/node/data-source.js";
 import { PrefetchedSource } from "../src/node/prefetched-source.js";
-import { initialTrainingWeights, Trainer, DEFAULT_TRAINER_OPTIONS } from "../src/train/trainer.js";
+import { Trainer, DEFAULT_TRAINER_OPTIONS } from "../src/train/trainer.js";
+import { initialTrainingWeights } from "../src/weights/random-init.js";
 
 const SPEC = "sim:3d:32@3";
 

@@ -37,7 +37,8 @@ for (const threads of [2, 3]) {
 test("training on 2 and 3 threads gives the single-thread losses and weights, bit for bit", async () => {
   const { instantiateKernels } = await import("../src/backend/wasm/module.js");
   const { createConvThreads } = await import("../src/node/threads.js");
-  const { initialTrainingWeights, Trainer } = await import("../src/train/trainer.js");
+  const { Trainer } = await import("../src/train/trainer.js");
+  const { initialTrainingWeights } = await import("../src/weights/random-init.js");
   for (const [dim, size, sites] of [[2, 256, 3000], [3, 64, 2500]] as const) {
     const cfg = parseModelConfig({ dim, filters: 8, depth: 4, leakiness: dim === 3 ? 0.1 : 0 });
     const events = [0, 1, 2].map((e) => {

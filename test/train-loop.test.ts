@@ -9,7 +9,8 @@ import { IGNORE_LABEL, type LabelledEvent } from "../src/data/labelled-event.js"
 import { parseModelConfig } from "../src/model/config.js";
 import { ForwardBackward } from "../src/train/forward-backward.js";
 import { clusterWeights, lossWeights, VERTEX_RADIUS, VERTEX_WEIGHT, vertexWeights } from "../src/train/loss-weights.js";
-import { initialTrainingWeights, Trainer, type TrainingSource } from "../src/train/trainer.js";
+import { Trainer, type TrainingSource } from "../src/train/trainer.js";
+import { initialTrainingWeights } from "../src/weights/random-init.js";
 import { randomWalkEvent } from "./support/events.js";
 
 const kernels = await instantiateKernels();

@@ -21,6 +21,7 @@ const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary:
   calibrate: { run: async (a) => (await import("./calibrate.js")).calibrate(a), summary: "fit a constant per class on the logits that raises accuracy on labelled events (no training)" },
   average: { run: async (a) => (await import("./average.js")).average(a), summary: "the weighted mean of models of one architecture (how the shipped models were mixed)" },
   widen: { run: async (a) => (await import("./widen.js")).widen(a), summary: "widen a trained model (same function, R times the channels) to start a wider model's training" },
+  deepen: { run: async (a) => (await import("./deepen.js")).deepen(a), summary: "deepen a trained model (same function, one more level) to start a deeper model's training" },
   "import-weights": { run: async (a) => (await import("./import-weights.js")).importWeights(a), summary: "convert a SparseConvNet U-ResNet state_dict (safetensors) to a model file" },
 };
 

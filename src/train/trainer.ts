@@ -9,8 +9,7 @@ import type { KernelExports } from "../backend/wasm/module.js";
 import type { ParallelKernels } from "../backend/wasm/parallel-kernels.js";
 import { InvalidInputError, InvalidWeightsError } from "../errors.js";
 import { parseModelConfig, type ModelConfig } from "../model/config.js";
-import { buildUResNet } from "../model/uresnet.js";
-import { randomWeights, rng } from "../weights/random-init.js";
+import { rng } from "../weights/random-init.js";
 import { parseSafetensors, serializeSafetensors, typed, type Tensor } from "../weights/safetensors.js";
 import type { WeightTensors } from "../weights/scn.js";
 import { Adam, updateRunningStats } from "./adam.js";
@@ -74,17 +73,6 @@ export interface StepResult {
   accuracy: number;
   sites: number;
   ms: number;
-}
-
-/** Fresh weights for training: He-initialised convolutions, BN weight 1, bias 0, mean 0, var 1. */
-export function initialTrainingWeights(config: ModelConfig, seed: number): WeightTensors {
-  const w = randomWeights(buildUResNet(config), seed);
-  for (const [name, t] of w) {
-    if (name.endsWith(".running_mean")) t.data.fill(0);
-    else if (name.endsWith(".running_var")) t.data.fill(1);
-    else if (w.has(name.replace(/\.(weight|bias)$/, ".running_mean"))) t.data.fill(name.endsWith(".weight") ? 1 : 0);
-  }
-  return w;
 }
 
 export class Trainer {

@@ -3,7 +3,9 @@
 // bias N(0, 0.2^2), running_mean N(0, 0.2^2), running_var U(0.5, 2.0); Linear U(+-1/sqrt(cin)).
 // Deterministic for a seed (not numpy's stream: the values differ, the distributions do not).
 
+import type { ModelConfig } from "../model/config.js";
 import type { Graph } from "../model/graph.js";
+import { buildUResNet } from "../model/uresnet.js";
 import { expectedTensors, type WeightTensors } from "./scn.js";
 
 /** xoshiro128** seeded through splitmix32. */
@@ -54,4 +56,15 @@ export function randomWeights(g: Graph, seed: number): WeightTensors {
     }
   }
   return out;
+}
+
+/** Fresh weights for training: He-initialised convolutions, BN weight 1, bias 0, mean 0, var 1. */
+export function initialTrainingWeights(config: ModelConfig, seed: number): WeightTensors {
+  const w = randomWeights(buildUResNet(config), seed);
+  for (const [name, t] of w) {
+    if (name.endsWith(".running_mean")) t.data.fill(0);
+    else if (name.endsWith(".running_var")) t.data.fill(1);
+    else if (w.has(name.replace(/\.(weight|bias)$/, ".running_mean"))) t.data.fill(name.endsWith(".weight") ? 1 : 0);
+  }
+  return w;
 }

@@ -1,0 +1,66 @@
+// Deepening a model (src/weights/deepen.ts): the deepened network computes the shallow one's
+// logits bit for bit (the new level contributes exactly nothing at first), checked also against the
+// independent float64 re-implementation of the shallow network; and the zero weights that hold the
+// new level back get gradients, without which training could never open the deeper view.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { instantiateKernels } from "../src/backend/wasm/module.js";
+import { Engine } from "../src/engine.js";
+import { parseModelConfig, type ModelConfigInput } from "../src/model/config.js";
+import { buildUResNet } from "../src/model/uresnet.js";
+import { ForwardBackward } from "../src/train/forward-backward.js";
+import { deepenWeights, levelPrefix } from "../src/weights/deepen.js";
+import { randomWeights } from "../src/weights/random-init.js";
+import { randomWalkEvent } from "./support/events.js";
+import { referenceLogits } from "./support/reference-network.js";
+
+const engine = await Engine.create();
+
+function checkSameFunction(cfgIn: ModelConfigInput, ev: ReturnType<typeof randomWalkEvent>) {
+  const cfg = parseModelConfig(cfgIn);
+  const w = randomWeights(buildUResNet(cfg), 3);
+  const deep = deepenWeights(cfg, w, 9);
+  assert.equal(deep.config.depth, cfg.depth + 1);
+  assert.deepEqual(deep.config.planes, [...cfg.planes, cfg.filters * (cfg.depth + 1)]);
+  for (const [name, t] of w) assert.deepEqual(deep.weights.get(name)!.data, t.data, `${name} copied`);
+  const shallow = engine.run(engine.loadModel(cfg, w), ev).logits;
+  const deeper = engine.run(engine.loadModel(deep.config, deep.weights), ev).logits;
+  assert.deepEqual(new Uint32Array(deeper.buffer), new Uint32Array(shallow.buffer), "the same bits as the shallow network");
+  const ref = referenceLogits(cfg, w, ev);
+  let maxRef = 0, maxDiff = 0;
+  for (let i = 0; i < ref.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(ref[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(ref[i] - deeper[i]));
+  }
+  assert.ok(maxDiff <= 1e-4 * Math.max(1, maxRef), `max |diff| ${maxDiff} vs max |ref| ${maxRef}`);
+}
+
+test("a deepened model computes the shallow model's logits (2D, 3D, reps 1, non-default planes)", () => {
+  checkSameFunction({ dim: 2, filters: 4, depth: 3 }, randomWalkEvent({ dim: 2, size: 64, sites: 300, seed: 1 }));
+  checkSameFunction({ dim: 3, filters: 3, depth: 2 }, randomWalkEvent({ dim: 3, size: 32, sites: 250, seed: 2 }));
+  checkSameFunction({ dim: 2, filters: 5, depth: 2, reps: 1, planes: [5, 9], inputChannels: 2, classes: 3 },
+    randomWalkEvent({ dim: 2, size: 32, sites: 200, seed: 4, channels: 2 }));
+});
+
+test("the weights that hold the new level back get gradients", async () => {
+  const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 3 });
+  const deep = deepenWeights(cfg, randomWeights(buildUResNet(cfg), 5), 1);
+  const ev = randomWalkEvent({ dim: 2, size: 48, sites: 200, seed: 6 });
+  const n = ev.coords.length / 2;
+  const labels = Int32Array.from({ length: n }, (_, r) => (ev.coords[2 * r] * 7 + ev.coords[2 * r + 1]) % 5);
+  const r = new ForwardBackward(await instantiateKernels(), deep.config).run(deep.weights, ev, labels, new Float32Array(n).fill(1));
+  const P = levelPrefix(cfg, cfg.depth - 1);
+  for (const name of [`${P}.4.1.4.weight`, `${P}.6.1.3.weight`, `${P}.8.1.3.weight`]) {
+    assert.ok(deep.weights.get(name)!.data.every((x) => x === 0), `${name} starts at zero`);
+    const g = r.grads.get(name)!;
+    const nonZero = g.reduce((a, x) => a + (x !== 0 ? 1 : 0), 0);
+    assert.ok(nonZero >= 0.5 * g.length, `${name}: ${nonZero} of ${g.length} gradients non-zero`);
+  }
+});
+
+test("deepen names a foreign tensor", () => {
+  const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 2 });
+  const w = randomWeights(buildUResNet(cfg), 1);
+  w.set("sparseModel.9.weight", { shape: [1], data: new Float32Array(1) });
+  assert.throws(() => deepenWeights(cfg, w, 1), /tensor "sparseModel.9.weight" has no place in the deepened model/);
+});
