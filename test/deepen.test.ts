@@ -58,9 +58,12 @@ test("the weights that hold the new level back get gradients", async () => {
   }
 });
 
-test("deepen names a foreign tensor", () => {
+test("deepen names a foreign tensor and a missing one", () => {
   const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 2 });
   const w = randomWeights(buildUResNet(cfg), 1);
   w.set("sparseModel.9.weight", { shape: [1], data: new Float32Array(1) });
   assert.throws(() => deepenWeights(cfg, w, 1), /tensor "sparseModel.9.weight" has no place in the deepened model/);
+  w.delete("sparseModel.9.weight");
+  w.delete("sparseModel.3.running_var");
+  assert.throws(() => deepenWeights(cfg, w, 1), /missing tensor "sparseModel.3.running_var"/);
 });

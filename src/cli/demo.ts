@@ -89,9 +89,9 @@ export async function demo(argv: string[]): Promise<number> {
     .map((l) => JSON.parse(l) as { m: number; median_s: number }).find((r) => r.m === cfg.filters);
   if (scn) {
     const net = parseModelConfig({ dim: 2, filters: cfg.filters, depth: 5, inputChannels: cfg.inputChannels });
-    const sparsessnet = engine.loadModel(net, randomWeights(buildUResNet(net), 1234));
-    const ours = timeRuns(sparsessnet);
-    engine.unloadModel(sparsessnet);
+    const reference = engine.loadModel(net, randomWeights(buildUResNet(net), 1234));
+    const ours = timeRuns(reference);
+    engine.unloadModel(reference);
     console.log(`  SparseSSNet's network (depth 5, ${cfg.filters} filters, random weights): ${ours.toFixed(1)} ms; SparseConvNet CPU 1 thread: ${(scn.median_s * 1000).toFixed(1)} ms; ratio ${(ours / (scn.median_s * 1000)).toFixed(2)}`);
   }
   await close();

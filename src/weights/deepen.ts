@@ -21,7 +21,7 @@ import { InvalidConfigError } from "../errors.js";
 import { parseModelConfig, type ModelConfig } from "../model/config.js";
 import { buildUResNet } from "../model/uresnet.js";
 import { initialTrainingWeights } from "./random-init.js";
-import type { WeightTensors } from "./scn.js";
+import { expectedTensors, type WeightTensors } from "./scn.js";
 
 /** The parameter prefix of level l (SparseConvNet's nesting: level l+1 at P.{2 reps}.1.2). */
 export function levelPrefix(c: ModelConfig, l: number): string {
@@ -49,16 +49,15 @@ export function deepenWeights(c: ModelConfig, w: WeightTensors, seed: number, ch
     if (slot.shape.join(",") !== t.shape.join(",")) throw new InvalidConfigError(`deepen: tensor "${name}" has shape [${t.shape}], the deepened model expects [${slot.shape}]`);
     out.set(name, { shape: t.shape.slice(), data: t.data.slice() });
   }
-  const oldNames = new Set(w.keys());
-  for (const p of buildUResNet(c).params) {
-    if (p.kind === "bn" && !oldNames.has(`${p.prefix}.weight`)) throw new InvalidConfigError(`deepen: missing tensor "${p.prefix}.weight"`);
+  // And that none is missing: it would otherwise keep its fresh initialisation, silently.
+  for (const e of buildUResNet(c).params.flatMap(expectedTensors)) {
+    if (!w.has(e.name)) throw new InvalidConfigError(`deepen: missing tensor "${e.name}"`);
   }
   const P = levelPrefix(c, c.depth - 1), n = c.planes[c.depth - 1], r = c.reps;
   const zero = (name: string) => {
     const t = out.get(name);
     if (!t) throw new Error(`internal: deepen expected tensor "${name}"`);
     t.data.fill(0);
-    return t;
   };
   zero(`${P}.${2 * r}.1.4.weight`); // the new branch's transposed convolution
   for (let b = 0; b < r; b++) zero(`${P}.${2 * r + 2 + 2 * b}.1.3.weight`); // the join blocks' last convolutions
