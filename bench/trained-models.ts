@@ -1,4 +1,4 @@
-// The shipped models against random weights of the same shape (16 filters), on the bench events:
+// The shipped models against random weights of the same shape (their filters and depth), on the bench events:
 // per-event time and the convolutions' GFLOP/s, next to the best deterministic microkernel of the
 // same run. `npm run bench` times random weights, as SparseConvNet's recorded times do not depend
 // on the weights; ours do, because the channel-sparse kernel skips the zeros a ReLU leaves, and a
@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { BenchReport } from "../src/cli/bench.js";
 import { readEventFile } from "../src/node/event-file.js";
+import { loadModel } from "../src/node/model-io.js";
 import { sharedDir } from "../src/node/shared-dir.js";
 import { median } from "../src/util/stats.js";
 import { bestDeterministicGflops, type KernelResult } from "./kernels.js";
@@ -29,16 +30,17 @@ const eventsDir = join(sharedDir(), "bench-events");
 const events = values.events?.split(",") ??
   readdirSync(eventsDir).filter((e) => existsSync(join(eventsDir, e, "event.safetensors")) && !e.includes("train"));
 
-interface Row { event: string; weights: string; median_ms: number; conv_gflops: number; conv_executed_fraction: number; rounds_ms: number[] }
+interface Row { event: string; weights: string; depth: number; median_ms: number; conv_gflops: number; conv_executed_fraction: number; rounds_ms: number[] }
 const rows: Row[] = [];
 for (const event of events) {
   const dir = join(eventsDir, event);
   const model = readEventFile(dir).tensor.dim === 2 ? "default-2d" : "default-3d";
+  const { filters, depth } = loadModel(model).config;
   const byWeights = new Map<string, BenchReport[]>();
   for (let r = 0; r < rounds; r++) {
     for (const weights of ["random", model]) {
       const args = [join(root, "bin", "sparsessnet.js"), "bench", "--event", dir, "--runs", "5", "--warmup", "4", "--json",
-        ...(weights === "random" ? ["--filters", "16"] : ["--model", weights])];
+        ...(weights === "random" ? ["--filters", String(filters), "--depth", String(depth)] : ["--model", weights])];
       const rep = runJson<BenchReport>(args);
       byWeights.set(weights, [...(byWeights.get(weights) ?? []), rep]);
       console.error(`${event} ${weights}: ${(rep.median_s * 1000).toFixed(1)} ms, convolutions ${rep.conv_gflops.toFixed(1)} GFLOP/s`);
@@ -46,7 +48,7 @@ for (const event of events) {
   }
   for (const [weights, reps] of byWeights) {
     rows.push({
-      event, weights, median_ms: 1000 * median(reps.map((x) => x.median_s)), conv_gflops: median(reps.map((x) => x.conv_gflops)),
+      event, weights, depth, median_ms: 1000 * median(reps.map((x) => x.median_s)), conv_gflops: median(reps.map((x) => x.conv_gflops)),
       conv_executed_fraction: median(reps.map((x) => x.conv_executed_fraction)), rounds_ms: reps.map((x) => 1000 * x.median_s),
     });
   }
@@ -54,10 +56,10 @@ for (const event of events) {
 const best = bestDeterministicGflops(runJson<KernelResult[]>([join(root, "dist", "bench", "kernels.js"), "--json"]));
 if (values.json) console.log(JSON.stringify({ rounds, bestDeterministicMicrokernelGflops: best, rows }));
 else {
-  console.log(`16 filters; medians over ${rounds} rounds (each the median of 5 runs in a fresh engine); best deterministic microkernel ${best.toFixed(1)} GFLOP/s\n`);
-  console.log("| event | weights | per event | convolutions GFLOP/s (share of the best microkernel) | multiply-adds done |");
-  console.log("|---|---|---|---|---|");
+  console.log(`Random weights of each shipped model's shape (filters and depth); medians over ${rounds} rounds (each the median of 5 runs in a fresh engine); best deterministic microkernel ${best.toFixed(1)} GFLOP/s\n`);
+  console.log("| event | weights | depth | per event | convolutions GFLOP/s (share of the best microkernel) | multiply-adds done |");
+  console.log("|---|---|---|---|---|---|");
   for (const r of rows) {
-    console.log(`| ${r.event} | ${r.weights} | ${r.median_ms.toFixed(1)} ms | ${r.conv_gflops.toFixed(1)} (${((100 * r.conv_gflops) / best).toFixed(0)}%) | ${(100 * r.conv_executed_fraction).toFixed(0)}% |`);
+    console.log(`| ${r.event} | ${r.weights} | ${r.depth} | ${r.median_ms.toFixed(1)} ms | ${r.conv_gflops.toFixed(1)} (${((100 * r.conv_gflops) / best).toFixed(0)}%) | ${(100 * r.conv_executed_fraction).toFixed(0)}% |`);
   }
 }
