@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { renderEventDisplay } from "../display/event-display.js";
 import { MetricsAccumulator } from "../metrics/segmentation-metrics.js";
@@ -8,6 +8,7 @@ import { loadModelInto } from "../node/model-io.js";
 import { openEventFile } from "../node/open-events.js";
 import { writePng } from "../node/png.js";
 import { resourceRoot } from "../node/resource-root.js";
+import { scnTiming } from "../node/scn-timings.js";
 import type { Model } from "../engine.js";
 import { parseModelConfig } from "../model/config.js";
 import { buildUResNet } from "../model/uresnet.js";
@@ -85,8 +86,7 @@ export async function demo(argv: string[]): Promise<number> {
   engine.unloadModel(model);
   // SparseConvNet's recorded time is of SparseSSNet's network (depth 5) with this many filters: time
   // that network too (random weights) when the shipped model is deeper, so the ratio compares like with like.
-  const scn = readFileSync(join(SAMPLES, "2d-1008x3456-17k", "scn-timings.jsonl"), "utf8").trim().split("\n")
-    .map((l) => JSON.parse(l) as { m: number; median_s: number }).find((r) => r.m === cfg.filters);
+  const scn = scnTiming(join(SAMPLES, "2d-1008x3456-17k"), cfg.filters);
   if (scn) {
     const net = parseModelConfig({ dim: 2, filters: cfg.filters, depth: 5, inputChannels: cfg.inputChannels });
     const reference = engine.loadModel(net, randomWeights(buildUResNet(net), 1234));

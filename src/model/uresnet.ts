@@ -16,6 +16,13 @@
 import type { ModelConfig } from "./config.js";
 import type { BufferSpec, Graph, Op, ParamSpec } from "./graph.js";
 
+/** The parameter prefix of level l, as buildUResNet names it (level l+1 at P.{2 reps}.1.2). */
+export function levelPrefix(c: ModelConfig, l: number): string {
+  let P = "sparseModel.2";
+  for (let i = 0; i < l; i++) P = `${P}.${2 * c.reps}.1.2`;
+  return P;
+}
+
 export function buildUResNet(c: ModelConfig): Graph {
   const buffers: BufferSpec[] = [];
   const ops: Op[] = [];

@@ -19,16 +19,9 @@
 
 import { InvalidConfigError } from "../errors.js";
 import { parseModelConfig, type ModelConfig } from "../model/config.js";
-import { buildUResNet } from "../model/uresnet.js";
+import { buildUResNet, levelPrefix } from "../model/uresnet.js";
 import { initialTrainingWeights } from "./random-init.js";
 import { expectedTensors, type WeightTensors } from "./scn.js";
-
-/** The parameter prefix of level l (SparseConvNet's nesting: level l+1 at P.{2 reps}.1.2). */
-export function levelPrefix(c: ModelConfig, l: number): string {
-  let P = "sparseModel.2";
-  for (let i = 0; i < l; i++) P = `${P}.${2 * c.reps}.1.2`;
-  return P;
-}
 
 /** The config of `c` with one more level of `channels` channels (default: the linear growth,
  *  filters * (depth + 1)). */
