@@ -1,0 +1,31 @@
+// Compares two training runs that saw the same batches (src/metrics/paired-training-logs.ts):
+//   node dist/bench/paired-training-logs.js TREATMENT.log CONTROL.log [--from 500] [--threshold 0.003]
+// prints treatment minus control loss and accuracy from iteration --from on and the card's verdict on
+// whether the change binds (exit 0 whether or not it binds; 2 on bad arguments).
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { binds, pairedDifference, parseTrainingLog } from "../src/metrics/paired-training-logs.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { from: { type: "string", default: "500" }, threshold: { type: "string", default: "0.003" } },
+});
+if (positionals.length !== 2) {
+  console.error("usage: node dist/bench/paired-training-logs.js TREATMENT.log CONTROL.log [--from 500] [--threshold 0.003]");
+  process.exit(2);
+}
+const [treatmentFile, controlFile] = positionals;
+const from = Number(values.from);
+const threshold = Number(values.threshold);
+if (!Number.isInteger(from) || from < 0 || !(threshold >= 0)) {
+  console.error(`--from must be a whole number >= 0 and --threshold a number >= 0 (got ${values.from}, ${values.threshold})`);
+  process.exit(2);
+}
+const d = pairedDifference(parseTrainingLog(readFileSync(treatmentFile, "utf8")), parseTrainingLog(readFileSync(controlFile, "utf8")), from);
+const f = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(4)}`;
+const pts = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}`;
+console.log(`${treatmentFile} minus ${controlFile}: ${d.points} log points, iterations ${d.firstIteration}-${d.lastIteration}`);
+console.log(`loss      mean ${f(d.loss.mean)} ± ${d.loss.standardError.toFixed(4)}   first third ${f(d.lossFirstThird)}   last third ${f(d.lossLastThird)}`);
+console.log(`accuracy  mean ${pts(d.accuracy.mean)} ± ${(100 * d.accuracy.standardError).toFixed(2)} points   last third ${pts(d.accuracyLastThird)} points`);
+const verdict = binds(d, threshold);
+console.log(verdict.binds ? `binds (threshold ${threshold})` : `does not bind: ${verdict.reasons.join("; ")}`);
