@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { releaseVerdict } from "../src/metrics/release-rule.js";
 import type { AccuracyDifference, Difference } from "../src/metrics/segmentation-metrics.js";
-import { formatDifference } from "../src/metrics/segmentation-metrics.js";
+import { differenceTableRow, formatDifference } from "../src/metrics/segmentation-metrics.js";
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -32,6 +32,7 @@ for (const file of files) {
   console.log(`${file}: ${r.model} against ${r.baseline.model} on ${r.data}, ${r.events} events`);
   console.log(formatDifference(d, r.classNames));
   console.log(verdict.passes ? "passes" : `fails: ${verdict.reasons.join("; ")}`);
+  console.log(`card row (non-zero, track/shower, ${r.classNames.join(", ")}):\n${differenceTableRow(`${r.data}, ${r.events} events`, d)}`);
   console.log("");
 }
 console.log(all ? "ships: passes on every file" : "does not ship");

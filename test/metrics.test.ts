@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { IGNORE_LABEL } from "../src/data/labelled-event.js";
-import { eventMetrics, MetricsAccumulator } from "../src/metrics/segmentation-metrics.js";
+import { differenceTableRow, eventMetrics, MetricsAccumulator } from "../src/metrics/segmentation-metrics.js";
 
 test("event metrics: accuracy, track/shower accuracy, ICPF on a hand-made example", () => {
   const truth = Uint8Array.from([0, 0, 1, 1, 2, 2, 3, 4, IGNORE_LABEL]);
@@ -123,4 +123,13 @@ test("accuracy differences on the same events: paired jackknife against recomput
   assert.deepEqual(A.differenceFrom(A).nonzeroAccuracy, { difference: 0, standardError: 0 });
   assert.throws(() => A.differenceFrom(setOf(events.slice(1), "b")), /12 events against a baseline of 11/);
   assert.throws(() => A.differenceFrom(setOf([...events.slice(1), events[0]], "b")), /event 0: .* not the same events/);
+});
+
+test("a difference as the card's table row: points with signs, the minus sign typeset, a missing class as a dash", () => {
+  const d = { difference: 0, standardError: 0 };
+  const row = differenceTableRow("sim:2d@8600, 200 events", {
+    nonzeroAccuracy: { difference: 0.0044, standardError: 0.0011 }, trackShowerAccuracy: { difference: -0.0004, standardError: 0.0001 },
+    classAccuracy: [{ difference: 0.091, standardError: 0.013 }, d, d, d, { difference: NaN, standardError: NaN }],
+  });
+  assert.equal(row, "| sim:2d@8600, 200 events | +0.44 ± 0.11 | −0.04 ± 0.01 | +9.10 ± 1.30 | +0.00 ± 0.00 | +0.00 ± 0.00 | +0.00 ± 0.00 | - |");
 });

@@ -211,3 +211,8 @@ export function formatDifference(d: AccuracyDifference, classNames: readonly str
     `class accuracy: ${classNames.map((n, i) => `${n} ${formatPoints(d.classAccuracy[i])}`).join(", ")}`,
   ].join("\n");
 }
+
+/** The same differences as one Markdown table row (non-zero, track/shower, then each class), the form
+ *  of the model card's tables, so that they are pasted rather than copied by hand. */
+export const differenceTableRow = (label: string, d: AccuracyDifference) =>
+  `| ${[label, d.nonzeroAccuracy, d.trackShowerAccuracy, ...d.classAccuracy].map((x) => typeof x === "string" ? x : formatPoints(x).replace(/^-(?=\d)/, "−")).join(" | ")} |`;
