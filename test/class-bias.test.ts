@@ -71,3 +71,24 @@ test("class biases: bad input is named", () => {
   assert.throws(() => fitClassBiases([{ logits: new Float32Array(5), labels: Uint8Array.of(255) }], [], SHOWER_CLASS), /label 255 is not a class/);
   assert.throws(() => fitClassBiases([], [], SHOWER_CLASS), /no labelled sites/);
 });
+
+test("class biases: a floor from a better model is reached first, then accuracy is raised above it", () => {
+  // The model's delta logits are shifted down, so it has fewer delta sites right than the unshifted
+  // model (the floor) on the same sites; the default floor keeps that shortfall, a floor closes it.
+  const model = events([SHOWER_CLASS, DELTA, MIP], DELTA, -1);
+  const better = events([SHOWER_CLASS, DELTA, MIP], DELTA, 0);
+  const floor = countWithBiases(better, new Array(N_CLASSES).fill(0));
+  const kept = fitClassBiases(model, [DELTA], SHOWER_CLASS);
+  assert.ok(kept.before.classRight[DELTA] < floor.classRight[DELTA], "the floor is above the model to begin with");
+  const raised = fitClassBiases(model, [DELTA], SHOWER_CLASS, floor);
+  assert.equal(raised.shortfall, 0);
+  assert.ok(raised.after.classRight[DELTA] >= floor.classRight[DELTA]);
+  assert.ok(raised.after.trackShowerRight >= floor.trackShowerRight);
+  assert.ok(raised.biases[DELTA] > 0, `delta bias ${raised.biases[DELTA]}`);
+  // Without a floor the shortfall is zero by definition and the fit is the same as before this option.
+  assert.equal(kept.shortfall, 0);
+  assert.deepEqual(fitClassBiases(model, [DELTA], SHOWER_CLASS, kept.before).biases, kept.biases);
+  // A floor no biases can reach (more delta sites right than there are) is left short, and says by how much.
+  const impossible = { trackShowerRight: 0, classRight: floor.classRight.map((r, k) => (k === DELTA ? floor.classSites[k] + 5 : 0)) };
+  assert.equal(fitClassBiases(model, [DELTA], SHOWER_CLASS, impossible).shortfall, 5);
+});

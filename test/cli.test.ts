@@ -175,6 +175,27 @@ test("calibrate: class biases added to the final Linear bias only, recorded in t
   assert.match(bad.stderr, /"pion" is not a class/);
 });
 
+test("calibrate --floor: the floor is the other model's accuracy as evaluate measures it, recorded in the metadata", () => {
+  const f = join(tmp, "cal-floor.h5");
+  assert.equal(run("simulate", "--dim", "3", "--size", "64", "--events", "3", "--seed", "9", "--out", f).status, 0);
+  const w = join(tmp, "cal-floor-in.safetensors"), plain = join(tmp, "cal-floor-plain.safetensors"), out = join(tmp, "cal-floor-out.safetensors");
+  assert.equal(run("init-weights", "--dim", "3", "--filters", "8", "--depth", "3", "--seed", "5", "--out", w).status, 0);
+  // The model as its own floor: the floor is where the model starts, so the fit is the plain one.
+  const r = run("calibrate", "--model", w, "--data", f, "--out", out, "--floor", w);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(run("calibrate", "--model", w, "--data", f, "--out", plain).status, 0);
+  const biases = (p: string) => JSON.parse(parseSafetensors(readFileSync(p)).metadata.calibration);
+  assert.deepEqual(biases(out).classBiases, biases(plain).classBiases);
+  assert.equal(biases(out).floor, w);
+  const floorLine = /the floor, .* on the same sites:\n  non-zero ([\d.]+)%, track\/shower ([\d.]+)%/.exec(r.stdout)!;
+  const ev = JSON.parse(run("evaluate", "--model", w, "--data", f, "--json").stdout);
+  assert.ok(Math.abs(100 * ev.nonzeroAccuracy - Number(floorLine[1])) < 0.005, `${100 * ev.nonzeroAccuracy} vs ${floorLine[1]}`);
+  assert.ok(Math.abs(100 * ev.trackShowerAccuracy - Number(floorLine[2])) < 0.005);
+  const missing = run("calibrate", "--model", w, "--data", f, "--out", out, "--floor", join(tmp, "no-floor.safetensors"));
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /no-floor\.safetensors/);
+});
+
 test("average: the weighted mean of two models, recorded in the metadata; the file runs; mismatches are refused", () => {
   const [m1, m2, m3, out] = ["avg-1", "avg-2", "avg-3", "avg-out"].map((n) => join(tmp, `${n}.safetensors`));
   for (const [m, seed, filters] of [[m1, "1", "4"], [m2, "2", "4"], [m3, "3", "8"]]) {

@@ -2,14 +2,15 @@ import { writeFileSync } from "node:fs";
 import { CLASS_NAMES, N_CLASSES, SHOWER_CLASS } from "../data/labelled-event.js";
 import { openDataSource } from "../node/data-source.js";
 import { PrefetchedSource } from "../node/prefetched-source.js";
-import { loadModel } from "../node/model-io.js";
+import { loadModel, modelPath } from "../node/model-io.js";
+import type { Engine } from "../engine.js";
 import { progress } from "../node/progress.js";
-import { fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
+import { countWithBiases, fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
 import { writeModelFile } from "../weights/model-file.js";
 import { parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
 
-const HELP = `usage: sparsessnet calibrate --model M --data D --out W [--events N] [--keep CLASSES]
+const HELP = `usage: sparsessnet calibrate --model M --data D --out W [--events N] [--keep CLASSES] [--floor B]
 
 Fits one constant per class, added to the model's final logits, that raises non-zero accuracy on
 the labelled events of D while track/shower accuracy and the accuracy of each kept class stay at
@@ -24,12 +25,19 @@ of that without training. Fit on a validation set, then check on other events:
                precise as that class's particles in these events: 200 2D images hold about 150
                protons, so fit a 2D model's HIP constant on 1,000 (models/README.md, phase 32)
   --keep C     classes whose accuracy may not fall, comma-separated (default delta,Michel; "none")
+  --floor B    instead, track/shower and the kept classes must end at least at model B's accuracy on
+               the same sites (B: the shipped model, say, when M has traded a kept class away in
+               training); the fit first closes that shortfall, then raises non-zero accuracy. If no
+               constants close it on these events, nothing is written and the shortfall is named
   --out W      the calibrated model file (its metadata records the constants and the data)`;
 
 export async function calibrate(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { model: { type: "string" }, data: { type: "string" }, events: { type: "string" }, keep: { type: "string" }, out: { type: "string" } });
+  const { values } = parse(argv, {
+    model: { type: "string" }, data: { type: "string" }, events: { type: "string" }, keep: { type: "string" }, out: { type: "string" }, floor: { type: "string" },
+  });
   if (values.help) { console.log(HELP); return 0; }
   const modelName = requireOpt("model", values.model);
+  if (values.floor !== undefined) modelPath(values.floor); // names a missing floor model before any event is run
   const out = requireOpt("out", values.out);
   const keep = keepClasses(values.keep ?? "delta,Michel");
   const source = loadModel(modelName);
@@ -41,6 +49,8 @@ export async function calibrate(argv: string[]): Promise<number> {
 
   const { engine, close } = await engineFromFlags({});
   const model = engine.loadModel(source.config, source.weights); // the weights already read, not the file again
+  const floorModel = values.floor === undefined ? undefined : loadFloorModel(engine, values.floor);
+  let floor: BiasCounts | undefined;
   const events: LabelledLogits[] = [];
   const bar = progress(n, "calibrate", "", 10);
   // The next events are generated (or read) on a worker while this one runs.
@@ -49,6 +59,8 @@ export async function calibrate(argv: string[]): Promise<number> {
     for await (const ev of fetched.inOrder(n)) {
       if (!ev.labels) throw new UsageError(`event ${events.length} of ${data.describe} has no labels`);
       events.push(labelledLogits(engine.run(model, ev.tensor).logits, ev.labels));
+      // The floor model's counts only: its logits are not kept.
+      if (floorModel) floor = addCounts(floor, countWithBiases([labelledLogits(engine.run(floorModel, ev.tensor).logits, ev.labels)], new Array(N_CLASSES).fill(0)));
       bar.update(events.length, {});
     }
   } finally {
@@ -58,16 +70,24 @@ export async function calibrate(argv: string[]): Promise<number> {
   await close();
   data.close();
 
-  const { biases, before, after } = fitClassBiases(events, keep, SHOWER_CLASS);
+  const { biases, before, after, shortfall } = fitClassBiases(events, keep, SHOWER_CLASS, floor);
+  if (floor && shortfall > 0) {
+    throw new UsageError(`no class constants bring ${modelName} up to ${values.floor} on these ${n} events (${shortfall} sites short): ` +
+      `track/shower ${after.trackShowerRight} of ${floor.trackShowerRight}, ${keep.map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${floor!.classRight[k]}`).join(", ")}; nothing written`);
+  }
   const bias = source.weights.get("linear.bias");
   if (!bias || bias.data.length !== N_CLASSES) throw new UsageError(`${modelName}: no final Linear bias of ${N_CLASSES} classes`);
   const weights = new Map(source.weights);
   weights.set("linear.bias", { shape: bias.shape, data: Float32Array.from(bias.data, (v, c) => v + biases[c]) });
   const { format: _f, config: _c, ...kept } = source.metadata;
-  const calibration = { classBiases: Object.fromEntries(CLASS_NAMES.map((c, k) => [c, biases[k]])), data: data.describe, events: n, keep: keep.map((k) => CLASS_NAMES[k]) };
+  const calibration = {
+    classBiases: Object.fromEntries(CLASS_NAMES.map((c, k) => [c, biases[k]])), data: data.describe, events: n, keep: keep.map((k) => CLASS_NAMES[k]),
+    ...(values.floor === undefined ? {} : { floor: values.floor }),
+  };
   writeFileSync(out, writeModelFile(source.config, weights, { ...kept, calibratedFrom: modelName, calibration: JSON.stringify(calibration) }));
   console.log(`class biases added to the logits: ${CLASS_NAMES.map((c, k) => `${c} ${biases[k] >= 0 ? "+" : ""}${biases[k]}`).join(", ")}`);
   console.log(`on the ${n} events fitted (${before.sites} labelled sites), before -> after:\n${formatCounts(before, after)}`);
+  if (floor) console.log(`the floor, ${values.floor} on the same sites:\n${formatOne(floor)}`);
   console.log(`wrote ${out}; check it on other events: sparsessnet evaluate --model ${out} --baseline ${modelName} --data <other events>`);
   return 0;
 }
@@ -95,10 +115,32 @@ function keepClasses(spec: string): number[] {
   });
 }
 
+const pct = (r: number, n: number) => (n ? `${((100 * r) / n).toFixed(2)}%` : "-");
+
+function formatOne(c: BiasCounts): string {
+  return `  non-zero ${pct(c.right, c.sites)}, track/shower ${pct(c.trackShowerRight, c.sites)}\n` +
+    `  ${CLASS_NAMES.map((name, k) => `${name} ${pct(c.classRight[k], c.classSites[k])}`).join(", ")}`;
+}
+
 function formatCounts(a: BiasCounts, b: BiasCounts): string {
-  const pct = (r: number, n: number) => (n ? `${((100 * r) / n).toFixed(2)}%` : "-");
   return [
     `  non-zero ${pct(a.right, a.sites)} -> ${pct(b.right, b.sites)}, track/shower ${pct(a.trackShowerRight, a.sites)} -> ${pct(b.trackShowerRight, b.sites)}`,
     `  ${CLASS_NAMES.map((c, k) => `${c} ${pct(a.classRight[k], a.classSites[k])} -> ${pct(b.classRight[k], b.classSites[k])}`).join(", ")}`,
   ].join("\n");
+}
+
+/** Per-event counts summed (the floor model's counts over the events, without keeping its logits). */
+function addCounts(sum: BiasCounts | undefined, c: BiasCounts): BiasCounts {
+  if (!sum) return c;
+  return {
+    sites: sum.sites + c.sites, right: sum.right + c.right, trackShowerRight: sum.trackShowerRight + c.trackShowerRight,
+    classRight: sum.classRight.map((r, k) => r + c.classRight[k]), classSites: sum.classSites.map((r, k) => r + c.classSites[k]),
+  };
+}
+
+/** The --floor model, which must label the same classes. */
+function loadFloorModel(engine: Engine, name: string) {
+  const m = loadModel(name);
+  if (m.config.classes !== N_CLASSES) throw new UsageError(`--floor ${name}: ${m.config.classes} classes, where the fit needs ${N_CLASSES}`);
+  return engine.loadModel(m.config, m.weights);
 }

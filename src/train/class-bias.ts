@@ -39,13 +39,22 @@ export function countWithBiases(events: LabelledLogits[], biases: readonly numbe
   return { sites, right, trackShowerRight, classRight, classSites };
 }
 
+/** The counts that the kept accuracies must reach: track/shower, and per class. */
+export type BiasFloor = Pick<BiasCounts, "trackShowerRight" | "classRight">;
+
 /** Fits the biases by a pattern search from zero. A move changes one class's bias, or two classes'
  *  at once (a lone move is often blocked by the kept accuracies where a pair is not: raising HIP
  *  takes sites from shower too, unless shower rises with it), by each step size coarse to fine and
- *  each sign; it is taken when it raises the number of sites right and keeps track/shower and
- *  every class in `keep` at least at the unadjusted counts. `fixed`'s bias stays 0 (only
- *  differences matter). Sweeps until none is taken. Deterministic: a fixed order of moves. */
-export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number): { biases: number[]; before: BiasCounts; after: BiasCounts } {
+ *  each sign. The kept counts (track/shower and every class in `keep`) must reach `floor`: by
+ *  default the unadjusted counts, so that they never fall; or another model's counts on the same
+ *  sites (`calibrate --floor`), which the unadjusted model may be short of. A move is taken when it
+ *  lowers the shortfall below the floor (summed over the kept counts), or keeps it and raises the
+ *  number of sites right; so the search first closes the shortfall, then raises accuracy where it
+ *  stays closed. With the default floor the shortfall is zero from the start and only the second
+ *  kind of move exists. `fixed`'s bias stays 0 (only differences matter). Sweeps until none is
+ *  taken. Deterministic: a fixed order of moves. */
+export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number, floor?: BiasFloor):
+    { biases: number[]; before: BiasCounts; after: BiasCounts; shortfall: number } {
   for (const e of events) {
     if (e.logits.length !== e.labels.length * N_CLASSES) throw new InvalidInputError(`${e.logits.length} logits for ${e.labels.length} sites of ${N_CLASSES} classes`);
     for (const y of e.labels) if (y >= N_CLASSES) throw new InvalidInputError(`label ${y} is not a class (only labelled sites are fitted)`);
@@ -53,7 +62,9 @@ export function fitClassBiases(events: LabelledLogits[], keep: readonly number[]
   let biases = new Array<number>(N_CLASSES).fill(0);
   const before = countWithBiases(events, biases);
   if (before.sites === 0) throw new InvalidInputError("no labelled sites to fit the class biases on");
-  const feasible = (c: BiasCounts) => c.trackShowerRight >= before.trackShowerRight && keep.every((k) => c.classRight[k] >= before.classRight[k]);
+  const target = floor ?? before;
+  const shortfall = (c: BiasCounts) => Math.max(0, target.trackShowerRight - c.trackShowerRight) +
+    keep.reduce((sum, k) => sum + Math.max(0, target.classRight[k] - c.classRight[k]), 0);
   // Every move is a full vector of N_CLASSES offsets with `fixed`'s always 0.
   const free = [...Array(N_CLASSES).keys()].filter((c) => c !== fixed);
   const offsets = (pairs: [number, number][]) => {
@@ -68,14 +79,17 @@ export function fitClassBiases(events: LabelledLogits[], keep: readonly number[]
       for (const [sa, sb] of [[1, 1], [1, -1], [-1, 1], [-1, -1]]) moves.push(offsets([[a, sa * step], [b, sb * step]]));
     }
   }
-  let best = before;
+  let best = before, bestShortfall = shortfall(before);
   for (let moved = true; moved;) {
     moved = false;
     for (const move of moves) {
       const trial = biases.map((b, k) => b + move[k]);
       const counts = countWithBiases(events, trial);
-      if (counts.right > best.right && feasible(counts)) { biases = trial; best = counts; moved = true; }
+      const short = shortfall(counts);
+      if (short < bestShortfall || (short === bestShortfall && counts.right > best.right)) {
+        biases = trial; best = counts; bestShortfall = short; moved = true;
+      }
     }
   }
-  return { biases, before, after: best };
+  return { biases, before, after: best, shortfall: bestShortfall };
 }
