@@ -28,7 +28,7 @@ of that without training. Fit on a validation set, then check on other events:
   --floor B    instead, track/shower and the kept classes must end at least at model B's accuracy on
                the same sites (B: the shipped model, say, when M has traded a kept class away in
                training); the fit first closes that shortfall, then raises non-zero accuracy. If no
-               constants close it on these events, nothing is written and the shortfall is named
+               constants close it on these events, nothing is written, the shortfall is named, exit 1
   --out W      the calibrated model file (its metadata records the constants and the data)`;
 
 export async function calibrate(argv: string[]): Promise<number> {
@@ -72,8 +72,10 @@ export async function calibrate(argv: string[]): Promise<number> {
 
   const { biases, before, after, shortfall } = fitClassBiases(events, keep, SHOWER_CLASS, floor);
   if (floor && shortfall > 0) {
-    throw new UsageError(`no class constants bring ${modelName} up to ${values.floor} on these ${n} events (${shortfall} sites short): ` +
-      `track/shower ${after.trackShowerRight} of ${floor.trackShowerRight}, ${keep.map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${floor!.classRight[k]}`).join(", ")}; nothing written`);
+    // A result, not a mistake in the command: exit 1 (as a failed check), not 2 (usage).
+    console.error(`sparsessnet calibrate: no class constants bring ${modelName} up to ${values.floor} on these ${n} events (${shortfall} sites short): ` +
+      `track/shower ${after.trackShowerRight} of ${floor.trackShowerRight} sites right, ${keep.map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${floor!.classRight[k]}`).join(", ")}; nothing written`);
+    return 1;
   }
   const bias = source.weights.get("linear.bias");
   if (!bias || bias.data.length !== N_CLASSES) throw new UsageError(`${modelName}: no final Linear bias of ${N_CLASSES} classes`);
