@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { binds, pairedDifference, parseTrainingLog } from "../src/metrics/paired-training-logs.js";
+import { formatPoints } from "../src/metrics/segmentation-metrics.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -23,9 +24,10 @@ if (!Number.isInteger(from) || from < 0 || !(threshold >= 0)) {
 }
 const d = pairedDifference(parseTrainingLog(readFileSync(treatmentFile, "utf8")), parseTrainingLog(readFileSync(controlFile, "utf8")), from);
 const f = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(4)}`;
-const pts = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}`;
+// Accuracy differences in percentage points, as evaluate prints them (no error: no ±).
+const pts = (difference: number, standardError = NaN) => formatPoints({ difference, standardError });
 console.log(`${treatmentFile} minus ${controlFile}: ${d.points} log points, iterations ${d.firstIteration}-${d.lastIteration}`);
 console.log(`loss      mean ${f(d.loss.mean)} ± ${d.loss.standardError.toFixed(4)}   first third ${f(d.lossFirstThird)}   last third ${f(d.lossLastThird)}`);
-console.log(`accuracy  mean ${pts(d.accuracy.mean)} ± ${(100 * d.accuracy.standardError).toFixed(2)} points   last third ${pts(d.accuracyLastThird)} points`);
+console.log(`accuracy  mean ${pts(d.accuracy.mean, d.accuracy.standardError)} points   last third ${pts(d.accuracyLastThird)} points`);
 const verdict = binds(d, threshold);
 console.log(verdict.binds ? `binds (threshold ${threshold})` : `does not bind: ${verdict.reasons.join("; ")}`);

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { parseTrainingLog } from "../src/metrics/paired-training-logs.js";
 import { asFloat32, parseSafetensors, serializeSafetensors } from "../src/weights/safetensors.js";
 import { PROJECT_ROOT, sharedDir } from "./support/paths.js";
 
@@ -229,8 +230,8 @@ test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); -
   const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
   // Signal once training is under way (its first progress line), not after a fixed time: on a
   // loaded machine the start-up alone can take seconds.
+  let text = "";
   const training = new Promise<"training">((resolve) => {
-    let text = "";
     child.stderr!.on("data", (d: Buffer) => { text += d.toString(); if (/train 25\//.test(text)) resolve("training"); });
   });
   const early = await Promise.race([exited, training]);
@@ -238,6 +239,10 @@ test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); -
   child.kill("SIGTERM");
   const code = await exited;
   assert.equal(code, 130, "exit code after SIGTERM");
+  // The log lines are what the card's paired comparisons read (src/metrics/paired-training-logs.ts).
+  const first = parseTrainingLog(text)[0];
+  assert.equal(first.iteration, 25, text);
+  assert.ok(first.loss > 0 && first.accuracy >= 0 && first.accuracy <= 1, text);
   assert.ok(existsSync(out), "model written");
   const cks = readdirSync(ck).filter((f) => f.endsWith(".safetensors"));
   assert.equal(cks.length, 1, "one checkpoint written at the stop");

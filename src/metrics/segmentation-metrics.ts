@@ -214,5 +214,8 @@ export function formatDifference(d: AccuracyDifference, classNames: readonly str
 
 /** The same differences as one Markdown table row (non-zero, track/shower, then each class), the form
  *  of the model card's tables, so that they are pasted rather than copied by hand. */
-export const differenceTableRow = (label: string, d: AccuracyDifference) =>
-  `| ${[label, d.nonzeroAccuracy, d.trackShowerAccuracy, ...d.classAccuracy].map((x) => typeof x === "string" ? x : formatPoints(x).replace(/^-(?=\d)/, "−")).join(" | ")} |`;
+export function differenceTableRow(label: string, d: AccuracyDifference): string {
+  // The card typesets a negative difference with a minus sign; a missing one stays "-".
+  const cell = (x: Difference) => formatPoints(x).replace(/^-(?=\d)/, "−");
+  return `| ${label} | ${[d.nonzeroAccuracy, d.trackShowerAccuracy, ...d.classAccuracy].map(cell).join(" | ")} |`;
+}
