@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { CLASS_NAMES, N_CLASSES, SHOWER_CLASS } from "../data/labelled-event.js";
 import { openDataSource } from "../node/data-source.js";
 import { PrefetchedSource } from "../node/prefetched-source.js";
-import { loadModel, modelPath } from "../node/model-io.js";
+import { loadModel, loadModelInto, modelPath } from "../node/model-io.js";
 import type { Engine } from "../engine.js";
 import { progress } from "../node/progress.js";
 import { countWithBiases, fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
@@ -140,9 +140,10 @@ function addCounts(sum: BiasCounts | undefined, c: BiasCounts): BiasCounts {
   };
 }
 
-/** The --floor model, which must label the same classes. */
+/** The --floor model, which must label the same classes. Only the engine needs its weights, so they
+ *  are read straight into it (loadModelInto), not into a JavaScript copy as the model being fitted is. */
 function loadFloorModel(engine: Engine, name: string) {
-  const m = loadModel(name);
+  const m = loadModelInto(engine, name);
   if (m.config.classes !== N_CLASSES) throw new UsageError(`--floor ${name}: ${m.config.classes} classes, where the fit needs ${N_CLASSES}`);
-  return engine.loadModel(m.config, m.weights);
+  return m;
 }
