@@ -11,11 +11,17 @@ import { opInputs } from "./graph.js";
 export function fuseEpilogues(g: Graph): Graph {
   const ops: (Op | undefined)[] = g.ops.map((op) => ({ ...op }));
   const named = new Set(Object.values(g.outputs));
-  const consumers = () => {
-    const c = new Map<number, number[]>();
-    ops.forEach((op, t) => op && opInputs(op).forEach((b) => c.set(b, [...(c.get(b) ?? []), t])));
-    return c;
-  };
+  // Which ops read each buffer, built once and kept current as ops move (rebuilding it for every
+  // link made this quadratic in the graph: 18 ms of a 3D model's load, session 38).
+  const consumers = new Map<number, number[]>();
+  ops.forEach((op, t) => op && opInputs(op).forEach((b) => {
+    const list = consumers.get(b);
+    if (list) list.push(t); else consumers.set(b, [t]);
+  }));
+  const moveConsumer = (op: Op, from: number, to: number) => opInputs(op).forEach((b) => {
+    const list = consumers.get(b)!;
+    list[list.indexOf(from)] = to;
+  });
   for (let t = 0; t < ops.length; t++) {
     const first = ops[t];
     if (!first || (first.kind !== "subconv" && first.kind !== "down" && first.kind !== "up")) continue;
@@ -23,7 +29,7 @@ export function fuseEpilogues(g: Graph): Graph {
     let at = t;
     // Follow the chain conv -> add -> bnact as far as each link has a single consumer.
     for (;;) {
-      const users: number[] = consumers().get(op.output) ?? [];
+      const users: number[] = consumers.get(op.output) ?? [];
       if (users.length !== 1 || named.has(op.output)) break;
       const u: number = users[0];
       const next: Op = ops[u]!;
@@ -38,6 +44,7 @@ export function fuseEpilogues(g: Graph): Graph {
       }
       if (!fused) break;
       // The fused op runs where its last part ran, when every operand is ready.
+      moveConsumer(op, at, u); // the fused op reads op's inputs at u now (next's other inputs were already read there)
       ops[at] = undefined;
       ops[u] = fused;
       op = fused;
