@@ -7,6 +7,7 @@ export { subRulesMerge, subRulesHash, stridedRules, rulesToTable } from "./ruleb
 export { convRules, convRulesScalar, ruleTiles, gemmRows, gemmRowsScalar, zeroRows } from "./conv";
 export { nonzeroStarts, compressRows, compressRowsScalar } from "./sparse-input";
 export { checksum64 } from "./checksum";
+export { firstNonFinite, firstNonFiniteScalar } from "./finite";
 export { affineAct, affineActScalar } from "./bnact";
 export { addRows, addRowsScalar, concatRows, concatRowsScalar, gatherRows, sumRowsIntoSites } from "./elementwise";
 export { softmaxRows, softmaxRowsScalar, argmaxRows, argmaxRowsScalar, expNeg } from "./softmax";

@@ -20,7 +20,7 @@ import type { SparseTensor } from "./tensor/sparse-tensor.js";
 import { validateSparseTensor } from "./tensor/sparse-tensor.js";
 import { modelFileConfig, readModelFile } from "./weights/model-file.js";
 import { safetensorsHeader, safetensorsHeaderBytes } from "./weights/safetensors.js";
-import { packedLength, packParam, type WeightTensors } from "./weights/scn.js";
+import { firstNonFinite, packedLength, packParam, type WeightTensors } from "./weights/scn.js";
 
 export interface Model {
   readonly config: ModelConfig;
@@ -207,7 +207,9 @@ export class Engine {
     const bytes = new Uint8Array(this.k.memory.buffer, fileAt, size);
     read(bytes);
     // place() allocates exactly packedBytes (the same alignLine(packedLength) per group), below fileAt.
-    return this.place(cfg, graph, readModelFile(bytes, cfg, what).weights);
+    // The weights lie in wasm memory (unless a misaligned tensor was copied out): scan them there.
+    const scan = (a: Float32Array) => a.buffer === this.k.memory.buffer ? this.k.firstNonFinite(a.byteOffset, a.length) : firstNonFinite(a);
+    return this.place(cfg, graph, readModelFile(bytes, cfg, what, scan).weights);
   }
 
   /** Frees a model's memory (wasm and GPU); the other models stay usable. */

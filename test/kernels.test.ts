@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { Arena, roundUp4 } from "../src/backend/wasm/arena.js";
 import { instantiateKernels } from "../src/backend/wasm/module.js";
 import { rng } from "../src/weights/random-init.js";
+import { firstNonFinite as firstNonFiniteJs } from "../src/weights/scn.js";
 
 const k = await instantiateKernels();
 const arena = new Arena(k);
@@ -401,5 +402,34 @@ test("transposeOffsets == JS per-offset transpose, padding columns zero over gar
     for (let kk = 0; kk < K; kk++) for (let c = 0; c < cin; c++) for (let j = 0; j < cout; j++) want[(kk * cout + j) * cinPad + c] = w[(kk * cin + c) * coutPad + j];
     assertSameBits(arena.f32(outPtr, K * cout * cinPad), want, `K ${K} cin ${cin} cout ${cout}`);
     arena.release(m);
+  }
+});
+
+test("firstNonFinite == scalar twin == JavaScript: first NaN or infinity at every position, none in finite extremes", () => {
+  const n = 80, ptr = arena.alloc(n * 4 + 16);
+  const v = arena.f32(ptr, n);
+  const bits = new Int32Array(v.buffer, v.byteOffset, n);
+  const check = (len: number, what: string) => {
+    const js = firstNonFiniteJs(v.subarray(0, len));
+    assert.equal(k.firstNonFiniteScalar(ptr, len), js, `scalar, ${what}`);
+    assert.equal(k.firstNonFinite(ptr, len), js, `SIMD, ${what}`);
+    return js;
+  };
+  // Finite values whatever their size, the sign, zeros and subnormals: never flagged.
+  const finite = [0, -0, 1, -1, 3.4028234663852886e38, -3.4028234663852886e38, 1.4e-45, -1.4e-45, 1.1754942e-38];
+  for (let i = 0; i < n; i++) v[i] = finite[i % finite.length];
+  for (let len = 0; len <= n; len++) assert.equal(check(len, `all finite, length ${len}`), -1);
+  // Every kind of non-finite value at every position (inside and after the 16-wide steps), with
+  // a second one later, which must not be the one reported.
+  const kinds: [string, number][] = [["NaN", 0x7fc00000], ["-NaN", 0xffc00000 | 0], ["NaN with payload", 0x7f800001],
+    ["Infinity", 0x7f800000], ["-Infinity", 0xff800000 | 0]];
+  for (const [name, b] of kinds) {
+    for (let at = 0; at < n; at++) {
+      for (let i = 0; i < n; i++) v[i] = u() - 0.5;
+      bits[at] = b;
+      if (at + 7 < n) bits[at + 7] = 0x7f800000;
+      assert.equal(check(n, `${name} at ${at}`), at);
+      assert.equal(check(at, `${name} just past the end (length ${at})`), -1);
+    }
   }
 });

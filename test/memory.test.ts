@@ -68,7 +68,7 @@ test("two models whose events have the same level sizes do not share buffer plan
   engine.unloadModel(mb);
 });
 
-test("a model file read straight into wasm memory runs like its weights; a truncated file is refused and leaves nothing behind", async () => {
+test("a model file read straight into wasm memory runs like its weights; a truncated file or a NaN weight is refused and leaves nothing behind", async () => {
   const cfg = parseModelConfig({ dim: 2, filters: 8, depth: 4 });
   const weights = randomWeights(buildUResNet(cfg), 11);
   const dir = mkdtempSync(join(tmpdir(), "sparsessnet-load-"));
@@ -76,12 +76,19 @@ test("a model file read straight into wasm memory runs like its weights; a trunc
   const bytes = writeModelFile(cfg, weights);
   writeFileSync(file, bytes);
   writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
+  // A NaN in a convolution's weights, found by the engine's wasm scan of the file in its memory.
+  const convName = [...weights.keys()].find((n) => weights.get(n)!.shape.length === 4 && weights.get(n)!.data.length > 40)!;
+  const poisoned = new Map([...weights].map(([n, t]) => [n, { shape: t.shape, data: n === convName ? t.data.slice() : t.data }]));
+  poisoned.get(convName)!.data[37] = NaN;
+  const nan = join(dir, "nan.safetensors");
+  writeFileSync(nan, writeModelFile(cfg, poisoned));
   const ev = randomWalkEvent({ dim: 2, size: 96, sites: 500, seed: 12 });
   const solo = await Engine.create();
   const want = solo.run(solo.loadModel(cfg, weights), ev).logits;
   const fresh = await Engine.create();
   for (let i = 0; i < 3; i++) {
     assert.throws(() => loadModelInto(fresh, cut), (e: unknown) => e instanceof InvalidWeightsError && /past the end of the data \(\d+ bytes; truncated file\?\)/.test((e as Error).message));
+    assert.throws(() => loadModelInto(fresh, nan), (e: unknown) => e instanceof InvalidWeightsError && (e as Error).message.includes(`tensor "${convName}" element 37 is NaN`));
   }
   const m = loadModelInto(fresh, file);
   assert.deepEqual(new Uint32Array(fresh.run(m, ev).logits.buffer), new Uint32Array(want.buffer));

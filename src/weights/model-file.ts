@@ -6,19 +6,19 @@ import { InvalidConfigError, InvalidWeightsError } from "../errors.js";
 import { parseModelConfig, type ModelConfig } from "../model/config.js";
 import { buildUResNet } from "../model/uresnet.js";
 import { parseSafetensors, serializeSafetensors, type Tensor } from "./safetensors.js";
-import { importScnStateDict, type WeightTensors } from "./scn.js";
+import { importScnStateDict, type NonFiniteScan, type WeightTensors } from "./scn.js";
 
 export interface ModelFile { config: ModelConfig; weights: WeightTensors; metadata: Record<string, string> }
 
 /** Parses a model file. `config` overrides (or supplies) the embedded one. */
-export function readModelFile(bytes: Uint8Array, config?: unknown, what = "weights file"): ModelFile {
+export function readModelFile(bytes: Uint8Array, config?: unknown, what = "weights file", scan?: NonFiniteScan): ModelFile {
   const f = parseSafetensors(bytes, what);
   const cfg = modelFileConfig(f.metadata, config, what);
   // A training checkpoint holds the parameters under "param/" (and optimiser moments): use those.
   const tensors = f.metadata.format === "sparsessnet-checkpoint"
     ? new Map([...f.tensors].filter(([k]) => k.startsWith("param/")).map(([k, v]) => [k.slice(6), v]))
     : f.tensors;
-  const weights = importScnStateDict(buildUResNet(cfg), tensors);
+  const weights = importScnStateDict(buildUResNet(cfg), tensors, scan);
   return { config: cfg, weights, metadata: f.metadata };
 }
 

@@ -31,9 +31,13 @@ export type WeightTensors = Map<string, { shape: number[]; data: Float32Array }>
 
 const shapeStr = (s: number[]) => `[${s.join(", ")}]`;
 
+/** Index of the first NaN or infinity of an array, or -1 (see firstNonFinite). */
+export type NonFiniteScan = (a: Float32Array) => number;
+
 /** Normalises a state_dict (raw safetensors tensors) to the graph's expected names and shapes.
- *  Missing, extra and mis-shaped tensors are errors naming the tensor and the expected shape. */
-export function importScnStateDict(g: Graph, raw: Map<string, RawTensor>): WeightTensors {
+ *  Missing, extra and mis-shaped tensors are errors naming the tensor and the expected shape.
+ *  `scan` finds non-finite weights: the engine passes its wasm kernel for tensors in its memory. */
+export function importScnStateDict(g: Graph, raw: Map<string, RawTensor>, scan: NonFiniteScan = firstNonFinite): WeightTensors {
   const expected = g.params.flatMap(expectedTensors);
   const byName = new Map(expected.map((e) => [e.name, e]));
   const out: WeightTensors = new Map();
@@ -53,7 +57,7 @@ export function importScnStateDict(g: Graph, raw: Map<string, RawTensor>): Weigh
       throw new InvalidWeightsError(`tensor "${rawName}" has shape ${shapeStr(t.shape)}, expected ${shapeStr(e.shape)}`);
     }
     const data = asFloat32(t, rawName);
-    const bad = firstNonFinite(data);
+    const bad = scan(data);
     if (bad >= 0) throw new InvalidWeightsError(`tensor "${rawName}" element ${bad} is ${data[bad]} (weights must be finite)`);
     out.set(name, { shape: e.shape, data });
   }
@@ -75,9 +79,10 @@ export function importScnStateDict(g: Graph, raw: Map<string, RawTensor>): Weigh
   return out;
 }
 
-/** Index of the first NaN or infinity in `a`, or -1. A function of its own so that V8 optimises
- *  this loop, which runs over every weight of a model at load. */
-function firstNonFinite(a: Float32Array): number {
+/** Index of the first NaN or infinity in `a`, or -1: for arrays outside an engine's memory (the
+ *  engine scans its own with the wasm kernel of the same name, which a fresh process does not
+ *  have to wait for V8 to optimise). A function of its own so that V8 optimises the loop. */
+export function firstNonFinite(a: Float32Array): number {
   // On the bits: an all-ones exponent is an infinity or a NaN (integer work, faster than floats).
   const bits = new Int32Array(a.buffer, a.byteOffset, a.length);
   for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7f800000) === 0x7f800000) return i;

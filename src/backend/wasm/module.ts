@@ -14,6 +14,10 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): Ptr;
   checksum64(ptr: Ptr, bytes: number): bigint;
+  /** Index of the first NaN or infinity among n float32 at ptr, or -1. */
+  firstNonFinite(ptr: Ptr, n: number): number;
+  /** Scalar twin of firstNonFinite (tests). */
+  firstNonFiniteScalar(ptr: Ptr, n: number): number;
   computeKeys(coords: Ptr, batch: Ptr, n: number, dim: number, s0: number, s1: number, s2: number, shift: number, keys: Ptr): void;
   gatherSiteCoords(coords: Ptr, batch: Ptr, dim: number, shift: number, firstRow: Ptr, nSites: number, coordsOut: Ptr, batchOut: Ptr): void;
   radixSortPairs(keys: Ptr, vals: Ptr, n: number, tmpKeys: Ptr, tmpVals: Ptr, counts: Ptr, bits: number): number;
