@@ -20,7 +20,7 @@ import type { SparseTensor } from "./tensor/sparse-tensor.js";
 import { validateSparseTensor } from "./tensor/sparse-tensor.js";
 import { modelFileConfig, readModelFile } from "./weights/model-file.js";
 import { safetensorsHeader, safetensorsHeaderBytes } from "./weights/safetensors.js";
-import { firstNonFinite, packedLength, packParam, type WeightTensors } from "./weights/scn.js";
+import { firstNonFinite, packedLength, packParam, packsAsStored, type WeightTensors } from "./weights/scn.js";
 
 export interface Model {
   readonly config: ModelConfig;
@@ -167,22 +167,52 @@ export class Engine {
     return this.place(cfg, fuseEpilogues(buildUResNet(cfg)), weights);
   }
 
-  /** Packs a model's weights at the end of the persistent region and registers the model. */
-  private place(cfg: ModelConfig, graph: Graph, weights: WeightTensors): Model {
+  /** Packs a model's weights at the end of the persistent region and registers the model.
+   *  `file`: the model file's bytes lie in wasm memory at the end of the persistent region
+   *  (loadModelFile); weights already in the kernels' layout there are used where they lie. */
+  private place(cfg: ModelConfig, graph: Graph, weights: WeightTensors, file?: { at: number; size: number }): Model {
     const paramCount = graph.params.reduce((n, p) => n + paramElements(p), 0);
-    const model: Model = { config: cfg, graph, paramPtr: new Map(), paramBase: this.arena.persistentEnd, paramEnd: this.arena.persistentEnd, paramCount };
-    // Packed one parameter group at a time straight into wasm memory: the engine keeps no
-    // JavaScript copy of the weights (a checksum stands guard over them instead, see guarded).
-    try {
+    const base = this.arena.persistentEnd;
+    const model: Model = { config: cfg, graph, paramPtr: new Map(), paramBase: base, paramEnd: base, paramCount };
+    // Weights used where the file put them: no copy, and half as many fresh pages to touch at
+    // start-up (the first touch of a page was most of the packing's time on a slow host, session
+    // 38). Only cache-line-aligned ones, as the packed groups are. The file then stays, so it must
+    // be mostly such weights: else everything is packed and the file's memory goes to the events.
+    const inFile = new Map<string, number>();
+    if (file) {
       for (const p of graph.params) {
+        const data = packsAsStored(p) ? weights.get(`${p.prefix}.weight`)?.data : undefined;
+        if (data && data.buffer === this.k.memory.buffer && data.byteOffset % 64 === 0 &&
+          data.byteOffset >= file.at && data.byteOffset + data.byteLength <= file.at + file.size) inFile.set(p.prefix, data.byteOffset);
+      }
+      const inFileBytes = [...inFile.keys()].reduce((n, prefix) => n + weights.get(`${prefix}.weight`)!.data.byteLength, 0);
+      if (2 * inFileBytes < file.size) inFile.clear();
+    }
+    try {
+      // The file (from base, where loadModelFile read it) stays below the packed groups or, while
+      // they are packed above it, is only kept out of their way.
+      if (file) this.arena.allocPersistent(file.at + file.size - base);
+      const packedFrom = this.arena.persistentEnd;
+      for (const p of graph.params) {
+        const at = inFile.get(p.prefix);
+        if (at !== undefined) { model.paramPtr.set(p.prefix, at); continue; }
         const n = packedLength(p);
         const ptr = this.arena.allocPersistent(n * 4);
         packParam(p, weights, cfg.bnEps, this.arena.f32(ptr, n));
         model.paramPtr.set(p.prefix, ptr);
-        model.paramEnd = ptr + n * 4;
+      }
+      model.paramEnd = this.arena.persistentEnd;
+      if (file && inFile.size === 0) {
+        // Nothing used in place: move the packed groups down over the file, which is then free.
+        const span = model.paramEnd - packedFrom;
+        this.arena.move(base, packedFrom, span);
+        for (const [prefix, ptr] of model.paramPtr) model.paramPtr.set(prefix, ptr - (packedFrom - base));
+        this.arena.truncatePersistent(base);
+        this.arena.allocPersistent(span);
+        model.paramEnd = base + span;
       }
     } catch (e) {
-      this.arena.truncatePersistent(model.paramBase); // a bad weight set leaves nothing behind
+      this.arena.truncatePersistent(base); // a bad weight set leaves nothing behind
       throw e;
     }
     this.models.push({ model, checksum: this.paramChecksum(model), damaged: false });
@@ -192,7 +222,8 @@ export class Engine {
   /** Loads a model file (see readModelFile; `config` overrides the embedded one) of `size` bytes
    *  whose first `into.length` bytes `read(into)` copies straight into wasm memory. The file's
    *  bytes then never sit in the JavaScript heap, where they would stay until a garbage
-   *  collection: they go to the free memory above the weights, which the events reuse. */
+   *  collection. They go to the end of the persistent region, placed so that the tensor data
+   *  starts on a cache line, and the weights already in the kernels' layout stay there (place). */
   loadModelFile(size: number, read: (into: Uint8Array) => void, config?: unknown, what = "model file"): Model {
     const first = new Uint8Array(Math.min(size, 8));
     read(first);
@@ -200,16 +231,16 @@ export class Engine {
     read(head);
     const cfg = modelFileConfig(safetensorsHeader(head, what).metadata, config, what);
     const graph = fuseEpilogues(buildUResNet(cfg));
-    // The packed weights go at the end of the persistent region, the file right above them.
+    const base = this.arena.persistentEnd;
+    const fileAt = base + ((64 - (head.length % 64)) % 64);
+    // Room for the file and, in case nothing can be used in place, every group packed above it.
     const packedBytes = graph.params.reduce((n, p) => n + alignLine(packedLength(p) * 4), 0);
-    this.arena.reserve(packedBytes + size);
-    const fileAt = this.arena.persistentEnd + packedBytes;
+    this.arena.reserve(fileAt - base + alignLine(size) + packedBytes);
     const bytes = new Uint8Array(this.k.memory.buffer, fileAt, size);
     read(bytes);
-    // place() allocates exactly packedBytes (the same alignLine(packedLength) per group), below fileAt.
     // The weights lie in wasm memory (unless a misaligned tensor was copied out): scan them there.
     const scan = (a: Float32Array) => a.buffer === this.k.memory.buffer ? this.k.firstNonFinite(a.byteOffset, a.length) : firstNonFinite(a);
-    return this.place(cfg, graph, readModelFile(bytes, cfg, what, scan).weights);
+    return this.place(cfg, graph, readModelFile(bytes, cfg, what, scan).weights, { at: fileAt, size });
   }
 
   /** Frees a model's memory (wasm and GPU); the other models stay usable. */

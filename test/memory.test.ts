@@ -12,6 +12,9 @@ import { join } from "node:path";
 import { InvalidWeightsError } from "../src/errors.js";
 import { loadModelInto } from "../src/node/model-io.js";
 import { writeModelFile } from "../src/weights/model-file.js";
+import { parseSafetensors, safetensorsHeaderBytes, serializeSafetensors, type Tensor } from "../src/weights/safetensors.js";
+import { packedLength, packsAsStored } from "../src/weights/scn.js";
+import { alignLine } from "../src/backend/wasm/arena.js";
 import { randomWalkEvent } from "./support/events.js";
 
 const engine = await Engine.create();
@@ -94,4 +97,49 @@ test("a model file read straight into wasm memory runs like its weights; a trunc
   assert.deepEqual(new Uint32Array(fresh.run(m, ev).logits.buffer), new Uint32Array(want.buffer));
   // The failed loads left no weights behind: this model sits where the first load would have.
   assert.equal(m.paramBase, (fresh as unknown as { k: { heapBase(): number } }).k.heapBase());
+});
+
+test("a model file's weights in the kernels' layout stay where the file put them; a file with none is packed over; both run like loadModel, and unloading compacts", async () => {
+  const cfg = parseModelConfig({ dim: 2, filters: 16, depth: 3 });
+  const graph = buildUResNet(cfg);
+  const weights = randomWeights(graph, 21);
+  const dir = mkdtempSync(join(tmpdir(), "sparsessnet-inplace-"));
+  const f32 = join(dir, "f32.safetensors"), f64 = join(dir, "f64.safetensors");
+  const f32Bytes = writeModelFile(cfg, weights);
+  writeFileSync(f32, f32Bytes);
+  // The same weights stored as F64: every tensor is converted, so none can be used in place.
+  const asF64 = new Map<string, Tensor>([...weights].map(([n, t]) => [n, { dtype: "F64", shape: t.shape, data: Float64Array.from(t.data) }]));
+  writeFileSync(f64, serializeSafetensors(asF64, { format: "sparsessnet-scn-state-dict", config: JSON.stringify(cfg) }));
+  const ev = randomWalkEvent({ dim: 2, size: 96, sites: 600, seed: 22 });
+  const solo = await Engine.create();
+  const want = new Uint32Array(solo.run(solo.loadModel(cfg, weights), ev).logits.buffer);
+  const bits = (e: Engine, m: ReturnType<Engine["loadModel"]>) => new Uint32Array(e.run(m, ev).logits.buffer);
+
+  const packedSpan = graph.params.reduce((n, p) => n + alignLine(packedLength(p) * 4), 0);
+  const convSpan = graph.params.filter(packsAsStored).reduce((n, p) => n + alignLine(packedLength(p) * 4), 0);
+  const e = await Engine.create();
+  const packed = loadModelInto(e, f64);
+  assert.equal(packed.paramEnd - packed.paramBase, packedSpan, "nothing in place: only the packed groups stay");
+  const inPlace = loadModelInto(e, f32);
+  assert.equal(inPlace.paramBase, packed.paramEnd);
+  const span = inPlace.paramEnd - inPlace.paramBase;
+  assert.ok(span >= f32Bytes.length && span <= f32Bytes.length + 64 + (packedSpan - convSpan) + 64,
+    `in place: the file and the packed rest stay (${span} bytes for a ${f32Bytes.length}-byte file)`);
+  // Each such group's pointer is the file's start in memory plus the tensor's offset in the file,
+  // the same start for all of them, with the tensor data on a cache line.
+  const raw = parseSafetensors(f32Bytes).tensors;
+  const fileAts = new Set(graph.params.filter(packsAsStored).map((p) => inPlace.paramPtr.get(p.prefix)! - (raw.get(`${p.prefix}.weight`)!.bytes.byteOffset - f32Bytes.byteOffset)));
+  assert.equal(fileAts.size, 1, "every convolution's weights used where the file put them");
+  const fileAt = [...fileAts][0];
+  assert.ok(fileAt >= inPlace.paramBase && fileAt < inPlace.paramBase + 64 && (fileAt + safetensorsHeaderBytes(f32Bytes)) % 64 === 0);
+  assert.deepEqual(bits(e, packed), want);
+  assert.deepEqual(bits(e, inPlace), want);
+  // Unloading the first moves the second down (pointers into its file included); it still runs alike.
+  const was = packed.paramBase;
+  e.unloadModel(packed);
+  assert.equal(inPlace.paramBase, was);
+  assert.deepEqual(bits(e, inPlace), want);
+  const again = loadModelInto(e, f32);
+  assert.deepEqual(bits(e, again), want);
+  assert.deepEqual(bits(e, inPlace), want);
 });

@@ -99,6 +99,12 @@ export function packedLength(p: ParamSpec): number {
   }
 }
 
+/** Whether a group's packed layout is the stored tensor's, byte for byte: a convolution (or 1x1
+ *  layer) whose output channels need no padding. */
+export function packsAsStored(p: ParamSpec): boolean {
+  return (p.kind === "conv" || p.kind === "nin") && strideOf(p.cout) === p.cout;
+}
+
 /** Kernel layouts, one Float32Array per parameter group:
  *  conv [K][cin][coutPad]; nin [cin][coutPad]; bn [scale (cpad), shift (cpad)] folded with eps;
  *  linear [W^T (cin x coutPad), bias (coutPad)]. Padding is zero. */
@@ -115,7 +121,7 @@ export function packParam(p: ParamSpec, w: WeightTensors, bnEps: number, out: Fl
       const K = p.kind === "conv" ? p.K : 1;
       const cp = strideOf(p.cout);
       const src = get("weight");
-      if (cp === p.cout) out.set(src); // no padding columns: the layouts are the same
+      if (packsAsStored(p)) out.set(src);
       else {
         for (let r = 0; r < K * p.cin; r++) {
           for (let j = 0; j < p.cout; j++) out[r * cp + j] = src[r * p.cout + j];
