@@ -172,7 +172,7 @@ export class Engine {
    *  (loadModelFile); weights already in the kernels' layout there are used where they lie. */
   private place(cfg: ModelConfig, graph: Graph, weights: WeightTensors, file?: { at: number; size: number }): Model {
     const paramCount = graph.params.reduce((n, p) => n + paramElements(p), 0);
-    const base = this.arena.persistentEnd;
+    const base = this.arena.persistentEnd, buffer = this.k.memory.buffer;
     const model: Model = { config: cfg, graph, paramPtr: new Map(), paramBase: base, paramEnd: base, paramCount };
     // Weights used where the file put them: no copy, and half as many fresh pages to touch at
     // start-up (the first touch of a page was most of the packing's time on a slow host, session
@@ -198,6 +198,7 @@ export class Engine {
         if (at !== undefined) { model.paramPtr.set(p.prefix, at); continue; }
         const n = packedLength(p);
         const ptr = this.arena.allocPersistent(n * 4);
+        if (file && this.k.memory.buffer !== buffer) throw new Error("internal: wasm memory grew under a model file's tensors (loadModelFile reserves too little)");
         packParam(p, weights, cfg.bnEps, this.arena.f32(ptr, n));
         model.paramPtr.set(p.prefix, ptr);
       }
@@ -235,7 +236,8 @@ export class Engine {
     const fileAt = base + ((64 - (head.length % 64)) % 64);
     // Room for the file and, in case nothing can be used in place, every group packed above it.
     const packedBytes = graph.params.reduce((n, p) => n + alignLine(packedLength(p) * 4), 0);
-    this.arena.reserve(fileAt - base + alignLine(size) + packedBytes);
+    // (No growth may happen after the read: it would detach the views of the file's tensors.)
+    this.arena.reserve(alignLine(fileAt - base + size) + packedBytes);
     const bytes = new Uint8Array(this.k.memory.buffer, fileAt, size);
     read(bytes);
     // The weights lie in wasm memory (unless a misaligned tensor was copied out): scan them there.
