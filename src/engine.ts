@@ -27,8 +27,8 @@ export interface Model {
   readonly graph: Graph;
   /** Byte offset of each parameter group's packed data in wasm memory. */
   readonly paramPtr: Map<string, number>;
-  /** The model's packed parameters occupy wasm memory [paramBase, paramEnd) (they move when
-   *  another model is unloaded). */
+  /** The model's parameters occupy wasm memory [paramBase, paramEnd), with the model file they
+   *  were used in place from, if any (they move when another model is unloaded). */
   paramBase: number;
   paramEnd: number;
   readonly paramCount: number;
