@@ -245,6 +245,12 @@ export class Engine {
     return this.place(cfg, graph, readModelFile(bytes, cfg, what, scan).weights, { at: fileAt, size });
   }
 
+  /** Loads a model file whose bytes are already in memory (a fetch's, a worker's) as
+   *  loadModelFile does: copied into wasm memory, the weights checked and used there. */
+  loadModelBytes(bytes: Uint8Array, config?: unknown, what = "model file"): Model {
+    return this.loadModelFile(bytes.length, (into) => into.set(bytes.subarray(0, into.length)), config, what);
+  }
+
   /** Frees a model's memory (wasm and GPU); the other models stay usable. */
   unloadModel(model: Model): void {
     const i = this.models.findIndex((m) => m.model === model);

@@ -142,4 +142,8 @@ test("a model file's weights in the kernels' layout stay where the file put them
   const again = loadModelInto(e, f32);
   assert.deepEqual(bits(e, again), want);
   assert.deepEqual(bits(e, inPlace), want);
+  // Bytes already in memory (a fetch's, a pool worker's) load the same way.
+  const fromBytes = e.loadModelBytes(f32Bytes);
+  assert.equal(fromBytes.paramEnd - fromBytes.paramBase, span);
+  assert.deepEqual(bits(e, fromBytes), want);
 });

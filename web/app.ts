@@ -3,7 +3,7 @@
 // and, when the file carries labels, truth and correctness. 3D events are shown as a projection that
 // rotates when dragged.
 import h5wasm from "h5wasm";
-import { Engine, parseSafetensors, readModelFile, type Model, type SegmentationResult, type SparseTensor } from "../src/index.js";
+import { Engine, parseSafetensors, type Model, type SegmentationResult, type SparseTensor } from "../src/index.js";
 import type { LabelledEvent } from "../src/data/labelled-event.js";
 import type { H5File } from "../src/io/hdf5-read.js";
 import { npzEvents } from "../src/io/npz-events.js";
@@ -36,8 +36,8 @@ async function modelFor(dim: number): Promise<{ model: Model; about: string }> {
   let m = models.get(dim);
   if (!m) {
     const name = `default-${dim}d`;
-    const mf = readModelFile(await fetchBytes(`models/${name}.safetensors`), undefined, name);
-    m = { model: engine.loadModel(mf.config, mf.weights), about: `${name}: ${mf.config.filters} filters, ${mf.config.depth} levels, trained on the project's simulation (see models/README.md)` };
+    const model = engine.loadModelBytes(await fetchBytes(`models/${name}.safetensors`), undefined, name);
+    m = { model, about: `${name}: ${model.config.filters} filters, ${model.config.depth} levels, trained on the project's simulation (see models/README.md)` };
     models.set(dim, m);
   }
   return m;

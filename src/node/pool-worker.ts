@@ -4,7 +4,6 @@ import { Engine, type Model, type SegmentationResult } from "../engine.js";
 import type { KernelMode } from "../backend/wasm/module.js";
 import { validateSparseTensor, type SparseTensor } from "../tensor/sparse-tensor.js";
 import { openEventFile, type EventFileReader } from "./open-events.js";
-import { readModelFile } from "../weights/model-file.js";
 import { segmentAugmented, type Augmentation } from "../mirror-average.js";
 
 export interface PoolWorkerData { modelBytes: Uint8Array; config?: unknown; mode: KernelMode; augment: Augmentation }
@@ -13,8 +12,7 @@ let ready: Promise<{ engine: Engine; model: Model }> | undefined;
 
 function loadFromWorkerData(engine: Engine): Model {
   const d = workerData as PoolWorkerData;
-  const mf = readModelFile(d.modelBytes, d.config);
-  return engine.loadModel(mf.config, mf.weights);
+  return engine.loadModelBytes(d.modelBytes, d.config);
 }
 
 function init(): Promise<{ engine: Engine; model: Model }> {
