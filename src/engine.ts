@@ -180,12 +180,15 @@ export class Engine {
     // be mostly such weights: else everything is packed and the file's memory goes to the events.
     const inFile = new Map<string, number>();
     if (file) {
+      let inFileBytes = 0;
       for (const p of graph.params) {
         const data = packsAsStored(p) ? weights.get(`${p.prefix}.weight`)?.data : undefined;
-        if (data && data.buffer === this.k.memory.buffer && data.byteOffset % 64 === 0 &&
-          data.byteOffset >= file.at && data.byteOffset + data.byteLength <= file.at + file.size) inFile.set(p.prefix, data.byteOffset);
+        if (data && data.buffer === buffer && data.byteOffset % 64 === 0 &&
+          data.byteOffset >= file.at && data.byteOffset + data.byteLength <= file.at + file.size) {
+          inFile.set(p.prefix, data.byteOffset);
+          inFileBytes += data.byteLength;
+        }
       }
-      const inFileBytes = [...inFile.keys()].reduce((n, prefix) => n + weights.get(`${prefix}.weight`)!.data.byteLength, 0);
       if (2 * inFileBytes < file.size) inFile.clear();
     }
     try {
