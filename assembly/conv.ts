@@ -39,6 +39,7 @@ export function convRules(
       const p1 = load<i32>(ts, 4);
       const wk = wPtr + <usize>k * wK;
       let p = load<i32>(ts);
+      if (p < p1) touchLines(wk, wk + wK);
       if (nzStarts) {
         // Channel-sparse input (see sparse-input.ts): one pair at a time over its non-zero entries,
         // at every width (two pairs side by side at 16 columns made V8 spill accumulators and ran
@@ -73,6 +74,22 @@ export function convRules(
       affineAct(outPtr + <usize>r0 * outS, outStride, outPtr + <usize>r0 * outS, outStride, rows, coutPad, scalePtr, shiftPtr, leak);
     }
   }
+}
+
+// Reads one word of each cache line of [p, end), in order, so that a block of weights is streamed
+// into cache before the kernel reads it. Why: a convolution's weights are read once per event and
+// are cold (the 32-filter 3D network holds 44 MB of them); the kernels read them row by row in an
+// order set by the pairs and, in the channel-sparse path, by which input channels are non-zero,
+// which the hardware prefetchers do not follow, so each line was a miss waited on. Read in order,
+// the lines stream in. Per tile and offset (at most cin x coutPad floats, 160 KiB): 3D 192^3 at
+// 32 filters 0.95-0.97x the time, 16 filters 0.95x (docs/performance.md, session 41).
+// (The sink keeps the loads from being optimised away; it is never read.)
+let touchSink: i32 = 0;
+// @ts-ignore: decorator
+@inline function touchLines(p: usize, end: usize): void {
+  let s: i32 = 0;
+  for (; p < end; p += 64) s |= load<i32>(p);
+  touchSink |= s;
 }
 
 /** Tile boundaries of a rulebook whose pairs are sorted by output row within each offset:
