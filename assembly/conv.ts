@@ -76,13 +76,13 @@ export function convRules(
   }
 }
 
-// Reads one word of each cache line of [p, end), in order, so that a block of weights is streamed
-// into cache before the kernel reads it. Why: a convolution's weights are read once per event and
-// are cold (the 32-filter 3D network holds 44 MB of them); the kernels read them row by row in an
-// order set by the pairs and, in the channel-sparse path, by which input channels are non-zero,
-// which the hardware prefetchers do not follow, so each line was a miss waited on. Read in order,
-// the lines stream in. Per tile and offset (at most cin x coutPad floats, 160 KiB): 3D 192^3 at
-// 32 filters 0.95-0.97x the time, 16 filters 0.95x (docs/performance.md, session 41).
+// Reads one word of each cache line of [p, end), in address order, so that a block of weights is in
+// cache before the kernel reads it. A convolution's weights are read once per event and are cold
+// then (the 32-filter 3D network holds 44 MB of them); the kernels read them in the order of the
+// pairs and, in the channel-sparse path, of the non-zero input channels. In the network, a
+// convolution's first call took up to 1.5x as long as an immediate repeat of the same call; with
+// its weights read in order first, about as long (docs/performance.md, session 41). Per tile and
+// offset, at most cin x coutPad floats: 3D 192^3 0.95-0.97x the time at 16 and 32 filters.
 // (The sink keeps the loads from being optimised away; it is never read.)
 let touchSink: i32 = 0;
 // @ts-ignore: decorator

@@ -1,0 +1,63 @@
+// Two builds of the engine in one process, their runs alternating: the way this project measures a
+// kernel change on a shared, noisy machine (docs/performance.md). Separate processes run minutes
+// apart, and the host's speed drifts by more than the changes being measured; alternating runs in
+// one process share whatever the host does. Each build runs the same event on the same random
+// weights, and the logits of the two builds are compared bit for bit after every round.
+//
+// Usage: node dist/bench/ab-builds.js <buildA> <buildB> <event dir> [--filters 16|32] [--rounds N]
+//   where a build is a package root holding a built dist/ (e.g. a git worktree after npm run build).
+// Prints the medians of each build's runs, their ratio B/A, and the ratio in each round (sorted): a
+// round's runs are minutes closer together than the whole comparison's.
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+interface Build { run: () => { logits: Float32Array; timings: { totalMs: number } }; close: () => Promise<void> }
+
+async function loadBuild(root: string, eventDir: string, filters: number): Promise<Build> {
+  // Another build's modules: typed loosely, as they may differ from this build's.
+  const m = (p: string): Promise<any> => import(pathToFileURL(resolve(root, "dist/src", p)).href);
+  const { readEventFile } = await m("node/event-file.js");
+  const { parseModelConfig } = await m("model/config.js");
+  const { randomModelFile } = await m("node/random-model-file.js");
+  const { loadModelInto } = await m("node/model-io.js");
+  const { engineFromFlags } = await m("cli/engine-flags.js");
+  const ev = readEventFile(eventDir);
+  const modelPath = randomModelFile(parseModelConfig({ dim: ev.tensor.dim, filters, depth: 5, inputChannels: ev.tensor.channels }), 1234);
+  const { engine, close } = await engineFromFlags({});
+  const model = loadModelInto(engine, modelPath);
+  // Warm-up, in which the engine also learns which convolution kernel is faster here.
+  for (let i = 0; i < 6; i++) engine.run(model, ev.tensor);
+  return { run: () => engine.run(model, ev.tensor), close };
+}
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { filters: { type: "string", default: "32" }, rounds: { type: "string", default: "12" } } });
+  if (positionals.length !== 3) throw new Error("usage: ab-builds <buildA> <buildB> <event dir> [--filters 16|32] [--rounds N]");
+  const [dirA, dirB, eventDir] = positionals;
+  const filters = Number(values.filters), rounds = Number(values.rounds);
+  const A = await loadBuild(dirA, eventDir, filters), B = await loadBuild(dirB, eventDir, filters);
+  const times: [number[], number[]] = [[], []];
+  const roundRatios: number[] = [];
+  let differing = 0;
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which build goes first, so neither always runs right after the other.
+    const round: [number[], number[]] = [[], []];
+    for (const i of r % 2 ? [0, 1] : [1, 0]) for (let j = 0; j < 3; j++) round[i].push([A, B][i].run().timings.totalMs);
+    times[0].push(...round[0]); times[1].push(...round[1]);
+    roundRatios.push(median(round[1]) / median(round[0]));
+    const la = A.run().logits, lb = B.run().logits;
+    const a = new Uint32Array(la.buffer, la.byteOffset, la.length), b = new Uint32Array(lb.buffer, lb.byteOffset, lb.length);
+    if (a.length !== b.length || a.some((x, i) => x !== b[i])) differing++;
+  }
+  const [ma, mb] = times.map(median);
+  console.log(`${eventDir.replace(/\/+$/, "").split("/").pop()} ${filters} filters, ${rounds} rounds of 3 runs each: ` +
+    `A ${ma.toFixed(2)} ms, B ${mb.toFixed(2)} ms, B/A ${(mb / ma).toFixed(3)} ` +
+    `(per round ${[...roundRatios].sort((x, y) => x - y).map((x) => x.toFixed(2)).join(" ")}); logits ${differing ? `differ in ${differing} rounds` : "bit-identical"}`);
+  await A.close(); await B.close();
+  if (differing) process.exitCode = 1;
+}
+
+await main();
