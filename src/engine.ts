@@ -11,7 +11,7 @@ import { trackShowerOf } from "./data/labelled-event.js";
 import { EngineFault, ModelDamagedError, SparseSSNetError } from "./errors.js";
 import { defaultGpu, requestDevice, type AdapterReport } from "./backend/webgpu/device.js";
 import { GpuExecutor, type GpuModel } from "./backend/webgpu/gpu-executor.js";
-import { buildGeometry, TILE_ROWS, type Geometry } from "./geometry/levels.js";
+import { buildGeometry, SINGLE_THREAD_TILE_ROWS, TILE_ROWS, type Geometry } from "./geometry/levels.js";
 import { parseModelConfig, type ModelConfig } from "./model/config.js";
 import { planBuffers, type BufferPlan, type Graph, type ParamSpec } from "./model/graph.js";
 import { fuseEpilogues } from "./model/fuse.js";
@@ -377,7 +377,7 @@ export class Engine {
   private begin(model: Model, tensor: SparseTensor, taps: string[]): EventState {
     const t0 = performance.now();
     const { graph, config: cfg } = model;
-    const geo = buildGeometry(this.arena, tensor, cfg.depth, graph.subRulebooks);
+    const geo = buildGeometry(this.arena, tensor, cfg.depth, graph.subRulebooks, false, this.threads > 1 ? TILE_ROWS : SINGLE_THREAD_TILE_ROWS);
     const t1 = performance.now();
     const sizes = geo.levels.map((l) => l.n);
     const keep = [graph.outputs.logits, ...taps.map((t) => graph.outputs[t])];
@@ -425,7 +425,7 @@ export class Engine {
             ts += performance.now() - tc;
           }
           const args: ConvArgs = [ptr(op.input), stride(op.input), ptr(op.output), cp, nOut,
-            model.paramPtr.get(op.param)!, I.channels, cp, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, rin, rout,
+            model.paramPtr.get(op.param)!, I.channels, cp, rb.K, tiles.starts, tiles.rows, tiles.n, 0, tiles.n, rin, rout,
             ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
             bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0, nzStarts, nzEntries];
           runConv(k, this.parallel, args);

@@ -10,8 +10,13 @@ import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { keyBits, paddedSpatialSize } from "../tensor/sparse-tensor.js";
 
 /** Output rows per tile of the convolution kernel (see convRules): 128 rows of up to 160 channels
- *  stay within L2 while every offset passes over them. */
+ *  stay within L2 while every offset passes over them, and even small levels have tiles enough for
+ *  threads to share. */
 export const TILE_ROWS = 128;
+/** Tile rows on one thread. Each tile reads every offset's weights again; on the small coarse
+ *  levels, where few pairs share them, fewer tiles pay (3D 192^3 at 32 filters 0.97x the time:
+ *  docs/performance.md, session 41), but leave a second thread without a tile of its own. */
+export const SINGLE_THREAD_TILE_ROWS = 512;
 
 /** Per-offset (input, output) pairs, and the tile boundaries of convRules for reading them with
  *  `outIdx` as the output (tiles) or, for strided rulebooks, backwards with `inIdx` as the output
@@ -22,7 +27,7 @@ export interface Rulebook {
    *  training) by input row: a transposed convolution or an input gradient writes the inputs. */
   tiles: Tiles; tilesBack?: Tiles;
 }
-export interface Tiles { starts: number; n: number }
+export interface Tiles { starts: number; n: number; rows: number }
 
 export interface Level {
   n: number;
@@ -53,6 +58,7 @@ export interface Geometry {
  *  `backward`: also tile the submanifold rulebooks by input row (the input gradients). */
 export function buildGeometry(
   arena: Arena, t: SparseTensor, levels: number, subRulebooks: { level: number; ks: number }[], backward = false,
+  tileRows = TILE_ROWS,
 ): Geometry {
   const k = arena.k;
   const dim = t.dim;
@@ -99,10 +105,10 @@ export function buildGeometry(
   makeLevel(u0.m, size0, u0.uKeys, rowCoords, rowBatch, 0, u0.first);
 
   const tilesFor = (start: number, outIdx: number, K: number, nOut: number): Tiles => {
-    const n = Math.ceil(nOut / TILE_ROWS);
+    const n = Math.ceil(nOut / tileRows);
     const starts = arena.alloc(K * (n + 1) * 4);
-    k.ruleTiles(start, outIdx, K, TILE_ROWS, n, starts);
-    return { starts, n };
+    k.ruleTiles(start, outIdx, K, tileRows, n, starts);
+    return { starts, n, rows: tileRows };
   };
 
   const strided: Rulebook[] = [];

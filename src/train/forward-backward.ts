@@ -10,7 +10,7 @@ import type { KernelExports } from "../backend/wasm/module.js";
 import { sparseInput } from "../backend/wasm/sparse-input.js";
 import { enqueueConv, enqueueWeightGrad, runConv, runGemmRows, type ConvArgs, type ParallelKernels, type WeightGradArgs } from "../backend/wasm/parallel-kernels.js";
 import { InvalidInputError } from "../errors.js";
-import { buildGeometry, TILE_ROWS, type Geometry, type Rulebook, type Tiles } from "../geometry/levels.js";
+import { buildGeometry, type Geometry, type Rulebook, type Tiles } from "../geometry/levels.js";
 import type { ModelConfig } from "../model/config.js";
 import type { Graph, Op } from "../model/graph.js";
 import { buildUResNet } from "../model/uresnet.js";
@@ -118,7 +118,7 @@ export class ForwardBackward {
             const temporaries = arena.mark();
             const t = tilesBy(rb, fout);
             runConv(k, this.parallel, [ptr(op.input), stride(op.input), ptr(out), cp, n, packed.get(op.param)!, I.channels, cp,
-              rb.K, t.starts, TILE_ROWS, t.n, 0, t.n, fin, fout, 0, 0, 0, 0, 0, nzStarts, nzEntries]);
+              rb.K, t.starts, t.rows, t.n, 0, t.n, fin, fout, 0, 0, 0, 0, 0, nzStarts, nzEntries]);
             arena.release(temporaries);
             break;
           }
@@ -267,7 +267,7 @@ export class ForwardBackward {
             const tiles = tilesBy(rb, fin);
             weightGrad([ptr(op.input), stride(op.input), gOut, gs, I.channels, coutPad, rb.K, rb.start, fin, fout, 0, nzStarts, nzEntries],
               `${op.param}.weight`, (d) => unpackConv(d, rb.K, I.channels, O.channels, coutPad),
-              [gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, TILE_ROWS, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0]);
+              [gOut, gs, dx, cinPad, rows(op.input), wT, O.channels, cinPad, rb.K, tiles.starts, tiles.rows, tiles.n, 0, tiles.n, fout, fin, 0, 0, 0, 0, 0, 0, 0]);
             accumulate(op.input, dx);
             break;
           }
