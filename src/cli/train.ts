@@ -45,7 +45,10 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
                        (checked by SHA-256), under its old name or given with --teacher
   --teacher-weight A   the teacher's share of the target, 0 to 1 (default 0.5)
   --teacher-augment S  none (default) | mirror: the teacher's probabilities averaged over the event's
-                       mirror images (4 runs in 2D, 8 in 3D per event)`;
+                       mirror images (4 runs in 2D, 8 in 3D per event)
+  --track-shower-loss B  each site also pays B x the cross-entropy of the two groups track (HIP, MIP)
+                       and shower (shower, delta, Michel), which weighs the confusions across that line
+                       above those within a group (default 0)`;
 
 export async function train(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -55,6 +58,7 @@ export async function train(argv: string[]): Promise<number> {
     out: { type: "string" }, "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
     "time-limit": { type: "string" }, threads: { type: "string" }, curve: { type: "string" }, init: { type: "string" },
     teacher: { type: "string" }, "teacher-weight": { type: "string" }, "teacher-augment": { type: "string" },
+    "track-shower-loss": { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const num = (flag: string, dflt: number, check: (x: number) => boolean = (x) => Number.isFinite(x)) => {
@@ -88,8 +92,8 @@ export async function train(argv: string[]): Promise<number> {
     }
     const spec = trainer.options.teacher;
     if (!spec && values.teacher) throw new UsageError(`--teacher: ${latest} belongs to a run without a teacher; start a new run with --init ${latest}`);
-    if (values["teacher-weight"] !== undefined || values["teacher-augment"] !== undefined) {
-      throw new UsageError("--teacher-weight and --teacher-augment are part of the run being resumed (its checkpoint has them)");
+    if (values["teacher-weight"] !== undefined || values["teacher-augment"] !== undefined || values["track-shower-loss"] !== undefined) {
+      throw new UsageError("--teacher-weight, --teacher-augment and --track-shower-loss are part of the run being resumed (its checkpoint has them)");
     }
     if (spec) teacher = await loadTeacher((values.teacher as string | undefined) ?? spec.model, spec.augment, spec.weight, trainer.config, threads, spec);
   } else {
@@ -116,6 +120,7 @@ export async function train(argv: string[]): Promise<number> {
       batchSize: num("batch", DEFAULT_TRAINER_OPTIONS.batchSize, posInt), weighting, schedule, crop, cropCentre,
       lr: num("lr", DEFAULT_TRAINER_OPTIONS.lr, (x) => x > 0), weightDecay: num("weight-decay", 0, (x) => x >= 0),
       ...(teacher ? { teacher: teacher.spec } : {}),
+      ...(values["track-shower-loss"] !== undefined ? { trackShowerWeight: num("track-shower-loss", 0, (x) => x >= 0) } : {}),
     };
     trainer = new Trainer(k, config, options, init ? init.weights : initialTrainingWeights(config, options.seed), pool?.parallel);
   }

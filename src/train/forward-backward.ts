@@ -70,7 +70,7 @@ export class ForwardBackward {
   /** One forward and backward pass. `options.taps: false` skips copying the named activations
    *  out (a training loop does not need them); `options.soft` mixes a teacher's probabilities
    *  into the targets (softmax-loss.ts). */
-  run(params: WeightTensors, tensor: SparseTensor, labels: Int32Array, rowWeights: Float32Array, options: { taps?: boolean; soft?: SoftTargets } = {}): ForwardBackwardResult {
+  run(params: WeightTensors, tensor: SparseTensor, labels: Int32Array, rowWeights: Float32Array, options: { taps?: boolean; soft?: SoftTargets; trackShowerWeight?: number } = {}): ForwardBackwardResult {
     const cfg = this.config, g = this.graph, k = this.k, arena = this.arena;
     validateSparseTensor(tensor, { dim: cfg.dim, channels: cfg.inputChannels, divisor: 2 ** (cfg.depth - 1) });
     const nRows = tensor.coords.length / tensor.dim;
@@ -166,7 +166,7 @@ export class ForwardBackward {
       let wsum = 0;
       rowWeights.forEach((w) => { wsum += w; });
       if (!(wsum > 0)) throw new InvalidInputError("the loss weights sum to zero");
-      const { loss, logits, gradLogits, gradSites: dSite } = weightedSoftmaxLoss(siteLogits, ls, sizes[0], C, siteOfRow, labels, rowWeights, wsum, options.soft);
+      const { loss, logits, gradLogits, gradSites: dSite } = weightedSoftmaxLoss(siteLogits, ls, sizes[0], C, siteOfRow, labels, rowWeights, wsum, options.soft, options.trackShowerWeight);
 
       // ---- backward ----
       // dL/db lives at grad(b) from its first contribution until the op that produced b is done

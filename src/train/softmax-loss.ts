@@ -4,6 +4,12 @@
 // With soft targets (distillation from a teacher), row r's target is the distribution
 // (1 - a) onehot(label_r) + a q_r instead of onehot(label_r): CE_r = lse_r - sum_j t_rj z_rj, whose
 // gradient is softmax(z_r) - t_r (t_r sums to 1).
+// With a track/shower weight b > 0 (5 classes), each row also pays b times the cross-entropy of the
+// two groups the targets are scored in, track (HIP, MIP) and shower (shower, delta, Michel):
+// -b log P_G with P_G the summed probability of the label's group G, whose gradient is
+// b p_j (1 - [j in G] / P_G). The five-class term spends its gradient alike on every confusion,
+// also on HIP against MIP, which the images often cannot tell apart; this one only on the
+// confusions that cross the track/shower line.
 
 export interface WeightedLoss {
   loss: number;
@@ -22,8 +28,11 @@ export interface SoftTargets { probabilities: Float32Array; weight: number }
 /** `siteLogits` holds the logits of `sites` sites, `stride` floats a site; row r reads site
  *  siteOfRow[r]. `wsum` is the sum of rowWeights (positive). */
 export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, sites: number, classes: number,
-  siteOfRow: Int32Array, labels: Int32Array, rowWeights: Float32Array, wsum: number, soft?: SoftTargets): WeightedLoss {
+  siteOfRow: Int32Array, labels: Int32Array, rowWeights: Float32Array, wsum: number, soft?: SoftTargets, trackShowerWeight = 0): WeightedLoss {
   const C = classes, nRows = siteOfRow.length;
+  const b = trackShowerWeight;
+  if (!(b >= 0)) throw new Error(`track/shower loss weight ${b}: must be 0 or more`);
+  if (b > 0 && C !== 5) throw new Error(`track/shower loss: needs the 5 classes (HIP, MIP, shower, delta, Michel), not ${C}`);
   const logits = new Float32Array(nRows * C), gradLogits = new Float32Array(nRows * C);
   const gradSites = new Float64Array(sites * stride);
   let loss = 0;
@@ -39,9 +48,16 @@ export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, si
     for (let j = 0; j < C; j++) target[j] = (j === label ? 1 - a : 0) + (q ? a * q[r * C + j] : 0);
     let ce = lse;
     for (let j = 0; j < C; j++) ce -= target[j] * logits[r * C + j];
+    // The label's group (track: classes 0 and 1) and its probability.
+    const track = label < 2;
+    let pGroup = 0;
+    if (b > 0) for (let j = 0; j < C; j++) if ((j < 2) === track) pGroup += Math.exp(logits[r * C + j] - lse);
+    if (b > 0) ce -= b * Math.log(pGroup);
     loss += w * ce;
     for (let j = 0; j < C; j++) {
-      const d = (w / wsum) * (Math.exp(logits[r * C + j] - lse) - target[j]);
+      const p = Math.exp(logits[r * C + j] - lse);
+      const group = b > 0 ? b * p * (1 - ((j < 2) === track ? 1 / pGroup : 0)) : 0;
+      const d = (w / wsum) * (p - target[j] + group);
       gradLogits[r * C + j] = d;
       gradSites[s * stride + j] += d;
     }

@@ -48,6 +48,9 @@ export interface TrainerOptions {
   bnMomentum: number;
   /** Distillation: a teacher model's class probabilities make up `weight` of every row's target. */
   teacher?: TeacherSpec;
+  /** Weight of the track/shower term of the loss (weightedSoftmaxLoss): each site also pays this
+   *  times the cross-entropy of the two groups, track (HIP, MIP) and shower (the rest). Default 0. */
+  trackShowerWeight?: number;
 }
 
 /** Which teacher a run distils from: the model as named, its file's SHA-256 (a resumed run checks
@@ -201,7 +204,7 @@ export class Trainer {
       return res;
     }
     const labels = Int32Array.from(batch.labels, (l) => (l === IGNORE_LABEL ? 0 : l));
-    const r = this.fb.run(this.params, batch.tensor, labels, batch.weights, { taps: false, soft: this.softTargets(events, batch.offsets) });
+    const r = this.fb.run(this.params, batch.tensor, labels, batch.weights, { taps: false, soft: this.softTargets(events, batch.offsets), trackShowerWeight: this.options.trackShowerWeight });
     updateRunningStats(this.params, r.batchStats, this.options.bnMomentum);
     this.adam.apply(new Map([...this.params].filter(([name]) => r.grads.has(name))), r.grads);
     let sites = 0, correct = 0;
