@@ -81,7 +81,7 @@ export function convRules(
 // then (the 32-filter 3D network holds 44 MB of them); the kernels read them in the order of the
 // pairs and, in the channel-sparse path, of the non-zero input channels. In the network, a
 // convolution's first call took up to 1.5x as long as an immediate repeat of the same call; with
-// its weights read in order first, about as long (docs/performance.md, session 41). Per tile and
+// its weights read in order first, at most 1.15x (docs/performance.md, session 41). Per tile and
 // offset, at most cin x coutPad floats: 3D 192^3 0.95-0.97x the time at 16 and 32 filters.
 // (The sink keeps the loads from being optimised away; it is never read.)
 let touchSink: i32 = 0;
