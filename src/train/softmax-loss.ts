@@ -11,6 +11,8 @@
 // also on HIP against MIP, which the images often cannot tell apart; this one only on the
 // confusions that cross the track/shower line.
 
+import { trackShowerOf } from "../data/labelled-event.js";
+
 export interface WeightedLoss {
   loss: number;
   /** Per row [rows, classes]: the logits of its site. */
@@ -48,15 +50,15 @@ export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, si
     for (let j = 0; j < C; j++) target[j] = (j === label ? 1 - a : 0) + (q ? a * q[r * C + j] : 0);
     let ce = lse;
     for (let j = 0; j < C; j++) ce -= target[j] * logits[r * C + j];
-    // The label's group (track: classes 0 and 1) and its probability.
-    const track = label < 2;
+    // The probability of the label's group (rows of weight 0, such as ignored sites, add nothing).
+    const grouped = b > 0 && w > 0, g = trackShowerOf(label);
     let pGroup = 0;
-    if (b > 0) for (let j = 0; j < C; j++) if ((j < 2) === track) pGroup += Math.exp(logits[r * C + j] - lse);
-    if (b > 0) ce -= b * Math.log(pGroup);
+    if (grouped) for (let j = 0; j < C; j++) if (trackShowerOf(j) === g) pGroup += Math.exp(logits[r * C + j] - lse);
+    if (grouped) ce -= b * Math.log(pGroup);
     loss += w * ce;
     for (let j = 0; j < C; j++) {
       const p = Math.exp(logits[r * C + j] - lse);
-      const group = b > 0 ? b * p * (1 - ((j < 2) === track ? 1 / pGroup : 0)) : 0;
+      const group = grouped ? b * p * (1 - (trackShowerOf(j) === g ? 1 / pGroup : 0)) : 0;
       const d = (w / wsum) * (p - target[j] + group);
       gradLogits[r * C + j] = d;
       gradSites[s * stride + j] += d;
