@@ -11,6 +11,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { median } from "../src/util/stats.js";
 
 interface Build { run: () => { logits: Float32Array; timings: { totalMs: number } }; close: () => Promise<void> }
 
@@ -30,8 +31,6 @@ async function loadBuild(root: string, eventDir: string, filters: number): Promi
   for (let i = 0; i < 6; i++) engine.run(model, ev.tensor);
   return { run: () => engine.run(model, ev.tensor), close };
 }
-
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { filters: { type: "string", default: "32" }, rounds: { type: "string", default: "12" } } });

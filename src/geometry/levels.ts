@@ -56,7 +56,8 @@ export interface Geometry {
 
 /** Builds the levels and the requested submanifold rulebooks. Allocates in the arena.
  *  `backward`: also tile the submanifold rulebooks by input row (the input gradients). `tileRows`:
- *  output rows per tile (SINGLE_THREAD_TILE_ROWS where one thread runs the convolutions). */
+ *  output rows per tile (the engine passes SINGLE_THREAD_TILE_ROWS when it runs on one thread;
+ *  training keeps TILE_ROWS, where the larger tiles were not measured). */
 export function buildGeometry(
   arena: Arena, t: SparseTensor, levels: number, subRulebooks: { level: number; ks: number }[], backward = false,
   tileRows = TILE_ROWS,

@@ -39,7 +39,7 @@ export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, si
   const gradSites = new Float64Array(sites * stride);
   let loss = 0;
   const a = soft ? soft.weight : 0, q = soft?.probabilities;
-  const target = new Float64Array(C);
+  const target = new Float64Array(C), prob = new Float64Array(C);
   for (let r = 0; r < nRows; r++) {
     const s = siteOfRow[r], label = labels[r], w = rowWeights[r];
     let m = -Infinity;
@@ -47,19 +47,19 @@ export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, si
     let z = 0;
     for (let j = 0; j < C; j++) z += Math.exp(logits[r * C + j] - m);
     const lse = m + Math.log(z);
+    for (let j = 0; j < C; j++) prob[j] = Math.exp(logits[r * C + j] - lse);
     for (let j = 0; j < C; j++) target[j] = (j === label ? 1 - a : 0) + (q ? a * q[r * C + j] : 0);
     let ce = lse;
     for (let j = 0; j < C; j++) ce -= target[j] * logits[r * C + j];
     // The probability of the label's group (rows of weight 0, such as ignored sites, add nothing).
     const grouped = b > 0 && w > 0, g = trackShowerOf(label);
     let pGroup = 0;
-    if (grouped) for (let j = 0; j < C; j++) if (trackShowerOf(j) === g) pGroup += Math.exp(logits[r * C + j] - lse);
+    if (grouped) for (let j = 0; j < C; j++) if (trackShowerOf(j) === g) pGroup += prob[j];
     if (grouped) ce -= b * Math.log(pGroup);
     loss += w * ce;
     for (let j = 0; j < C; j++) {
-      const p = Math.exp(logits[r * C + j] - lse);
-      const group = grouped ? b * p * (1 - (trackShowerOf(j) === g ? 1 / pGroup : 0)) : 0;
-      const d = (w / wsum) * (p - target[j] + group);
+      const group = grouped ? b * prob[j] * (1 - (trackShowerOf(j) === g ? 1 / pGroup : 0)) : 0;
+      const d = (w / wsum) * (prob[j] - target[j] + group);
       gradLogits[r * C + j] = d;
       gradSites[s * stride + j] += d;
     }
