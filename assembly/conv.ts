@@ -43,13 +43,23 @@ export function convRules(
       if (nzStarts) {
         // Channel-sparse input (see sparse-input.ts): one pair at a time over its non-zero entries,
         // at every width (two pairs side by side at 16 columns made V8 spill accumulators and ran
-        // slower: docs/performance.md).
-        for (; p < p1; p++) {
+        // slower: docs/performance.md). The next pair's input row, entry range and output row are
+        // read before this pair's entries are multiplied: their chain of dependent loads (rule ->
+        // row starts -> entries -> weights) then no longer waits behind the end of each pair's
+        // loop (5000 x 32 x 32, 27 offsets, half-zero input: 0.94x the time; session 42).
+        if (p < p1) {
           const i = <usize>load<i32>(ruleIn + (<usize>p << 2));
-          const e0 = load<i32>(nzStarts + (i << 2)), e1 = load<i32>(nzStarts + (i << 2), 4);
-          if (e0 == e1) continue;
-          const y = outPtr + <usize>load<i32>(ruleOut + (<usize>p << 2)) * outS;
-          sparseRow(nzEntries + (<usize>e0 << 3), nzEntries + (<usize>e1 << 3), y, wk, coutPad);
+          let e0 = load<i32>(nzStarts + (i << 2)), e1 = load<i32>(nzStarts + (i << 2), 4);
+          let o = load<i32>(ruleOut + (<usize>p << 2));
+          const last = p1 - 1;
+          for (; p < p1; p++) {
+            const pn = <usize>(p < last ? p + 1 : p);
+            const iN = <usize>load<i32>(ruleIn + (pn << 2));
+            const oN = load<i32>(ruleOut + (pn << 2));
+            const e0N = load<i32>(nzStarts + (iN << 2)), e1N = load<i32>(nzStarts + (iN << 2), 4);
+            if (e0 != e1) sparseRow(nzEntries + (<usize>e0 << 3), nzEntries + (<usize>e1 << 3), outPtr + <usize>o * outS, wk, coutPad);
+            e0 = e0N; e1 = e1N; o = oN;
+          }
         }
         continue;
       }
@@ -245,13 +255,17 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
 }
 
 // One output row from a channel-sparse input row (entries [e, ee): value, weight-row byte offset):
-// 24- and 16-column blocks, then 8- and 4-column tails. Per non-zero input the multiply-adds are
-// those of the dense kernel, in the same order. Why not 32 columns: V8 schedules all of an
-// iteration's loads before its arithmetic, so 8 weight vectors + 8 accumulators + the broadcast
-// need 17 registers; it spilled an accumulator and every term then waited on a store-load round
-// trip. 24 columns need 13 (bench/kernels: +10-25% at 32-160 channels).
+// 24- and 16-column blocks, then 8- and 4-column tails; a row of exactly 32 columns in one pass
+// (sparseCols32). Per non-zero input the multiply-adds are those of the dense kernel, in the same
+// order. Why not 32-column blocks everywhere: V8 schedules all of an iteration's loads before its
+// arithmetic, so 8 weight vectors + 8 accumulators + the broadcast need 17 registers; it spilled
+// an accumulator and every term then waited on a store-load round trip. 24 columns need 13
+// (bench/kernels: +10-25% at 32-160 channels). sparseCols32 avoids the spill, but as blocks of
+// wider rows (48 as 32 + 16, 64 as 32 + 32, ...) it was no faster than the 24-column ones
+// (0.99-1.02x, session 42).
 // @ts-ignore: decorator
 @inline function sparseRow(e: usize, ee: usize, y: usize, w: usize, coutPad: i32): void {
+  if (coutPad == 32) { sparseCols32(e, ee, y, w); return; }
   // 24 columns where they fit, except that a remainder of 8 is better done as 16 + 16 (measured).
   let n24 = coutPad / 24;
   if (n24 > 0 && coutPad - n24 * 24 == 8) n24--;
@@ -290,6 +304,31 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
     }
     v128.store(yj, a0);
   }
+}
+
+// All 32 columns of one output row in one pass over the entries: eight independent accumulator
+// chains, where two passes of 16 columns have four each and pay each entry's broadcast, index and
+// loop twice (5000 x 32 x 32, 27 offsets, half-zero input: 0.92x the time of 16 + 16 with the
+// pairs read ahead; session 42). V8 would load all eight weight vectors before the arithmetic
+// and, needing 17 registers, spill an accumulator (then 1.2x the time); storing a0 and a1 into
+// the output row, where they end anyway, keeps their weights from being loaded before those two
+// multiply-adds are done, so the other six weights, eight accumulators and the broadcast fit in
+// 15 registers.
+// @ts-ignore: decorator
+@inline function sparseCols32(e: usize, ee: usize, y: usize, w: usize): void {
+  let a0 = v128.load(y), a1 = v128.load(y, 16), a2 = v128.load(y, 32), a3 = v128.load(y, 48);
+  let a4 = v128.load(y, 64), a5 = v128.load(y, 80), a6 = v128.load(y, 96), a7 = v128.load(y, 112);
+  for (let q = e; q < ee; q += 8) {
+    const v = v128.load32_splat(q);
+    const wp = w + <usize>load<i32>(q, 4);
+    a0 = madd(v, v128.load(wp), a0); a1 = madd(v, v128.load(wp, 16), a1);
+    v128.store(y, a0); v128.store(y, a1, 16);
+    a2 = madd(v, v128.load(wp, 32), a2); a3 = madd(v, v128.load(wp, 48), a3);
+    a4 = madd(v, v128.load(wp, 64), a4); a5 = madd(v, v128.load(wp, 80), a5);
+    a6 = madd(v, v128.load(wp, 96), a6); a7 = madd(v, v128.load(wp, 112), a7);
+  }
+  v128.store(y, a0); v128.store(y, a1, 16); v128.store(y, a2, 32); v128.store(y, a3, 48);
+  v128.store(y, a4, 64); v128.store(y, a5, 80); v128.store(y, a6, 96); v128.store(y, a7, 112);
 }
 
 // 16 columns of one output row (at yj; their weight columns at wj) from a channel-sparse input row.
