@@ -308,7 +308,7 @@ export function zeroRows(ptr: usize, stride: i32, n: i32, cols: i32): void {
 
 // All 32 columns of one output row in one pass over the entries: eight independent accumulator
 // chains, where two passes of 16 columns have four each and pay each entry's broadcast, index and
-// loop twice (5000 x 32 x 32, 27 offsets, half-zero input: 0.92x the time of 16 + 16 with the
+// loop twice (5000 x 32 x 32, 27 offsets, half-zero input: 0.90x the time of 16 + 16 with the
 // pairs read ahead; session 42). V8 would load all eight weight vectors before the arithmetic
 // and, needing 17 registers, spill an accumulator (then 1.2x the time); storing a0 and a1 into
 // the output row, where they end anyway, keeps their weights from being loaded before those two

@@ -39,6 +39,22 @@ export interface RunOptions {
   taps?: string[];
   /** Record the time spent per operation kind (rulebooks, convolutions, ...) in `profile`. */
   profile?: boolean;
+  /** Called before each convolution (wasm kernels) with the kernel's arguments, which point into
+   *  `memory`: `bench/conv-replay.ts` copies what the kernel reads, to time it again alone. */
+  onConvolution?: (call: ConvolutionCall) => void;
+}
+
+/** One convolution of a run, as RunOptions.onConvolution sees it before the kernel runs. */
+export interface ConvolutionCall {
+  /** Index of the op in the model's graph. */
+  op: number;
+  kind: "subconv" | "down" | "up";
+  level: number;
+  /** Rows of the input buffer, and pairs of the rulebook. */
+  inputRows: number;
+  pairs: number;
+  args: ConvArgs;
+  memory: ArrayBuffer;
 }
 
 export interface SegmentationResult {
@@ -293,7 +309,7 @@ export class Engine {
     if (tensor.coords.length === 0) return emptyResult(model.config, taps);
     return this.guarded(tensor, () => {
       const ev = this.begin(model, tensor, taps);
-      const prof = this.executeWasm(model, ev, options.profile ?? false);
+      const prof = this.executeWasm(model, ev, options.profile ?? false, options.onConvolution);
       const result = this.finish(model, ev, this.wasmScores(model, ev), prof?.ms);
       if (prof) result.executedConvMultiplyAdds = prof.executedConvMultiplyAdds;
       return result;
@@ -398,7 +414,7 @@ export class Engine {
     return { geo, sizes, plan, ptr, stride, taps, t0, t1 };
   }
 
-  private executeWasm(model: Model, ev: EventState, profiling: boolean): { ms: Record<string, number>; executedConvMultiplyAdds: number } | undefined {
+  private executeWasm(model: Model, ev: EventState, profiling: boolean, onConvolution?: (call: ConvolutionCall) => void): { ms: Record<string, number>; executedConvMultiplyAdds: number } | undefined {
     const { graph } = model;
     const { geo, sizes, ptr, stride } = ev;
     const k = this.k;
@@ -428,6 +444,7 @@ export class Engine {
             model.paramPtr.get(op.param)!, I.channels, cp, rb.K, tiles.starts, tiles.rows, tiles.n, 0, tiles.n, rin, rout,
             ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
             bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0, nzStarts, nzEntries];
+          onConvolution?.({ op: graph.ops.indexOf(op), kind: op.kind, level: op.level, inputRows: sizes[I.level], pairs: rb.pairs, args, memory: k.memory.buffer });
           runConv(k, this.parallel, args);
           if (!profile) choice.done(performance.now() - tStart); // (profiling adds the counting)
           this.arena.release(mark);

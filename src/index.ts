@@ -1,6 +1,6 @@
 // sparsessnet: submanifold sparse convolutional networks (SparseSSNet U-ResNet) in WebAssembly.
 // This entry point is free of Node-only APIs: it runs in Node and in browsers.
-export { Engine, TRACK, SHOWER, type Model, type RunOptions, type SegmentationResult } from "./engine.js";
+export { Engine, TRACK, SHOWER, type Model, type RunOptions, type SegmentationResult, type ConvolutionCall } from "./engine.js";
 export * from "./errors.js";
 export { type SparseTensor, validateSparseTensor } from "./tensor/sparse-tensor.js";
 export { prepareSparse, sparseFromImage, type PrepareOptions } from "./tensor/prepare.js";
