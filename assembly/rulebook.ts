@@ -37,22 +37,25 @@ export function subRulesMerge(
       d0 = k / (ks * ks) - r; d1 = (k / ks) % ks - r; d2 = k % ks - r;
       delta = (<i64>d0 * S1 + <i64>d1) * S2 + <i64>d2;
     }
-    let j = 0;
-    for (let o = 0; o < n; o++) {
+    // Branch-free merge: each step compares key j with site o's target and advances j (key below
+    // the target) or o (a match, or no neighbour there), so at most 2n steps. The pair is written
+    // at p every step and kept only on a match inside the volume. A branch per site on whether its
+    // neighbour exists, taken about as often as not, had made this 1.3% of a 3D 192^3 event.
+    // (delta < 0 here, so the target is below site o's own key and j <= o < n.)
+    let j = 0, o = 0;
+    while (o < n) {
       const c = coords + <usize>o * <usize>dim * 4;
       const x0 = load<i32>(c) + d0, x1 = load<i32>(c, 4) + d1;
-      if (<u32>x0 >= <u32>s0 || <u32>x1 >= <u32>s1) continue;
-      if (dim == 3) {
-        const x2 = load<i32>(c, 8) + d2;
-        if (<u32>x2 >= <u32>s2) continue;
-      }
+      let inside = <i32>(<u32>x0 < <u32>s0) & <i32>(<u32>x1 < <u32>s1);
+      if (dim == 3) inside &= <i32>(<u32>(load<i32>(c, 8) + d2) < <u32>s2);
       const target = load<i64>(keys + (<usize>o << 3)) + delta;
-      while (j < n && load<i64>(keys + (<usize>j << 3)) < target) j++;
-      if (j < n && load<i64>(keys + (<usize>j << 3)) == target) {
-        store<i32>(ruleIn + (<usize>p << 2), j);
-        store<i32>(ruleOut + (<usize>p << 2), o);
-        p++;
-      }
+      const key = load<i64>(keys + (<usize>j << 3));
+      store<i32>(ruleIn + (<usize>p << 2), j);
+      store<i32>(ruleOut + (<usize>p << 2), o);
+      p += inside & <i32>(key == target);
+      const below = <i32>(key < target);
+      j += below;
+      o += below ^ 1;
     }
   }
   store<i32>(ruleStart + (<usize>centre << 2), p);

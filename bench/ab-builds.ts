@@ -5,6 +5,7 @@
 // weights, and the logits of the two builds are compared bit for bit after every round.
 //
 // Usage: node dist/bench/ab-builds.js <buildA> <buildB> <event dir> [--filters 16|32] [--rounds N]
+//          [--part total|geometry|network]
 //   where a build is a package root holding a built dist/ (e.g. a git worktree after npm run build).
 // Prints the medians of each build's runs, their ratio B/A, and the ratio in each round (sorted): a
 // round's runs are minutes closer together than the whole comparison's.
@@ -13,7 +14,8 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { median } from "../src/util/stats.js";
 
-interface Build { run: () => { logits: Float32Array; timings: { totalMs: number } }; close: () => Promise<void> }
+type Part = "total" | "geometry" | "network";
+interface Build { run: () => { logits: Float32Array; timings: Record<`${Part}Ms`, number> }; close: () => Promise<void> }
 
 async function loadBuild(root: string, eventDir: string, filters: number): Promise<Build> {
   // Another build's modules: typed loosely, as they may differ from this build's.
@@ -33,8 +35,11 @@ async function loadBuild(root: string, eventDir: string, filters: number): Promi
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { filters: { type: "string", default: "32" }, rounds: { type: "string", default: "12" } } });
-  if (positionals.length !== 3) throw new Error("usage: ab-builds <buildA> <buildB> <event dir> [--filters 16|32] [--rounds N]");
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { filters: { type: "string", default: "32" }, rounds: { type: "string", default: "12" }, part: { type: "string", default: "total" } } });
+  if (positionals.length !== 3) throw new Error("usage: ab-builds <buildA> <buildB> <event dir> [--filters 16|32] [--rounds N] [--part total|geometry|network]");
+  // Which part of each run to time: the whole event, the levels and rulebooks, or the network after them.
+  const part = values.part as Part;
+  if (!["total", "geometry", "network"].includes(part)) throw new Error(`--part ${part}: total, geometry or network`);
   const [dirA, dirB, eventDir] = positionals;
   const filters = Number(values.filters), rounds = Number(values.rounds);
   const A = await loadBuild(dirA, eventDir, filters), B = await loadBuild(dirB, eventDir, filters);
@@ -44,7 +49,7 @@ async function main(): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     // Alternate which build goes first, so neither always runs right after the other.
     const round: [number[], number[]] = [[], []];
-    for (const i of r % 2 ? [0, 1] : [1, 0]) for (let j = 0; j < 3; j++) round[i].push([A, B][i].run().timings.totalMs);
+    for (const i of r % 2 ? [0, 1] : [1, 0]) for (let j = 0; j < 3; j++) round[i].push([A, B][i].run().timings[`${part}Ms`]);
     times[0].push(...round[0]); times[1].push(...round[1]);
     roundRatios.push(median(round[1]) / median(round[0]));
     const la = A.run().logits, lb = B.run().logits;
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
     if (a.length !== b.length || a.some((x, i) => x !== b[i])) differing++;
   }
   const [ma, mb] = times.map(median);
-  console.log(`${eventDir.replace(/\/+$/, "").split("/").pop()} ${filters} filters, ${rounds} rounds of 3 runs each: ` +
+  console.log(`${eventDir.replace(/\/+$/, "").split("/").pop()} ${filters} filters, ${part === "total" ? "" : `${part} part, `}${rounds} rounds of 3 runs each: ` +
     `A ${ma.toFixed(2)} ms, B ${mb.toFixed(2)} ms, B/A ${(mb / ma).toFixed(3)} ` +
     `(per round ${[...roundRatios].sort((x, y) => x - y).map((x) => x.toFixed(2)).join(" ")}); logits ${differing ? `differ in ${differing} rounds` : "bit-identical"}`);
   await A.close(); await B.close();
