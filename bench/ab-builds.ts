@@ -5,7 +5,8 @@
 // weights, and the logits of the two builds are compared bit for bit after every round.
 //
 // Usage: node dist/bench/ab-builds.js <buildA> <buildB> <event dir> [--filters 16|32] [--rounds N]
-//          [--part total|geometry|network]
+//          [--part total|geometry|network] [--fast]
+//   (--fast: both builds in the relaxed-SIMD build; Node 20 needs --experimental-wasm-relaxed-simd)
 //   where a build is a package root holding a built dist/ (e.g. a git worktree after npm run build).
 // Prints the medians of each build's runs, their ratio B/A, and the ratio in each round (sorted): a
 // round's runs are minutes closer together than the whole comparison's.
@@ -17,7 +18,7 @@ import { median } from "../src/util/stats.js";
 type Part = "total" | "geometry" | "network";
 interface Build { run: () => { logits: Float32Array; timings: Record<`${Part}Ms`, number> }; close: () => Promise<void> }
 
-async function loadBuild(root: string, eventDir: string, filters: number): Promise<Build> {
+async function loadBuild(root: string, eventDir: string, filters: number, fast: boolean): Promise<Build> {
   // Another build's modules: typed loosely, as they may differ from this build's.
   const m = (p: string): Promise<any> => import(pathToFileURL(resolve(root, "dist/src", p)).href);
   const { readEventFile } = await m("node/event-file.js");
@@ -27,7 +28,7 @@ async function loadBuild(root: string, eventDir: string, filters: number): Promi
   const { engineFromFlags } = await m("cli/engine-flags.js");
   const ev = readEventFile(eventDir);
   const modelPath = randomModelFile(parseModelConfig({ dim: ev.tensor.dim, filters, depth: 5, inputChannels: ev.tensor.channels }), 1234);
-  const { engine, close } = await engineFromFlags({});
+  const { engine, close } = await engineFromFlags({ fast });
   const model = loadModelInto(engine, modelPath);
   // Warm-up, in which the engine also learns which convolution kernel is faster here.
   for (let i = 0; i < 6; i++) engine.run(model, ev.tensor);
@@ -35,14 +36,14 @@ async function loadBuild(root: string, eventDir: string, filters: number): Promi
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { filters: { type: "string", default: "32" }, rounds: { type: "string", default: "12" }, part: { type: "string", default: "total" } } });
-  if (positionals.length !== 3) throw new Error("usage: ab-builds <buildA> <buildB> <event dir> [--filters 16|32] [--rounds N] [--part total|geometry|network]");
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { filters: { type: "string", default: "32" }, rounds: { type: "string", default: "12" }, part: { type: "string", default: "total" }, fast: { type: "boolean", default: false } } });
+  if (positionals.length !== 3) throw new Error("usage: ab-builds <buildA> <buildB> <event dir> [--filters 16|32] [--rounds N] [--part total|geometry|network] [--fast]");
   // Which part of each run to time: the whole event, the levels and rulebooks, or the network after them.
   const part = values.part as Part;
   if (!["total", "geometry", "network"].includes(part)) throw new Error(`--part ${part}: total, geometry or network`);
   const [dirA, dirB, eventDir] = positionals;
   const filters = Number(values.filters), rounds = Number(values.rounds);
-  const A = await loadBuild(dirA, eventDir, filters), B = await loadBuild(dirB, eventDir, filters);
+  const A = await loadBuild(dirA, eventDir, filters, values.fast), B = await loadBuild(dirB, eventDir, filters, values.fast);
   const times: [number[], number[]] = [[], []];
   const roundRatios: number[] = [];
   let differing = 0;
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     if (a.length !== b.length || a.some((x, i) => x !== b[i])) differing++;
   }
   const [ma, mb] = times.map(median);
-  console.log(`${eventDir.replace(/\/+$/, "").split("/").pop()} ${filters} filters, ${part === "total" ? "" : `${part} part, `}${rounds} rounds of 3 runs each: ` +
+  console.log(`${eventDir.replace(/\/+$/, "").split("/").pop()} ${filters} filters${values.fast ? ", fast" : ""}, ${part === "total" ? "" : `${part} part, `}${rounds} rounds of 3 runs each: ` +
     `A ${ma.toFixed(2)} ms, B ${mb.toFixed(2)} ms, B/A ${(mb / ma).toFixed(3)} ` +
     `(per round ${[...roundRatios].sort((x, y) => x - y).map((x) => x.toFixed(2)).join(" ")}); logits ${differing ? `differ in ${differing} rounds` : "bit-identical"}`);
   await A.close(); await B.close();
