@@ -10,30 +10,11 @@
 //   where a build is a package root holding a built dist/ (e.g. a git worktree after npm run build).
 // Prints the medians of each build's runs, their ratio B/A, and the ratio in each round (sorted): a
 // round's runs are minutes closer together than the whole comparison's.
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { median } from "../src/util/stats.js";
+import { warmedEngine } from "./builds.js";
 
 type Part = "total" | "geometry" | "network";
-interface Build { run: () => { logits: Float32Array; timings: Record<`${Part}Ms`, number> }; close: () => Promise<void> }
-
-async function loadBuild(root: string, eventDir: string, filters: number, fast: boolean): Promise<Build> {
-  // Another build's modules: typed loosely, as they may differ from this build's.
-  const m = (p: string): Promise<any> => import(pathToFileURL(resolve(root, "dist/src", p)).href);
-  const { readEventFile } = await m("node/event-file.js");
-  const { parseModelConfig } = await m("model/config.js");
-  const { randomModelFile } = await m("node/random-model-file.js");
-  const { loadModelInto } = await m("node/model-io.js");
-  const { engineFromFlags } = await m("cli/engine-flags.js");
-  const ev = readEventFile(eventDir);
-  const modelPath = randomModelFile(parseModelConfig({ dim: ev.tensor.dim, filters, depth: 5, inputChannels: ev.tensor.channels }), 1234);
-  const { engine, close } = await engineFromFlags({ fast });
-  const model = loadModelInto(engine, modelPath);
-  // Warm-up, in which the engine also learns which convolution kernel is faster here.
-  for (let i = 0; i < 6; i++) engine.run(model, ev.tensor);
-  return { run: () => engine.run(model, ev.tensor), close };
-}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { filters: { type: "string", default: "32" }, rounds: { type: "string", default: "12" }, part: { type: "string", default: "total" }, fast: { type: "boolean", default: false } } });
@@ -43,7 +24,7 @@ async function main(): Promise<void> {
   if (!["total", "geometry", "network"].includes(part)) throw new Error(`--part ${part}: total, geometry or network`);
   const [dirA, dirB, eventDir] = positionals;
   const filters = Number(values.filters), rounds = Number(values.rounds);
-  const A = await loadBuild(dirA, eventDir, filters, values.fast), B = await loadBuild(dirB, eventDir, filters, values.fast);
+  const A = await warmedEngine(dirA, eventDir, filters, values.fast), B = await warmedEngine(dirB, eventDir, filters, values.fast);
   const times: [number[], number[]] = [[], []];
   const roundRatios: number[] = [];
   let differing = 0;

@@ -11,16 +11,12 @@
 // batch-norm. The builds must share convRules' arguments and the index layout. Each round calls
 // every convolution once in graph order, so that, as in the network, each finds in cache only what
 // the calls before it left there; with --hot each call is made twice and the second one timed.
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { loadModelInto } from "../src/node/model-io.js";
-import { randomModelFile } from "../src/node/random-model-file.js";
-import { readEventFile } from "../src/node/event-file.js";
-import { engineFromFlags } from "../src/cli/engine-flags.js";
-import { parseModelConfig } from "../src/model/config.js";
 import type { ConvolutionCall } from "../src/engine.js";
 import { median } from "../src/util/stats.js";
+import { buildModule, warmedEngine } from "./builds.js";
 
 /** What one convolution reads, copied out of the engine's memory; null where the kernel reads nothing. */
 export interface Captured {
@@ -51,10 +47,8 @@ export interface Replay { dir: string; calls: (() => void)[]; outputs: (() => Ui
 
 /** Places every captured convolution in a fresh instance of a build's kernels. */
 export async function load(dir: string, convs: Captured[]): Promise<Replay> {
-  // Another build's modules: typed loosely, as they may differ from this build's.
-  const m = (p: string): Promise<any> => import(pathToFileURL(resolve(dir, "dist/src", p)).href);
-  const { Arena } = await m("backend/wasm/arena.js");
-  const { instantiateKernels } = await m("backend/wasm/module.js");
+  const { Arena } = await buildModule(dir, "backend/wasm/arena.js");
+  const { instantiateKernels } = await buildModule(dir, "backend/wasm/module.js");
   const k = await instantiateKernels("deterministic");
   const arena = new Arena(k);
   const put = (b: Uint8Array | null) => {
@@ -84,14 +78,11 @@ async function main(): Promise<void> {
   if (positionals.length < 2) throw new Error("usage: conv-replay <event dir> <build> [<build> ...] [--filters 16|32] [--rounds N] [--per-op] [--hot]");
   const [eventDir, ...dirs] = positionals;
   const filters = Number(values.filters), rounds = Number(values.rounds);
-  const ev = readEventFile(eventDir);
-  const { engine, close } = await engineFromFlags({});
-  const model = loadModelInto(engine, randomModelFile(parseModelConfig({ dim: ev.tensor.dim, filters, depth: 5, inputChannels: ev.tensor.channels }), 1234));
-  // Warm-up, in which the engine also learns which convolution kernel is faster here.
-  for (let i = 0; i < 6; i++) engine.run(model, ev.tensor);
+  // This build runs the event (dist/bench/ -> the package root).
+  const here = await warmedEngine(resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."), eventDir, filters);
   const convs: Captured[] = [];
-  engine.run(model, ev.tensor, { onConvolution: (c) => convs.push(capture(c)) });
-  await close();
+  here.run({ onConvolution: (c: ConvolutionCall) => convs.push(capture(c)) });
+  await here.close();
 
   const replays: Replay[] = [];
   for (const dir of dirs) replays.push(await load(dir, convs));

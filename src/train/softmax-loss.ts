@@ -40,6 +40,7 @@ export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, si
   let loss = 0;
   const a = soft ? soft.weight : 0, q = soft?.probabilities;
   const target = new Float64Array(C), prob = new Float64Array(C);
+  const groupOf = Int8Array.from({ length: C }, (_, j) => trackShowerOf(j));
   for (let r = 0; r < nRows; r++) {
     const s = siteOfRow[r], label = labels[r], w = rowWeights[r];
     let m = -Infinity;
@@ -52,13 +53,13 @@ export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, si
     let ce = lse;
     for (let j = 0; j < C; j++) ce -= target[j] * logits[r * C + j];
     // The probability of the label's group (rows of weight 0, such as ignored sites, add nothing).
-    const grouped = b > 0 && w > 0, g = trackShowerOf(label);
+    const grouped = b > 0 && w > 0, g = groupOf[label];
     let pGroup = 0;
-    if (grouped) for (let j = 0; j < C; j++) if (trackShowerOf(j) === g) pGroup += prob[j];
+    if (grouped) for (let j = 0; j < C; j++) if (groupOf[j] === g) pGroup += prob[j];
     if (grouped) ce -= b * Math.log(pGroup);
     loss += w * ce;
     for (let j = 0; j < C; j++) {
-      const group = grouped ? b * prob[j] * (1 - (trackShowerOf(j) === g ? 1 / pGroup : 0)) : 0;
+      const group = grouped ? b * prob[j] * (1 - (groupOf[j] === g ? 1 / pGroup : 0)) : 0;
       const d = (w / wsum) * (prob[j] - target[j] + group);
       gradLogits[r * C + j] = d;
       gradSites[s * stride + j] += d;
