@@ -34,7 +34,7 @@ test("kernel choice: tries both kernels twice, then keeps the faster one measure
   assert.equal(runOnce(t, other, 2e6, 1.8e6, () => 1), "sparse");
 });
 
-test("kernel choice: a slow minute during the first tries is outlived (fastest time kept, and a recheck every 16 runs)", () => {
+test("kernel choice: a slow minute during the first tries is outlived (fastest time kept, and a recheck after 16 runs)", () => {
   const t = new KernelTimings();
   const conv = {};
   // Both of dense's first tries hit a busy machine (5 ms); sparse takes 2 ms; dense really takes 1.
@@ -51,6 +51,31 @@ test("kernel choice: a slow minute during the first tries is outlived (fastest t
   // One slow run of the chosen kernel does not flip the choice: the fastest kept time counts.
   assert.equal(runOnce(t, conv, 2e6, 1.8e6, (k) => (k === "dense" ? 9 : 2)), "dense");
   assert.equal(runOnce(t, conv, 2e6, 1.8e6, ms), "dense");
+});
+
+test("kernel choice: a recheck that loses again comes twice as late, one that wins resets; each convolution rechecks on its own runs", () => {
+  const t = new KernelTimings();
+  const conv = {};
+  let sparseMs = 2;
+  const ms = (k: "dense" | "sparse") => (k === "dense" ? 1 : sparseMs);
+  const picks = Array.from({ length: 4 + 240 }, () => runOnce(t, conv, 2e6, 1.8e6, ms)).slice(4);
+  // Dense is chosen; sparse is tried again on runs 16, 48 (16 + 32), 112 (+ 64) and 240 (+ 128), counted from the tries.
+  const rechecks = picks.flatMap((k, i) => (k === "sparse" ? [i + 1] : []));
+  assert.deepEqual(rechecks, [16, 48, 112, 240]);
+  // Now sparse gets faster (dense, still chosen, keeps its time): at its next recheck (run 496)
+  // it wins and is kept, and the one after (dense again) comes 16 runs later.
+  sparseMs = 0.5;
+  const later = Array.from({ length: 256 + 20 }, () => runOnce(t, conv, 2e6, 1.8e6, ms));
+  assert.equal(later.indexOf("sparse"), 255, "the recheck at run 496 is the first sparse run");
+  assert.deepEqual(later.slice(256, 256 + 15), Array(15).fill("sparse"));
+  assert.equal(later[256 + 15], "dense", "a recheck 16 runs after the win");
+  // The next convolution of the same engine has its first recheck one run later, and so on.
+  const firstRecheck = () => {
+    const c = {};
+    const ks = Array.from({ length: 4 + 40 }, () => runOnce(t, c, 2e6, 1.8e6, (k) => (k === "dense" ? 1 : 2))).slice(4);
+    return ks.indexOf("sparse") + 1;
+  };
+  assert.deepEqual([firstRecheck(), firstRecheck(), firstRecheck()], [17, 18, 19]);
 });
 
 test("kernel choice: clear-cut and too-short convolutions follow the model, untimed", () => {
