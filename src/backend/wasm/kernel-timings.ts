@@ -50,8 +50,11 @@ export class KernelTimings {
       if (lo < this.minTimedNs || hi > CLEAR_CUT * lo) return model;
       let kernel: "dense" | "sparse";
       let recheck = false;
-      if (t.dense.length < TRIES || t.sparse.length < TRIES) kernel = t.dense.length <= t.sparse.length ? "dense" : "sparse";
-      else {
+      // The tries alternate, the model's choice first: a one-event run (a browser page, `segment` of
+      // one event) then gets the predicted kernel, not always the dense one (session 43).
+      if (t.dense.length < TRIES || t.sparse.length < TRIES) {
+        kernel = t.dense.length === t.sparse.length ? model : t.dense.length < t.sparse.length ? "dense" : "sparse";
+      } else {
         kernel = faster(t, c);
         if (++t.runs === t.nextRecheck) {
           kernel = kernel === "dense" ? "sparse" : "dense";
