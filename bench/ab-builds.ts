@@ -9,7 +9,8 @@
 //   (--fast: both builds in the relaxed-SIMD build; Node 20 needs --experimental-wasm-relaxed-simd)
 //   where a build is a package root holding a built dist/ (e.g. a git worktree after npm run build).
 // Prints the medians of each build's runs, their ratio B/A, and the ratio in each round (sorted): a
-// round's runs are minutes closer together than the whole comparison's.
+// round's runs are minutes closer together than the whole comparison's; then the means, their ratio,
+// and each build's 95th percentile and slowest run.
 import { parseArgs } from "node:util";
 import { median } from "../src/util/stats.js";
 import { warmedEngine } from "./builds.js";
@@ -42,6 +43,11 @@ async function main(): Promise<void> {
   console.log(`${eventDir.replace(/\/+$/, "").split("/").pop()} ${filters} filters${values.fast ? ", fast" : ""}, ${part === "total" ? "" : `${part} part, `}${rounds} rounds of 3 runs each: ` +
     `A ${ma.toFixed(2)} ms, B ${mb.toFixed(2)} ms, B/A ${(mb / ma).toFixed(3)} ` +
     `(per round ${[...roundRatios].sort((x, y) => x - y).map((x) => x.toFixed(2)).join(" ")}); logits ${differing ? `differ in ${differing} rounds` : "bit-identical"}`);
+  // The mean and the tail as well: what a stream of events costs, where the medians hide the
+  // occasional slow event (the kernel chooser's rechecks, session 43).
+  const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+  const tail = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); return `95th percentile ${s[Math.floor(0.95 * (s.length - 1))].toFixed(2)}, max ${s[s.length - 1].toFixed(2)}`; };
+  console.log(`  means A ${mean(times[0]).toFixed(2)} ms, B ${mean(times[1]).toFixed(2)} ms, B/A ${(mean(times[1]) / mean(times[0])).toFixed(3)}; A ${tail(times[0])}; B ${tail(times[1])}`);
   await A.close(); await B.close();
   if (differing) process.exitCode = 1;
 }
