@@ -78,6 +78,17 @@ test("kernel choice: a recheck that loses again comes twice as late, one that wi
     return ks.indexOf("sparse") + 1;
   };
   assert.deepEqual([firstRecheck(), firstRecheck(), firstRecheck()], [17, 18, 19]);
+  // A recheck whose time is never recorded (a profiled run) does not stop the rechecks.
+  const u = new KernelTimings(), quiet = {};
+  const denseFaster = (k: "dense" | "sparse") => (k === "dense" ? 1 : 2);
+  for (let i = 0; i < 4; i++) runOnce(u, quiet, 2e6, 1.8e6, denseFaster);
+  const ks = Array.from({ length: 40 }, (_, i) => {
+    const c = u.pick(quiet);
+    const k = c.pick({ denseNs: 2e6, sparseNs: 1.8e6 });
+    if (i !== 15) c.done(denseFaster(k)); // run 16, the first recheck, is not timed
+    return k;
+  });
+  assert.deepEqual(ks.flatMap((k, i) => (k === "sparse" ? [i + 1] : [])), [16, 32]);
 });
 
 test("kernel choice: clear-cut and too-short convolutions follow the model, untimed", () => {

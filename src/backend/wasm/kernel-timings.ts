@@ -56,9 +56,12 @@ export class KernelTimings {
         kernel = t.dense.length === t.sparse.length ? model : t.dense.length < t.sparse.length ? "dense" : "sparse";
       } else {
         kernel = faster(t, c);
-        if (++t.runs === t.nextRecheck) {
+        if (++t.runs >= t.nextRecheck) {
           kernel = kernel === "dense" ? "sparse" : "dense";
           recheck = true;
+          // Where the next one falls if this run's time never comes back (a profiled run records
+          // none); done() sets it from the outcome.
+          t.nextRecheck = t.runs + t.interval;
         }
       }
       chosen = { kernel, predictedNs: kernel === "dense" ? c.denseNs : c.sparseNs, recheck: recheck ? c : undefined };
