@@ -12,7 +12,7 @@
 // round's runs are minutes closer together than the whole comparison's; then the means, their ratio,
 // and each build's 95th percentile and slowest run.
 import { parseArgs } from "node:util";
-import { median } from "../src/util/stats.js";
+import { mean, median } from "../src/util/stats.js";
 import { warmedEngine } from "./builds.js";
 
 type Part = "total" | "geometry" | "network";
@@ -45,7 +45,6 @@ async function main(): Promise<void> {
     `(per round ${[...roundRatios].sort((x, y) => x - y).map((x) => x.toFixed(2)).join(" ")}); logits ${differing ? `differ in ${differing} rounds` : "bit-identical"}`);
   // The mean and the tail as well: what a stream of events costs, where the medians hide the
   // occasional slow event (the kernel chooser's rechecks, session 43).
-  const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
   const tail = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); return `95th percentile ${s[Math.floor(0.95 * (s.length - 1))].toFixed(2)}, max ${s[s.length - 1].toFixed(2)}`; };
   console.log(`  means A ${mean(times[0]).toFixed(2)} ms, B ${mean(times[1]).toFixed(2)} ms, B/A ${(mean(times[1]) / mean(times[0])).toFixed(3)}; A ${tail(times[0])}; B ${tail(times[1])}`);
   await A.close(); await B.close();

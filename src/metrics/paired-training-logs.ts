@@ -6,6 +6,8 @@
 // A log point is a `train N/T loss L acc A ...` line of `sparsessnet train` without a terminal: the mean
 // over the last 20 iterations, printed every 25, so consecutive points share no iteration.
 
+import { mean } from "../util/stats.js";
+
 export interface LogPoint { iteration: number; loss: number; accuracy: number }
 
 const LINE = /^train (\d+)\/\d+ loss ([\d.]+) acc ([\d.]+)/;
@@ -35,8 +37,6 @@ export interface PairedDifference {
   accuracy: MeanWithError;
   accuracyLastThird: number;
 }
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function meanWithError(xs: number[]): MeanWithError {
   const m = mean(xs);
