@@ -92,3 +92,25 @@ test("class biases: a floor from a better model is reached first, then accuracy 
   const impossible = { trackShowerRight: 0, classRight: floor.classRight.map((r, k) => (k === DELTA ? floor.classSites[k] + 5 : 0)) };
   assert.equal(fitClassBiases(model, [DELTA], SHOWER_CLASS, impossible).shortfall, 5);
 });
+
+test("class biases: a track/shower margin raises track/shower above its floor, at the cost of non-zero accuracy", () => {
+  // Two track classes against three shower-group classes, all confused alike: a group's summed
+  // probability beats the other group's more often than its members' do, so the fit for non-zero
+  // accuracy leaves track/shower sites that lower track biases would take.
+  const evs = events([HIP, MIP, SHOWER_CLASS, DELTA, 4], MIP, 0, 5);
+  const plain = fitClassBiases(evs, [], SHOWER_CLASS);
+  const margin = Math.ceil(0.0025 * plain.before.sites);
+  assert.ok(plain.after.trackShowerRight < plain.before.trackShowerRight + margin, "without the margin the fit stops below it");
+  const raised = fitClassBiases(evs, [], SHOWER_CLASS, undefined, margin);
+  assert.equal(raised.shortfall, 0);
+  assert.ok(raised.after.trackShowerRight >= raised.before.trackShowerRight + margin,
+    `${raised.before.trackShowerRight} + ${margin} -> ${raised.after.trackShowerRight}`);
+  assert.ok(raised.after.right <= plain.after.right, "a constraint cannot help the objective");
+  assert.ok(raised.biases[MIP] < plain.biases[MIP], `MIP bias ${raised.biases[MIP]} against ${plain.biases[MIP]}`);
+  // The margin adds to a floor too, and a margin no biases can reach is left short by what is missing.
+  const floor = countWithBiases(evs, new Array(N_CLASSES).fill(0));
+  assert.deepEqual(fitClassBiases(evs, [], SHOWER_CLASS, floor, margin).biases, raised.biases);
+  const all = raised.before.sites, short = fitClassBiases(evs, [], SHOWER_CLASS, { ...floor, trackShowerRight: all }, 7);
+  assert.equal(short.shortfall, all + 7 - short.after.trackShowerRight);
+  assert.throws(() => fitClassBiases(evs, [], SHOWER_CLASS, undefined, 1.5), /track\/shower margin 1\.5: expected a whole number of sites/);
+});

@@ -2,7 +2,7 @@
 // comparison, segment writes readable outputs, bad input exits non-zero with a named problem.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -195,6 +195,20 @@ test("calibrate --floor: the floor is the other model's accuracy as evaluate mea
   const missing = run("calibrate", "--model", w, "--data", f, "--out", out, "--floor", join(tmp, "no-floor.safetensors"));
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /no-floor\.safetensors/);
+  // A track/shower margin is added to the floor, recorded; one that no constants reach writes nothing.
+  const margin = join(tmp, "cal-floor-margin.safetensors");
+  const m = run("calibrate", "--model", w, "--data", f, "--out", margin, "--floor", w, "--track-shower-margin", "0.5");
+  assert.equal(m.status, 0, m.stderr);
+  assert.equal(biases(margin).trackShowerMarginPoints, 0.5);
+  const tsAfter = Number(/track\/shower [\d.]+% -> ([\d.]+)%/.exec(m.stdout)![1]);
+  assert.ok(tsAfter >= Number(floorLine[2]) + 0.5 - 0.005, `track/shower ${tsAfter}% against the floor ${floorLine[2]}% + 0.5`);
+  const far = run("calibrate", "--model", w, "--data", f, "--out", join(tmp, "cal-far.safetensors"), "--floor", w, "--track-shower-margin", "60");
+  assert.equal(far.status, 1);
+  assert.match(far.stderr, /plus 60 points of track\/shower .* sites short.*nothing written/);
+  assert.ok(!existsSync(join(tmp, "cal-far.safetensors")));
+  const bad = run("calibrate", "--model", w, "--data", f, "--out", out, "--track-shower-margin", "100");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--track-shower-margin 100: expected percentage points/);
 });
 
 test("average: the weighted mean of two models, recorded in the metadata; the file runs; mismatches are refused", () => {
@@ -222,7 +236,7 @@ test("average: the weighted mean of two models, recorded in the metadata; the fi
 
 test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); --init takes that checkpoint", async () => {
   const { spawn } = await import("node:child_process");
-  const { existsSync, readdirSync } = await import("node:fs");
+  const { readdirSync } = await import("node:fs");
   const dir = join(tmp, "sigterm");
   const out = join(dir, "model.safetensors"), ck = join(dir, "ck");
   const child = spawn(process.execPath, [bin, "train", "--data", "sim:3d:32@1", "--dim", "3", "--filters", "4", "--depth", "2",

@@ -51,10 +51,14 @@ export type BiasFloor = Pick<BiasCounts, "trackShowerRight" | "classRight">;
  *  lowers the shortfall below the floor (summed over the kept counts), or keeps it and raises the
  *  number of sites right; so the search first closes the shortfall, then raises accuracy where it
  *  stays closed. With the default floor the shortfall is zero from the start and only the second
- *  kind of move exists. `fixed`'s bias stays 0 (only differences matter). Sweeps until none is
- *  taken. Deterministic: a fixed order of moves. */
-export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number, floor?: BiasFloor):
+ *  kind of move exists. `trackShowerMargin` (sites) raises the track/shower floor by that much: the
+ *  search otherwise spends any track/shower above the floor on non-zero accuracy, so a candidate
+ *  that must gain both (models/README.md, the release rule) would end with track/shower at its
+ *  floor. `fixed`'s bias stays 0 (only differences matter). Sweeps until none is taken.
+ *  Deterministic: a fixed order of moves. */
+export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number, floor?: BiasFloor, trackShowerMargin = 0):
     { biases: number[]; before: BiasCounts; after: BiasCounts; shortfall: number } {
+  if (!Number.isInteger(trackShowerMargin) || trackShowerMargin < 0) throw new InvalidInputError(`track/shower margin ${trackShowerMargin}: expected a whole number of sites, 0 or more`);
   for (const e of events) {
     if (e.logits.length !== e.labels.length * N_CLASSES) throw new InvalidInputError(`${e.logits.length} logits for ${e.labels.length} sites of ${N_CLASSES} classes`);
     for (const y of e.labels) if (y >= N_CLASSES) throw new InvalidInputError(`label ${y} is not a class (only labelled sites are fitted)`);
@@ -63,7 +67,8 @@ export function fitClassBiases(events: LabelledLogits[], keep: readonly number[]
   const before = countWithBiases(events, biases);
   if (before.sites === 0) throw new InvalidInputError("no labelled sites to fit the class biases on");
   const target = floor ?? before;
-  const shortfall = (c: BiasCounts) => Math.max(0, target.trackShowerRight - c.trackShowerRight) +
+  const trackShowerTarget = target.trackShowerRight + trackShowerMargin;
+  const shortfall = (c: BiasCounts) => Math.max(0, trackShowerTarget - c.trackShowerRight) +
     keep.reduce((sum, k) => sum + Math.max(0, target.classRight[k] - c.classRight[k]), 0);
   // Every move is a full vector of N_CLASSES offsets with `fixed`'s always 0.
   const free = [...Array(N_CLASSES).keys()].filter((c) => c !== fixed);
