@@ -82,13 +82,12 @@ export async function calibrate(argv: string[]): Promise<number> {
 
   const sites = events.reduce((sum, e) => sum + e.labels.length, 0);
   const marginSites = Math.ceil((marginPoints / 100) * sites);
-  const { biases, before, after, shortfall } = fitClassBiases(events, keep, SHOWER_CLASS, floor, marginSites);
+  const { biases, before, after, shortfall, target } = fitClassBiases(events, keep, SHOWER_CLASS, floor, marginSites);
   if (shortfall > 0) {
     // A result, not a mistake in the command: exit 1 (as a failed check), not 2 (usage).
-    const target = floor ?? before;
     const what = floor ? `up to ${values.floor}` : "to its own accuracies";
     console.error(`sparsessnet calibrate: no class constants bring ${modelName} ${what}${marginSites ? ` plus ${marginPoints} points of track/shower` : ""} on these ${n} events (${shortfall} sites short): ` +
-      `track/shower ${after.trackShowerRight} of ${target.trackShowerRight + marginSites} sites right, ${keep.map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${target.classRight[k]}`).join(", ")}; nothing written`);
+      `track/shower ${after.trackShowerRight} of ${target.trackShowerRight} sites right, ${keep.map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${target.classRight[k]}`).join(", ")}; nothing written`);
     return 1;
   }
   const bias = source.weights.get("linear.bias");

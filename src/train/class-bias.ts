@@ -57,7 +57,7 @@ export type BiasFloor = Pick<BiasCounts, "trackShowerRight" | "classRight">;
  *  floor. `fixed`'s bias stays 0 (only differences matter). Sweeps until none is taken.
  *  Deterministic: a fixed order of moves. */
 export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number, floor?: BiasFloor, trackShowerMargin = 0):
-    { biases: number[]; before: BiasCounts; after: BiasCounts; shortfall: number } {
+    { biases: number[]; before: BiasCounts; after: BiasCounts; shortfall: number; target: BiasFloor } {
   if (!Number.isInteger(trackShowerMargin) || trackShowerMargin < 0) throw new InvalidInputError(`track/shower margin ${trackShowerMargin}: expected a whole number of sites, 0 or more`);
   for (const e of events) {
     if (e.logits.length !== e.labels.length * N_CLASSES) throw new InvalidInputError(`${e.logits.length} logits for ${e.labels.length} sites of ${N_CLASSES} classes`);
@@ -66,9 +66,9 @@ export function fitClassBiases(events: LabelledLogits[], keep: readonly number[]
   let biases = new Array<number>(N_CLASSES).fill(0);
   const before = countWithBiases(events, biases);
   if (before.sites === 0) throw new InvalidInputError("no labelled sites to fit the class biases on");
-  const target = floor ?? before;
-  const trackShowerTarget = target.trackShowerRight + trackShowerMargin;
-  const shortfall = (c: BiasCounts) => Math.max(0, trackShowerTarget - c.trackShowerRight) +
+  // The counts the kept accuracies must reach: the floor (or the unadjusted counts), the margin on top.
+  const target: BiasFloor = { trackShowerRight: (floor ?? before).trackShowerRight + trackShowerMargin, classRight: (floor ?? before).classRight };
+  const shortfall = (c: BiasCounts) => Math.max(0, target.trackShowerRight - c.trackShowerRight) +
     keep.reduce((sum, k) => sum + Math.max(0, target.classRight[k] - c.classRight[k]), 0);
   // Every move is a full vector of N_CLASSES offsets with `fixed`'s always 0.
   const free = [...Array(N_CLASSES).keys()].filter((c) => c !== fixed);
@@ -96,5 +96,5 @@ export function fitClassBiases(events: LabelledLogits[], keep: readonly number[]
       }
     }
   }
-  return { biases, before, after: best, shortfall: bestShortfall };
+  return { biases, before, after: best, shortfall: bestShortfall, target };
 }
