@@ -8,20 +8,21 @@
 // difference is resolved far below either accuracy's own error.
 // Usage: node dist/bench/group-decision.js --model M --data D [--events N]
 import { Engine } from "../src/engine.js";
-import { N_CLASSES } from "../src/data/labelled-event.js";
+import { N_CLASSES, trackShowerOf } from "../src/data/labelled-event.js";
 import { formatDifference, MetricsAccumulator } from "../src/metrics/segmentation-metrics.js";
 import { openDataSource } from "../src/node/data-source.js";
 import { loadModelInto } from "../src/node/model-io.js";
 import { parse, requireOpt } from "../src/cli/args.js";
 
 /** Class of row r decided group first: the group with the larger summed score (track on a tie, as
- *  argmax takes the lower class), then the argmax within that group. */
+ *  argmax takes the lower class), then the argmax within that group (the lower class on a tie). */
 export function groupFirstLabel(scores: Float32Array, r: number): number {
-  const s = (c: number) => scores[r * N_CLASSES + c];
-  const track = s(0) + s(1) >= s(2) + s(3) + s(4);
-  if (track) return s(1) > s(0) ? 1 : 0;
-  let best = 2;
-  for (let c = 3; c < N_CLASSES; c++) if (s(c) > s(best)) best = c;
+  const row = scores.subarray(r * N_CLASSES, (r + 1) * N_CLASSES);
+  const sums = [0, 0];
+  row.forEach((p, c) => { sums[trackShowerOf(c)] += p; });
+  const group = sums[0] >= sums[1] ? 0 : 1;
+  let best = -1;
+  row.forEach((p, c) => { if (trackShowerOf(c) === group && (best < 0 || p > row[best])) best = c; });
   return best;
 }
 
