@@ -16,7 +16,7 @@ import { parse, requireOpt } from "../src/cli/args.js";
 
 /** Class of row r decided group first: the group with the larger summed score (track on a tie, as
  *  argmax takes the lower class), then the argmax within that group (the lower class on a tie). */
-export function groupFirstLabel(scores: Float32Array, r: number): number {
+function groupFirstLabel(scores: Float32Array, r: number): number {
   const row = scores.subarray(r * N_CLASSES, (r + 1) * N_CLASSES);
   const sums = [0, 0];
   row.forEach((p, c) => { sums[trackShowerOf(c)] += p; });
@@ -30,6 +30,7 @@ const { values } = parse(process.argv.slice(2), { model: { type: "string" }, dat
 const modelName = requireOpt("model", values.model);
 const data = openDataSource(requireOpt("data", values.data));
 const n = Number(values.events ?? 200);
+if (!Number.isInteger(n) || n < 1) throw new Error(`--events ${values.events}: expected a positive integer`);
 const engine = await Engine.create();
 const model = loadModelInto(engine, modelName);
 const argmax = new MetricsAccumulator(), groupFirst = new MetricsAccumulator();
