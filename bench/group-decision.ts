@@ -12,7 +12,7 @@ import { N_CLASSES, trackShowerOf } from "../src/data/labelled-event.js";
 import { formatDifference, MetricsAccumulator } from "../src/metrics/segmentation-metrics.js";
 import { openDataSource } from "../src/node/data-source.js";
 import { loadModelInto } from "../src/node/model-io.js";
-import { parse, requireOpt } from "../src/cli/args.js";
+import { integerOpt, parse, requireOpt } from "../src/cli/args.js";
 
 /** Class of row r decided group first: the group with the larger summed score (track on a tie, as
  *  argmax takes the lower class), then the argmax within that group (the lower class on a tie). */
@@ -29,8 +29,7 @@ function groupFirstLabel(scores: Float32Array, r: number): number {
 const { values } = parse(process.argv.slice(2), { model: { type: "string" }, data: { type: "string" }, events: { type: "string" } });
 const modelName = requireOpt("model", values.model);
 const data = openDataSource(requireOpt("data", values.data));
-const n = Number(values.events ?? 200);
-if (!Number.isInteger(n) || n < 1) throw new Error(`--events ${values.events}: expected a positive integer`);
+const n = integerOpt("events", values.events, 200, 1);
 const engine = await Engine.create();
 const model = loadModelInto(engine, modelName);
 const argmax = new MetricsAccumulator(), groupFirst = new MetricsAccumulator();

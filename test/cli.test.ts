@@ -91,6 +91,25 @@ test("bad input exits 1 with the problem named; a bad flag exits 2", () => {
   assert.equal(run("segment", "--nope").status, 2);
 });
 
+test("number flags: words, fractions and values out of range are refused with the flag named, before any work", () => {
+  const cases: [string[], RegExp][] = [
+    [["simulate", "--dim", "4", "--events", "1", "--out", join(tmp, "s.h5")], /--dim 4: expected an integer from 2 to 3/],
+    [["simulate", "--dim", "2", "--events", "", "--out", join(tmp, "s.h5")], /--events : expected an integer >= 1/],
+    [["simulate", "--dim", "3", "--events", "1", "--seed", "abc", "--out", join(tmp, "s.h5")], /--seed abc: expected an integer$/m],
+    [["evaluate", "--model", "default-2d", "--data", "sim:2d@1", "--events", "2.5"], /--events 2\.5: expected an integer >= 1/],
+    [["train", "--init", "default-2d", "--data", "sim:2d@1", "--lr", "0", "--out", join(tmp, "t.safetensors")], /--lr 0: expected a number > 0/],
+    [["train", "--dim", "2", "--data", "sim:2d@1", "--out", join(tmp, "t.safetensors")], /--filters is required/],
+    [["segment", "--model", "default-2d", "--event", join(sample, "event.safetensors"), "--out", join(tmp, "seg"), "--threads", "10"], /--threads 10: expected an integer from 1 to 9/],
+    [["demo", "--runs", "0"], /--runs 0: expected an integer >= 1/],
+  ];
+  for (const [args, message] of cases) {
+    const r = run(...args);
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  assert.ok(!existsSync(join(tmp, "s.h5")), "simulate wrote nothing");
+});
+
 test("demo: the main job runs the shipped models on the bundled labelled events, prints time and accuracy, writes displays", () => {
   const out = join(tmp, "demo");
   const r = run("demo", "--runs", "1", "--out", out);

@@ -6,7 +6,7 @@ import { scnTiming } from "../node/scn-timings.js";
 import { median } from "../util/stats.js";
 import { loadModelInto } from "../node/model-io.js";
 import { randomModelFile } from "../node/random-model-file.js";
-import { parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, parse, requireOpt, UsageError } from "./args.js";
 import { benchTrain, formatTrainBench } from "./bench-train.js";
 import { engineFromFlags } from "./engine-flags.js";
 
@@ -121,16 +121,11 @@ export async function bench(argv: string[]): Promise<number> {
     model: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
-  const int = (flag: string, v: unknown, dflt: number, min: number) => {
-    const x = v === undefined ? dflt : Number(v);
-    if (!Number.isInteger(x) || x < min) throw new UsageError(`--${flag} ${v}: expected an integer >= ${min}`);
-    return x;
-  };
   if (values.train) {
     const r = await benchTrain({
-      event: values.event ?? join(sharedDir(), "bench-events", "2d-512-train-batch8"), filters: int("filters", values.filters, 16, 1),
-      depth: int("depth", values.depth, 5, 1), runs: int("runs", values.runs, 5, 1), warmup: int("warmup", values.warmup, 4, 0),
-      threads: int("threads", values.threads, 1, 1),
+      event: values.event ?? join(sharedDir(), "bench-events", "2d-512-train-batch8"), filters: integerOpt("filters", values.filters, 16, 1),
+      depth: integerOpt("depth", values.depth, 5, 1), runs: integerOpt("runs", values.runs, 5, 1), warmup: integerOpt("warmup", values.warmup, 4, 0),
+      threads: integerOpt("threads", values.threads, 1, 1),
     });
     console.log(values.json ? JSON.stringify(r) : formatTrainBench(r));
     return 0;
@@ -140,9 +135,9 @@ export async function bench(argv: string[]): Promise<number> {
   }
   if (values.backend !== undefined && values.backend !== "wasm") throw new UsageError(`--backend ${values.backend}: bench measures the wasm backend (WebGPU timing needs a real GPU)`);
   const r = await benchEvent({
-    event: requireOpt("event", values.event), filters: int("filters", values.filters, 16, 1), depth: int("depth", values.depth, 5, 1),
-    runs: int("runs", values.runs, 5, 1), warmup: int("warmup", values.warmup, 2, 1), fast: Boolean(values.fast),
-    threads: values.threads === undefined ? undefined : int("threads", values.threads, 1, 1), model: values.model,
+    event: requireOpt("event", values.event), filters: integerOpt("filters", values.filters, 16, 1), depth: integerOpt("depth", values.depth, 5, 1),
+    runs: integerOpt("runs", values.runs, 5, 1), warmup: integerOpt("warmup", values.warmup, 2, 1), fast: Boolean(values.fast),
+    threads: integerOpt("threads", values.threads, undefined, 1), model: values.model,
   });
   if (values.json) { console.log(JSON.stringify(r)); return 0; }
   console.log(`${r.event}: ${r.nActive} sites, ${r.filters} filters, depth ${r.depth}, ${r.weights} weights, ${r.backend} ${r.mode}, ${r.threads} thread(s)`);

@@ -7,7 +7,7 @@ import type { Engine } from "../engine.js";
 import { progress } from "../node/progress.js";
 import { countWithBiases, fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
 import { writeModelFile } from "../weights/model-file.js";
-import { parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, numberOpt, parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet calibrate --model M --data D --out W [--events N] [--keep CLASSES] [--floor B]
@@ -46,15 +46,12 @@ export async function calibrate(argv: string[]): Promise<number> {
   if (values.floor !== undefined) modelPath(values.floor); // names a missing floor model before any event is run
   const out = requireOpt("out", values.out);
   const keep = keepClasses(values.keep ?? "delta,Michel");
-  const marginPoints = values["track-shower-margin"] === undefined ? 0 : Number(values["track-shower-margin"]);
-  if (!Number.isFinite(marginPoints) || marginPoints < 0 || marginPoints >= 100) {
-    throw new UsageError(`--track-shower-margin ${values["track-shower-margin"]}: expected percentage points, 0 or more and below 100`);
-  }
+  const marginPoints = numberOpt("track-shower-margin", values["track-shower-margin"], 0, 0);
+  if (marginPoints >= 100) throw new UsageError(`--track-shower-margin ${marginPoints}: expected percentage points, below 100`);
   const source = loadModel(modelName);
   const spec = requireOpt("data", values.data);
   const data = openDataSource(spec);
-  const n = values.events === undefined ? (data.count ?? 200) : Number(values.events);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--events ${values.events}: expected a positive integer`);
+  const n = integerOpt("events", values.events, data.count ?? 200, 1);
   if (data.count !== undefined && n > data.count) throw new UsageError(`--events ${n}: ${data.describe} has ${data.count} events`);
 
   const { engine, close } = await engineFromFlags({});

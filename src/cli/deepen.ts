@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { loadModel } from "../node/model-io.js";
 import { writeModelFile } from "../weights/model-file.js";
 import { deepenWeights } from "../weights/deepen.js";
-import { parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, parse, requireOpt } from "./args.js";
 
 const HELP = `usage: sparsessnet deepen --model M --out W [--channels N] [--seed S]
 
@@ -17,10 +17,8 @@ reach of what lies below it. Start the deeper model's training from it with \`tr
 export async function deepen(argv: string[]): Promise<number> {
   const { values } = parse(argv, { model: { type: "string" }, out: { type: "string" }, channels: { type: "string" }, seed: { type: "string" } });
   if (values.help) { console.log(HELP); return 0; }
-  const seed = values.seed === undefined ? 1 : Number(values.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed ${values.seed}: expected an integer`);
-  const channels = values.channels === undefined ? undefined : Number(values.channels);
-  if (channels !== undefined && !(Number.isInteger(channels) && channels >= 1)) throw new UsageError(`--channels ${values.channels}: expected an integer >= 1`);
+  const seed = integerOpt("seed", values.seed, 1);
+  const channels = integerOpt("channels", values.channels, undefined, 1);
   const out = requireOpt("out", values.out);
   const source = requireOpt("model", values.model);
   const m = loadModel(source);

@@ -15,7 +15,7 @@ import { buildUResNet } from "../model/uresnet.js";
 import { median } from "../util/stats.js";
 import { randomWeights } from "../weights/random-init.js";
 import { engineFromFlags } from "./engine-flags.js";
-import { parse } from "./args.js";
+import { integerOpt, parse } from "./args.js";
 
 const HELP = `usage: sparsessnet demo [--runs N] [--out DIR] [--fast | --threads N]
 
@@ -35,7 +35,7 @@ export const SAMPLES = join(resourceRoot(), "samples");
 export async function demo(argv: string[]): Promise<number> {
   const { values } = parse(argv, { runs: { type: "string" }, out: { type: "string" }, fast: { type: "boolean" }, threads: { type: "string" } });
   if (values.help) { console.log(HELP); return 0; }
-  const runs = Math.max(1, Number(values.runs ?? 5) | 0);
+  const runs = integerOpt("runs", values.runs, 5, 1);
   const outDir = (values.out as string | undefined) ?? "sparsessnet-demo";
   mkdirSync(outDir, { recursive: true });
   const { engine, close } = await engineFromFlags(values);

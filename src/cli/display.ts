@@ -5,7 +5,7 @@ import { openEventFile } from "../node/open-events.js";
 import { writePng } from "../node/png.js";
 import { lossWeights, WEIGHTING_SCHEMES, type WeightingScheme } from "../train/loss-weights.js";
 import { parseSafetensors, typed } from "../weights/safetensors.js";
-import { parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet display <event file> --out F.png [--event I] [--model M | --predictions P]
@@ -27,8 +27,7 @@ export async function display(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("give exactly one event file");
   const out = requireOpt("out", values.out);
   const f = openEventFile(positionals[0]);
-  const index = values.event === undefined ? 0 : Number(values.event);
-  if (!Number.isInteger(index) || index < 0 || index >= f.count) throw new UsageError(`--event ${values.event}: the file has ${f.count} events`);
+  const index = integerOpt("event", values.event, 0, 0, f.count - 1);
   const ev = f.read(index);
   f.close();
   let predictions: Uint8Array | undefined;

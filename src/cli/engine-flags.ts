@@ -3,11 +3,10 @@ import { Engine } from "../engine.js";
 import { AUGMENTATIONS, type Augmentation } from "../mirror-average.js";
 import { createThreadedEngine } from "../node/threads.js";
 import { nodeGpu } from "../node/webgpu.js";
-import { UsageError } from "./args.js";
+import { integerOpt, UsageError } from "./args.js";
 
 export async function engineFromFlags(values: { fast?: unknown; threads?: unknown }): Promise<{ engine: Engine; close: () => Promise<void> }> {
-  const threads = values.threads === undefined ? 1 : Number(values.threads);
-  if (!Number.isInteger(threads) || threads < 1 || threads > 9) throw new UsageError(`--threads ${values.threads}: expected an integer from 1 to 9`);
+  const threads = integerOpt("threads", values.threads, 1, 1, 9);
   if (threads > 1) {
     if (values.fast) throw new UsageError("--fast and --threads cannot be combined (the threaded build has the deterministic kernels only)");
     return createThreadedEngine(threads);

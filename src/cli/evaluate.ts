@@ -4,7 +4,7 @@ import { PrefetchedSource } from "../node/prefetched-source.js";
 import { progress } from "../node/progress.js";
 import { formatDifference, formatMetrics, MetricsAccumulator } from "../metrics/segmentation-metrics.js";
 import { median } from "../util/stats.js";
-import { parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, parse, requireOpt, UsageError } from "./args.js";
 import { segmentAugmented } from "../mirror-average.js";
 import { AUGMENT_HELP, augmentFromFlag, engineFromFlags } from "./engine-flags.js";
 
@@ -41,8 +41,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   if (values.baseline !== undefined) modelPath(values.baseline);
   const spec = requireOpt("data", values.data);
   const data = openDataSource(spec);
-  const n = values.events === undefined ? (data.count ?? 100) : Number(values.events);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--events ${values.events}: expected a positive integer`);
+  const n = integerOpt("events", values.events, data.count ?? 100, 1);
   if (data.count !== undefined && n > data.count) throw new UsageError(`--events ${n}: ${data.describe} has ${data.count} events`);
   const { engine, close } = await engineFromFlags(values);
   const model = loadModelInto(engine, modelName);

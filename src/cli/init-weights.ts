@@ -4,7 +4,7 @@ import { buildUResNet } from "../model/uresnet.js";
 import { readJson } from "../node/model-io.js";
 import { writeModelFile } from "../weights/model-file.js";
 import { randomWeights } from "../weights/random-init.js";
-import { parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, parse, requiredInteger, requireOpt } from "./args.js";
 
 const HELP = `usage: sparsessnet init-weights (--config C | --dim D --filters M [--depth L]) --out W [--seed S]
 
@@ -19,10 +19,9 @@ export async function initWeights(argv: string[]): Promise<number> {
   if (values.help) { console.log(HELP); return 0; }
   const cfgInput = values.config
     ? readJson(values.config, "config")
-    : { dim: Number(requireOpt("dim", values.dim)), filters: Number(requireOpt("filters", values.filters)), ...(values.depth ? { depth: Number(values.depth) } : {}) };
+    : { dim: requiredInteger("dim", values.dim, 2, 3), filters: requiredInteger("filters", values.filters, 1), ...(values.depth ? { depth: integerOpt("depth", values.depth, 5, 1) } : {}) };
   const config = parseModelConfig(cfgInput);
-  const seed = values.seed === undefined ? 1234 : Number(values.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed ${values.seed}: expected an integer`);
+  const seed = integerOpt("seed", values.seed, 1234);
   const out = requireOpt("out", values.out);
   writeFileSync(out, writeModelFile(config, randomWeights(buildUResNet(config), seed), { seed: String(seed), weights: "random" }));
   console.log(`wrote ${out}: ${JSON.stringify(config)}`);

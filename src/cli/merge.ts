@@ -1,6 +1,6 @@
 import { openEventFile } from "../node/open-events.js";
 import { mergePredictions } from "../io/predictions.js";
-import { parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, parse, requireOpt, UsageError } from "./args.js";
 
 const HELP = `usage: sparsessnet merge --out ALL.h5 (--input EVENTS | --expect N) [--scores f16|f32] SHARD.h5 ...
 
@@ -13,8 +13,7 @@ export async function merge(argv: string[]): Promise<number> {
   if (!positionals.length) throw new UsageError("give the shard files to merge");
   let n: number;
   if (values.input) { const f = openEventFile(values.input as string); n = f.count; f.close(); }
-  else n = Number(requireOpt("expect (or --input)", values.expect));
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--expect ${values.expect}: a non-negative integer`);
+  else n = integerOpt("expect", requireOpt("expect (or --input)", values.expect), NaN, 0);
   const scores = (values.scores ?? "f32") as "f16" | "f32";
   if (scores !== "f16" && scores !== "f32") throw new UsageError(`--scores ${values.scores}: f16 or f32`);
   const out = requireOpt("out", values.out);

@@ -7,7 +7,7 @@ import { prepareSparse } from "../tensor/prepare.js";
 import { median } from "../util/stats.js";
 import { readModelFile } from "../weights/model-file.js";
 import { serializeSafetensors } from "../weights/safetensors.js";
-import { numberList, parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, numberList, parse, requireOpt, UsageError } from "./args.js";
 import { segmentAugmented, type Augmentation } from "../mirror-average.js";
 import { AUGMENT_HELP, augmentFromFlag, engineFromFlags } from "./engine-flags.js";
 
@@ -46,8 +46,7 @@ export async function segment(argv: string[]): Promise<number> {
     "spatial-size": { type: "string" }, threshold: { type: "string" }, runs: { type: "string" }, fast: { type: "boolean" }, threads: { type: "string" }, augment: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
-  const runs = values.runs === undefined ? 1 : Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${values.runs}: expected a positive integer`);
+  const runs = integerOpt("runs", values.runs, 1, 1);
   const augment = augmentFromFlag(values.augment);
   const modelName = (values.model ?? values.weights) as string | undefined;
   if (values.input !== undefined) return segmentMany(values, requireOpt("model", modelName), augment);
@@ -87,12 +86,10 @@ export async function segment(argv: string[]): Promise<number> {
 
 async function segmentMany(values: Record<string, unknown>, model: string, augment: Augmentation): Promise<number> {
   const out = requireOpt("out", values.out as string | undefined);
-  const workers = values.workers === undefined ? availableParallelism() : Number(values.workers);
-  if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers ${values.workers}: a positive integer`);
+  const workers = integerOpt("workers", values.workers, availableParallelism(), 1);
   const scores = (values.scores ?? "f32") as "f16" | "f32";
   if (scores !== "f16" && scores !== "f32") throw new UsageError(`--scores ${values.scores}: f16 or f32`);
-  const chunk = values.chunk === undefined ? 64 : Number(values.chunk);
-  if (!Number.isInteger(chunk) || chunk < 1) throw new UsageError(`--chunk ${values.chunk}: a positive integer`);
+  const chunk = integerOpt("chunk", values.chunk, 64, 1);
   // Read once: validated here before any work starts, then handed to the workers.
   const path = modelPath(model);
   const modelBytes = new Uint8Array(readFileSync(path));

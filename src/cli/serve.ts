@@ -2,7 +2,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { modelsDir } from "../node/model-io.js";
 import { startWebServer } from "../node/web-server.js";
-import { parse, UsageError } from "./args.js";
+import { integerOpt, parse } from "./args.js";
 
 const HELP = `usage: sparsessnet serve [--port P] [--host H]
 
@@ -15,8 +15,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export async function serve(argv: string[]): Promise<number> {
   const { values } = parse(argv, { port: { type: "string" }, host: { type: "string" } });
   if (values.help) { console.log(HELP); return 0; }
-  const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${values.port}: expected 0..65535`);
+  const port = integerOpt("port", values.port, 0, 0, 65535);
   const web = await startWebServer(join(ROOT, "dist", "web"), join(ROOT, "samples"), port, values.host ?? "127.0.0.1", modelsDir());
   console.log(`sparsessnet event display: ${web.url}`);
   await new Promise(() => {}); // until interrupted

@@ -2,7 +2,7 @@ import { classCounts, CLASS_NAMES } from "../data/labelled-event.js";
 import { createEventWriter } from "../node/event-writer.js";
 import { progress } from "../node/progress.js";
 import { simulateEvent, type SimConfig } from "../sim/index.js";
-import { parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, parse, requiredInteger, requireOpt, UsageError } from "./args.js";
 
 const HELP = `usage: sparsessnet simulate --dim 2|3 --events N --out F [--size S] [--seed K] [options]
 
@@ -21,14 +21,12 @@ export async function simulate(argv: string[]): Promise<number> {
     plane: { type: "string" }, cosmics: { type: "string" }, first: { type: "string" }, layout: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
-  const dim = Number(requireOpt("dim", values.dim));
-  if (dim !== 2 && dim !== 3) throw new UsageError(`--dim ${values.dim}: 2 or 3`);
-  const count = Number(requireOpt("events", values.events));
-  if (!Number.isInteger(count) || count < 1) throw new UsageError(`--events ${values.events}: a positive integer`);
-  const seed = values.seed === undefined ? 1 : Number(values.seed);
-  const first = values.first === undefined ? 0 : Number(values.first);
-  if (!Number.isInteger(seed) || !Number.isInteger(first) || first < 0) throw new UsageError("--seed and --first take integers");
-  const cfg: SimConfig = { dim, ...(values.size ? { size: Number(values.size) } : {}), ...(values.plane ? { plane: values.plane as "U" | "V" | "Y" } : {}) };
+  const dim = requiredInteger("dim", values.dim, 2, 3) as 2 | 3;
+  const count = requiredInteger("events", values.events, 1);
+  const seed = integerOpt("seed", values.seed, 1);
+  const first = integerOpt("first", values.first, 0, 0);
+  const size = integerOpt("size", values.size, undefined, 16);
+  const cfg: SimConfig = { dim, ...(size === undefined ? {} : { size }), ...(values.plane ? { plane: values.plane as "U" | "V" | "Y" } : {}) };
   if (values.cosmics) {
     const c = String(values.cosmics).split(",").map(Number);
     if (c.length !== 2 || c.some((x) => !Number.isInteger(x))) throw new UsageError(`--cosmics ${values.cosmics}: two integers A,B`);

@@ -13,7 +13,7 @@ import { DEFAULT_TRAINER_OPTIONS, Trainer, type TrainerOptions } from "../train/
 import { initialTrainingWeights } from "../weights/random-init.js";
 import { median } from "../util/stats.js";
 import { writeModelFile } from "../weights/model-file.js";
-import { numberList, parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, numberList, numberOpt, parse, positiveNumberOpt, requiredInteger, requireOpt, UsageError } from "./args.js";
 import { augmentFromFlag } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet train --data D (--dim 2|3 --filters M [--depth L] | --config C) --out W [options]
@@ -61,26 +61,19 @@ export async function train(argv: string[]): Promise<number> {
     "track-shower-loss": { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
-  const num = (flag: string, dflt: number, check: (x: number) => boolean = (x) => Number.isFinite(x)) => {
-    const v = values[flag];
-    const x = v === undefined ? dflt : Number(v);
-    if (!check(x)) throw new UsageError(`--${flag} ${v}: not a valid value`);
-    return x;
-  };
-  const posInt = (x: number) => Number.isInteger(x) && x > 0;
   const out = requireOpt("out", values.out);
   // Made now, not when the model is written: a run of hours must not fail at its end for a folder.
   mkdirSync(dirname(out), { recursive: true });
   const spec = requireOpt("data", values.data);
   const data = openDataSource(spec);
   const ckDir = values["checkpoint-dir"] as string | undefined;
-  const threads = num("threads", 1, (x) => Number.isInteger(x) && x >= 1 && x <= 9);
+  const threads = integerOpt("threads", values.threads, 1, 1, 9);
   const pool = threads > 1 ? await createConvThreads(threads) : undefined;
   const k = pool ? pool.k : await instantiateKernels();
   let trainer: Trainer;
   let teacher: LoadedTeacher | undefined;
   const latest = ckDir && values.resume ? newestCheckpoint(ckDir) : undefined;
-  const iterations = values.iterations === undefined ? undefined : num("iterations", 0, posInt);
+  const iterations = integerOpt("iterations", values.iterations, undefined, 1);
   if (values.resume && !ckDir) throw new UsageError("--resume needs --checkpoint-dir");
   if (latest) {
     trainer = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(latest)), latest, pool?.parallel);
@@ -98,7 +91,7 @@ export async function train(argv: string[]): Promise<number> {
     if (spec) teacher = await loadTeacher((values.teacher as string | undefined) ?? spec.model, spec.augment, spec.weight, trainer.config, threads, spec);
   } else {
     const init = values.init ? loadModel(values.init as string) : undefined;
-    const cfgInput = init ? init.config : values.config ? readJson(values.config, "config") : { dim: num("dim", NaN, (x) => x === 2 || x === 3), filters: num("filters", NaN, posInt), ...(values.depth ? { depth: num("depth", 5, posInt) } : {}) };
+    const cfgInput = init ? init.config : values.config ? readJson(values.config, "config") : { dim: requiredInteger("dim", values.dim, 2, 3), filters: requiredInteger("filters", values.filters, 1), ...(values.depth ? { depth: integerOpt("depth", values.depth, 5, 1) } : {}) };
     const config = parseModelConfig(cfgInput);
     const weighting = (values.weighting ?? DEFAULT_TRAINER_OPTIONS.weighting) as WeightingScheme;
     if (!WEIGHTING_SCHEMES.includes(weighting)) throw new UsageError(`--weighting ${weighting}: use ${WEIGHTING_SCHEMES.join(", ")}`);
@@ -113,21 +106,21 @@ export async function train(argv: string[]): Promise<number> {
     }
     if (values.teacher) {
       teacher = await loadTeacher(values.teacher as string, augmentFromFlag(values["teacher-augment"]),
-        num("teacher-weight", 0.5, (x) => x >= 0 && x <= 1), config, threads);
+        numberOpt("teacher-weight", values["teacher-weight"], 0.5, 0, 1), config, threads);
     }
     const options: TrainerOptions = {
-      ...DEFAULT_TRAINER_OPTIONS, seed: num("seed", 1, Number.isInteger), iterations: iterations ?? 1000,
-      batchSize: num("batch", DEFAULT_TRAINER_OPTIONS.batchSize, posInt), weighting, schedule, crop, cropCentre,
-      lr: num("lr", DEFAULT_TRAINER_OPTIONS.lr, (x) => x > 0), weightDecay: num("weight-decay", 0, (x) => x >= 0),
+      ...DEFAULT_TRAINER_OPTIONS, seed: integerOpt("seed", values.seed, 1), iterations: iterations ?? 1000,
+      batchSize: integerOpt("batch", values.batch, DEFAULT_TRAINER_OPTIONS.batchSize, 1), weighting, schedule, crop, cropCentre,
+      lr: positiveNumberOpt("lr", values.lr, DEFAULT_TRAINER_OPTIONS.lr), weightDecay: numberOpt("weight-decay", values["weight-decay"], 0, 0),
       ...(teacher ? { teacher: teacher.spec } : {}),
-      ...(values["track-shower-loss"] !== undefined ? { trackShowerWeight: num("track-shower-loss", 0, (x) => x >= 0) } : {}),
+      ...(values["track-shower-loss"] !== undefined ? { trackShowerWeight: numberOpt("track-shower-loss", values["track-shower-loss"], 0, 0) } : {}),
     };
     trainer = new Trainer(k, config, options, init ? init.weights : initialTrainingWeights(config, options.seed), pool?.parallel);
   }
   trainer.teacherScores = teacher?.scores;
   const total = trainer.options.iterations;
-  const every = num("checkpoint-every", 200, posInt);
-  const deadline = values["time-limit"] ? Date.now() + num("time-limit", 0, (x) => x > 0) * 60_000 : Infinity;
+  const every = integerOpt("checkpoint-every", values["checkpoint-every"], 200, 1);
+  const deadline = values["time-limit"] ? Date.now() + positiveNumberOpt("time-limit", values["time-limit"], 0) * 60_000 : Infinity;
   let stop = false;
   const onSignal = () => { stop = true; };
   process.on("SIGINT", onSignal);

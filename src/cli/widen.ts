@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { loadModel } from "../node/model-io.js";
 import { writeModelFile } from "../weights/model-file.js";
 import { widenWeights } from "../weights/widen.js";
-import { parse, requireOpt, UsageError } from "./args.js";
+import { integerOpt, numberOpt, parse, requireOpt } from "./args.js";
 
 const HELP = `usage: sparsessnet widen --model M --out W [--factor R] [--seed S] [--noise X]
 
@@ -24,12 +24,9 @@ channel move together (models/README.md).
 export async function widen(argv: string[]): Promise<number> {
   const { values } = parse(argv, { model: { type: "string" }, out: { type: "string" }, factor: { type: "string" }, seed: { type: "string" }, noise: { type: "string" } });
   if (values.help) { console.log(HELP); return 0; }
-  const factor = values.factor === undefined ? 2 : Number(values.factor);
-  if (!Number.isInteger(factor) || factor < 1) throw new UsageError(`--factor ${values.factor}: expected an integer >= 1`);
-  const seed = values.seed === undefined ? 1 : Number(values.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed ${values.seed}: expected an integer`);
-  const noise = values.noise === undefined ? 0 : Number(values.noise);
-  if (!(noise >= 0 && Number.isFinite(noise))) throw new UsageError(`--noise ${values.noise}: expected a number >= 0`);
+  const factor = integerOpt("factor", values.factor, 2, 1);
+  const seed = integerOpt("seed", values.seed, 1);
+  const noise = numberOpt("noise", values.noise, 0, 0);
   const out = requireOpt("out", values.out);
   const source = requireOpt("model", values.model);
   const m = loadModel(source);
