@@ -11,21 +11,25 @@ import { cpus } from "node:os";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { integerOpt, numberList, parse } from "../src/cli/args.js";
 import { gflopsNeededForHalf, type BenchReport } from "../src/cli/bench.js";
 import { formatTrainBench, type TrainBenchReport } from "../src/cli/bench-train.js";
 import { sharedDir } from "../src/node/shared-dir.js";
 import { bestDeterministicGflops } from "./kernels.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const { values } = parseArgs({
-  options: { events: { type: "string" }, filters: { type: "string" }, modes: { type: "string" }, runs: { type: "string" }, quick: { type: "boolean" }, scn: { type: "string" }, passes: { type: "string" } },
+const { values } = parse(process.argv.slice(2), {
+  events: { type: "string" }, filters: { type: "string" }, modes: { type: "string" }, runs: { type: "string" }, quick: { type: "boolean" }, scn: { type: "string" }, passes: { type: "string" },
 });
+if (values.help) {
+  console.log("usage: npm run bench -- [--events a,b] [--filters 16,32] [--modes det,fast,threads2] [--runs N] [--passes P] [--quick] [--scn PYTHON]");
+  process.exit(0);
+}
 const eventsDir = join(sharedDir(), "bench-events");
 const events = values.events?.split(",") ?? readdirSync(eventsDir).filter((e) => existsSync(join(eventsDir, e, "event.safetensors")) && !e.includes("train"));
-const filters = (values.filters ?? "16,32").split(",").map(Number);
+const filters = numberList("filters", values.filters ?? "16,32")!.map((f) => integerOpt("filters", String(f), 0, 1));
 const modes = (values.modes ?? (values.quick ? "det" : "det,fast,threads2")).split(",");
-const runs = values.runs ?? (values.quick ? "1" : "5");
+const runs = String(integerOpt("runs", values.runs, values.quick ? 1 : 5, 1));
 const node = [process.execPath, "--experimental-wasm-relaxed-simd"];
 const bin = join(root, "bin", "sparsessnet.js");
 
@@ -47,7 +51,7 @@ const rows: (BenchReport & { config: string; pass_medians_s: number[] } & Partia
 // configuration keeps the report of its middle pass (median of the pass medians). On a shared VM the
 // speed drifts over minutes; a configuration measured at three different times is not at the mercy
 // of one slow minute, and SparseConvNet's time here is taken the same way.
-const passes = Number(values.passes ?? "1");
+const passes = integerOpt("passes", values.passes, 1, 1);
 const scnRuns = new Map<string, { median_s: number; peak_rss_mib: number }[]>();
 const ourRuns = new Map<string, BenchReport[]>();
 type KernelRate = { kernel: string; channels: number; gflops: number };
@@ -121,6 +125,7 @@ const md: string[] = [
   `# sparsessnet benchmark report`, "",
   `${new Date().toISOString()}, node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"} (${cpus().length} cores), ${runs} runs per configuration (median), ${passes > 1 ? `${passes} passes over all configurations (each keeps its middle pass), ` : ""}random weights, each configuration in a fresh process.`, "",
   "GFLOP/s count every multiply-add of the rulebooks, also those the channel-sparse kernel skips because the input is zero (dense-equivalent).", "",
+  ...rows.filter((r) => r.scn_cpu_note !== null).slice(0, 1).map((r) => `**Note:** ${r.scn_cpu_note}.\n`),
   ...(measuredHere ? ["SparseConvNet recorded: its time in shared/bench-events (recorded on the reference machine). SparseConvNet here: measured on this machine in this run (`--scn`, bench/scn/time_scn.py), in a fresh process before our configurations of that event, in every pass.", ""] : []),
   ...(passes > 1 ? ["Passes: the medians of every pass (ms), ours then SparseConvNet's here; the table gives the middle one.", ""] : []),
   `| event | sites | filters | mode | ours (ms) | SparseConvNet recorded (ms) | ratio |${measuredHere ? " SparseConvNet here (ms) | ratio here |" : ""} GFLOP/s | conv GFLOP/s | peak RSS (MiB) | wasm (MiB) | µs/site | start-up (ms) |${passes > 1 ? " passes (ms) |" : ""}`,

@@ -19,6 +19,11 @@ test("bench verb reports time, memory, multiply-adds and the SparseConvNet compa
   const r16 = await benchEvent({ event: join(PROJECT_ROOT, "samples", "2d-1008x3456-17k"), filters: 16, depth: 5, runs: 1, warmup: 1 });
   assert.equal(r16.scn_median_s, 0.1648);
   assert.ok(Math.abs(r16.ratio_to_scn! - r16.median_s / 0.1648) < 1e-12);
+  // The record names its CPU, so the bench says whether this machine's is like it, and a note when not.
+  assert.ok(r16.cpu.length > 0);
+  assert.equal(typeof r16.scn_recorded_on_this_cpu, "boolean");
+  assert.equal(r16.scn_cpu_note === null, r16.scn_recorded_on_this_cpu === true);
+  assert.equal(r.scn_recorded_on_this_cpu, null, "no record, nothing to compare");
   // Random weights: about half of every ReLU output is zero, and the channel-sparse kernel skips
   // those terms in the wide 2D convolutions, so fewer multiply-adds are done than the rulebooks hold.
   assert.ok(r16.conv_executed_fraction > 0.2 && r16.conv_executed_fraction < 1, `executed fraction ${r16.conv_executed_fraction}`);

@@ -10,7 +10,7 @@ import { parseModelConfig } from "../model/config.js";
 import { buildUResNet } from "../model/uresnet.js";
 import { readEventFile } from "../node/event-file.js";
 import { createConvThreads } from "../node/threads.js";
-import { scnTiming } from "../node/scn-timings.js";
+import { cpuFields, scnTiming, type CpuFields } from "../node/scn-timings.js";
 import { Adam, updateRunningStats } from "../train/adam.js";
 import { AdamKernel } from "../train/adam-kernel.js";
 import { ForwardBackward } from "../train/forward-backward.js";
@@ -19,7 +19,7 @@ import { asInt32, parseSafetensors } from "../weights/safetensors.js";
 import { randomWeights } from "../weights/random-init.js";
 import { readFileSync } from "node:fs";
 
-export interface TrainBenchReport {
+export interface TrainBenchReport extends CpuFields {
   event: string; nActive: number; batchSize: number; filters: number; depth: number; threads: number;
   median_s: number; runs_s: number[]; losses: number[]; peak_rss_mib: number; wasm_memory_mib: number;
   scn_median_s: number | null; ratio_to_scn: number | null; scn_peak_rss_mib: number | null; scn_losses: number[] | null;
@@ -57,6 +57,7 @@ export async function benchTrain(opts: { event: string; filters: number; depth: 
     batchSize: batch ? new Set(batch).size : 1, filters: opts.filters, depth: opts.depth, threads,
     median_s: med, runs_s: runs, losses, peak_rss_mib: process.resourceUsage().maxRSS / 1024, wasm_memory_mib: fb.memoryBytes / 2 ** 20,
     scn_median_s: scn?.median_s ?? null, ratio_to_scn: scn ? med / scn.median_s : null, scn_peak_rss_mib: scn?.peak_rss_mib ?? null, scn_losses: scn?.losses ?? null,
+    ...cpuFields(scn),
   };
 }
 
@@ -70,5 +71,6 @@ export function formatTrainBench(r: TrainBenchReport): string {
         (r.scn_peak_rss_mib !== null ? `; its peak RSS ${r.scn_peak_rss_mib.toFixed(0)} MiB` : ""),
       ...(r.scn_losses ? [`  SparseConvNet losses ${r.scn_losses.map((l) => l.toFixed(4)).join(" ")} (its own random weights)`] : []),
     ] : []),
+    ...(r.scn_cpu_note !== null ? [`  note: ${r.scn_cpu_note}`] : []),
   ].join("\n");
 }

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { parseModelConfig } from "../model/config.js";
 import { sharedDir } from "../node/shared-dir.js";
 import { readEventFile } from "../node/event-file.js";
-import { scnTiming } from "../node/scn-timings.js";
+import { cpuFields, scnTiming, type CpuFields } from "../node/scn-timings.js";
 import { median } from "../util/stats.js";
 import { loadModelInto } from "../node/model-io.js";
 import { randomModelFile } from "../node/random-model-file.js";
@@ -28,7 +28,7 @@ With --train: seconds per training iteration (forward, backward, Adam) on a labe
 the shared bench event 2d-512-train-batch8), next to SparseConvNet's recorded CPU training step.
 Benchmark on a quiet machine: this measures, it does not test.`;
 
-export interface BenchReport {
+export interface BenchReport extends CpuFields {
   event: string; nActive: number; filters: number; depth: number; backend: string; mode: string; threads: number;
   /** "random" (the default, seeded) or the model given by --model. */
   weights: string;
@@ -91,6 +91,7 @@ export async function benchEvent(opts: BenchEventOptions): Promise<BenchReport> 
     conv_s: convMs / 1000, conv_executed_multiply_adds: profiled.executedConvMultiplyAdds!,
     ...executedRates(med, convMs / 1000, profiled.executedConvMultiplyAdds!, res.convMultiplyAdds, scn?.median_s),
     scn_median_s: scn?.median_s ?? null, ratio_to_scn: scn ? med / scn.median_s : null,
+    ...cpuFields(scn),
     per_site_us: (med / res.nSites) * 1e6,
   };
 }
@@ -148,5 +149,6 @@ export async function bench(argv: string[]): Promise<number> {
     (need === null ? "" : `; half of SparseConvNet's time needs ${Number.isFinite(need) ? `${need.toFixed(1)} GFLOP/s` : "more than instant convolutions"}`));
   console.log(`  peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, wasm memory ${r.wasm_memory_mib.toFixed(0)} MiB`);
   if (r.scn_median_s !== null) console.log(`  SparseConvNet (CPU, 1 thread): ${(r.scn_median_s * 1000).toFixed(1)} ms; ratio ${r.ratio_to_scn!.toFixed(2)}`);
+  if (r.scn_cpu_note !== null) console.log(`  note: ${r.scn_cpu_note}`);
   return 0;
 }
