@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseTrainingLog } from "../src/metrics/paired-training-logs.js";
+import { recordedOnThisCpu, scnTiming } from "../src/node/scn-timings.js";
 import { asFloat32, parseSafetensors, serializeSafetensors } from "../src/weights/safetensors.js";
 import { PROJECT_ROOT, sharedDir } from "./support/paths.js";
 
@@ -118,6 +119,9 @@ test("demo: the main job runs the shipped models on the bundled labelled events,
   assert.match(r.stdout, /default-3d on sim-3d-192\.h5: 10 events, \d+ sites, median [\d.]+ ms per event; accuracy [\d.]+ ± [\d.]+%, track\/shower [\d.]+ ± [\d.]+%/);
   assert.match(r.stdout, /default-2d on sim-2d-Y\.h5: 3 events/);
   assert.match(r.stdout, /SparseConvNet CPU 1 thread/);
+  // A note under that ratio exactly when the recorded time was taken on another CPU than this one.
+  const record = scnTiming(join(PROJECT_ROOT, "samples", "2d-1008x3456-17k"), 16)!;
+  assert.equal(/note: SparseConvNet's time was recorded on another CPU/.test(r.stdout), recordedOnThisCpu(record) === false);
   for (const f of ["default-3d-event0.png", "default-2d-event0.png"]) assert.ok(readFileSync(join(out, f)).length > 1000, f);
 });
 

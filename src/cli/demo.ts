@@ -8,7 +8,7 @@ import { loadModelInto } from "../node/model-io.js";
 import { openEventFile } from "../node/open-events.js";
 import { writePng } from "../node/png.js";
 import { resourceRoot } from "../node/resource-root.js";
-import { scnTiming } from "../node/scn-timings.js";
+import { cpuFields, scnTiming } from "../node/scn-timings.js";
 import type { Model } from "../engine.js";
 import { parseModelConfig } from "../model/config.js";
 import { buildUResNet } from "../model/uresnet.js";
@@ -93,6 +93,8 @@ export async function demo(argv: string[]): Promise<number> {
     const ours = timeRuns(reference);
     engine.unloadModel(reference);
     console.log(`  SparseSSNet's network (depth 5, ${cfg.filters} filters, random weights): ${ours.toFixed(1)} ms; SparseConvNet CPU 1 thread: ${(scn.median_s * 1000).toFixed(1)} ms; ratio ${(ours / (scn.median_s * 1000)).toFixed(2)}`);
+    const { scn_cpu_note } = cpuFields(scn);
+    if (scn_cpu_note !== null) console.log(`  note: ${scn_cpu_note}`);
   }
   await close();
   return ok ? 0 : 1;
