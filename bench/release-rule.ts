@@ -1,19 +1,26 @@
 // Applies the card's release rule (src/metrics/release-rule.ts) to paired evaluations:
 //   sparsessnet evaluate --model CANDIDATE --baseline SHIPPED --data <selection stream> --json > selection.json
 //   sparsessnet evaluate --model CANDIDATE --baseline SHIPPED --data <confirmation stream> --json > confirmation.json
-//   node dist/bench/release-rule.js selection.json confirmation.json
+//   node dist/bench/release-rule.js [--must-rise non-zero] selection.json confirmation.json
 // prints each file's differences and verdict; the candidate ships only if every file passes (exit 0,
 // else 1). The JSON writes a missing standard error (a class absent from the events) as null.
+// --must-rise non-zero: the variant in which track/shower need only not fall (src/metrics/release-rule.ts).
 import { readFileSync } from "node:fs";
-import { releaseVerdict } from "../src/metrics/release-rule.js";
+import { parse, UsageError } from "../src/cli/args.js";
+import { MUST_RISE_DEFAULT, releaseVerdict, type MustRise } from "../src/metrics/release-rule.js";
 import type { AccuracyDifference, Difference } from "../src/metrics/segmentation-metrics.js";
 import { differenceTableRow, formatDifference } from "../src/metrics/segmentation-metrics.js";
 
-const files = process.argv.slice(2);
-if (files.length === 0) {
-  console.error("usage: node dist/bench/release-rule.js EVALUATION.json [...]  (each from evaluate --baseline B --json)");
-  process.exit(2);
+const { values, positionals: files } = parse(process.argv.slice(2), { "must-rise": { type: "string" } }, true);
+if (files.length === 0 || values.help) {
+  console.error("usage: node dist/bench/release-rule.js [--must-rise non-zero] EVALUATION.json [...]  (each from evaluate --baseline B --json)");
+  process.exit(values.help ? 0 : 2);
 }
+const mustRiseFlag = values["must-rise"] as string | undefined;
+if (mustRiseFlag !== undefined && mustRiseFlag !== "non-zero" && mustRiseFlag !== "non-zero,track/shower") {
+  throw new UsageError(`--must-rise ${mustRiseFlag}: non-zero (track/shower only guarded) or non-zero,track/shower (the default)`);
+}
+const mustRise: MustRise = mustRiseFlag === "non-zero" ? ["non-zero"] : MUST_RISE_DEFAULT;
 const asNumber = (v: number | null) => (v === null ? NaN : v);
 const readDifference = (d: { difference: number | null; standardError: number | null }): Difference =>
   ({ difference: asNumber(d.difference), standardError: asNumber(d.standardError) });
@@ -27,7 +34,7 @@ for (const file of files) {
     trackShowerAccuracy: readDifference(r.difference.trackShowerAccuracy),
     classAccuracy: r.difference.classAccuracy.map(readDifference),
   };
-  const verdict = releaseVerdict(d, r.classNames);
+  const verdict = releaseVerdict(d, r.classNames, mustRise);
   all &&= verdict.passes;
   console.log(`${file}: ${r.model} against ${r.baseline.model} on ${r.data}, ${r.events} events`);
   console.log(formatDifference(d, r.classNames));
@@ -35,5 +42,6 @@ for (const file of files) {
   console.log(`card row (non-zero, track/shower, ${r.classNames.join(", ")}):\n${differenceTableRow(`${r.data}, ${r.events} events`, d)}`);
   console.log("");
 }
-console.log(all ? "ships: passes on every file" : "does not ship");
+const ruleName = mustRise.length === 1 ? " (variant: track/shower only guarded)" : "";
+console.log(all ? `ships: passes on every file${ruleName}` : `does not ship${ruleName}`);
 process.exit(all ? 0 : 1);

@@ -50,6 +50,19 @@ test("a class absent from the events (no standard error) does not block; a gain 
   assert.equal(releaseVerdict(x, CLASS_NAMES).passes, false);
 });
 
+test("the variant asks only non-zero to rise; track/shower stays guarded", () => {
+  const x = gain();
+  x.trackShowerAccuracy = d(0.0001, 0.0001); // as session 46's candidates: +0.01 ± 0.01 points
+  assert.equal(releaseVerdict(x, CLASS_NAMES).passes, false);
+  assert.deepEqual(releaseVerdict(x, CLASS_NAMES, ["non-zero"]), { passes: true, reasons: [] });
+  x.trackShowerAccuracy = d(-0.0003, 0.0001);
+  assert.deepEqual(releaseVerdict(x, CLASS_NAMES, ["non-zero"]).reasons, ["track/shower lower beyond 2 standard errors (-0.03 ± 0.01 points)"]);
+  x.trackShowerAccuracy = d(0.0001, 0.0001);
+  x.nonzeroAccuracy = d(0.0003, 0.0002);
+  assert.match(releaseVerdict(x, CLASS_NAMES, ["non-zero"]).reasons[0], /^non-zero not higher/);
+  assert.throws(() => releaseVerdict(gain(), CLASS_NAMES, ["track/shower"]), /always asks non-zero/);
+});
+
 test("the command reads evaluate's JSON: a model against itself does not ship", () => {
   const root = fileURLToPath(new URL("../..", import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), "release-rule-"));
@@ -62,5 +75,9 @@ test("the command reads evaluate's JSON: a model against itself does not ship", 
   assert.match(run.stdout, /non-zero accuracy \+0\.00 ± 0\.00/);
   assert.match(run.stdout, /fails: non-zero not higher beyond 2 standard errors/);
   assert.match(run.stdout, /does not ship/);
+  const variant = spawnSync(process.execPath, [join(root, "dist/bench/release-rule.js"), "--must-rise", "non-zero", file], { encoding: "utf8" });
+  assert.equal(variant.status, 1, variant.stderr);
+  assert.match(variant.stdout, /fails: non-zero not higher beyond 2 standard errors[^;]*$/m, "track/shower is not required to rise");
+  assert.match(variant.stdout, /does not ship \(variant: track\/shower only guarded\)/);
   rmSync(dir, { recursive: true });
 });
