@@ -11,7 +11,7 @@ import { cpus } from "node:os";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { integerOpt, numberList, parse } from "../src/cli/args.js";
+import { integerOpt, parse } from "../src/cli/args.js";
 import { gflopsNeededForHalf, type BenchReport } from "../src/cli/bench.js";
 import { formatTrainBench, type TrainBenchReport } from "../src/cli/bench-train.js";
 import { sharedDir } from "../src/node/shared-dir.js";
@@ -27,7 +27,7 @@ if (values.help) {
 }
 const eventsDir = join(sharedDir(), "bench-events");
 const events = values.events?.split(",") ?? readdirSync(eventsDir).filter((e) => existsSync(join(eventsDir, e, "event.safetensors")) && !e.includes("train"));
-const filters = numberList("filters", values.filters ?? "16,32")!.map((f) => integerOpt("filters", String(f), 0, 1));
+const filters = ((values.filters as string | undefined) ?? "16,32").split(",").map((f) => integerOpt("filters", f.trim(), 0, 1));
 const modes = (values.modes ?? (values.quick ? "det" : "det,fast,threads2")).split(",");
 const runs = String(integerOpt("runs", values.runs, values.quick ? 1 : 5, 1));
 const node = [process.execPath, "--experimental-wasm-relaxed-simd"];

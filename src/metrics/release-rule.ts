@@ -4,7 +4,7 @@
 // - none of non-zero, track/shower, delta and Michel accuracy is lower beyond two standard errors, and
 // - non-zero and track/shower accuracy are each higher beyond two standard errors.
 // A candidate ships only if it passes on a selection stream and on a confirmation stream.
-// Variant (`mustRise: ["non-zero"]`, session 46): track/shower is only guarded, not required to rise. Since phase 33
+// Variant (`trackShowerMustRise: false`, session 46): track/shower is only guarded, not required to rise. Since phase 33
 // default-2d's track/shower has stood at 98.1-98.2% while non-zero accuracy rose; the card says why. A session
 // that uses the variant writes so in its rules before its runs.
 import { formatPoints, type AccuracyDifference, type Difference } from "./segmentation-metrics.js";
@@ -26,16 +26,13 @@ const lower = (d: Difference) => d.difference < -STANDARD_ERRORS * d.standardErr
 /** Higher beyond two standard errors; without a standard error a gain is not shown. */
 const higher = (d: Difference) => d.difference > STANDARD_ERRORS * d.standardError;
 
-/** The accuracies a candidate must raise: both (the card's rule) or non-zero alone (the variant). */
-export type MustRise = readonly ("non-zero" | "track/shower")[];
-export const MUST_RISE_DEFAULT: MustRise = ["non-zero", "track/shower"];
-
-export function releaseVerdict(d: AccuracyDifference, classNames: readonly string[], mustRise: MustRise = MUST_RISE_DEFAULT): RuleVerdict {
-  if (!mustRise.includes("non-zero")) throw new Error("the release rule always asks non-zero accuracy to rise");
+/** Non-zero accuracy must always rise; track/shower must too under the card's rule, and is only guarded under the
+ *  variant (`trackShowerMustRise: false`). */
+export function releaseVerdict(d: AccuracyDifference, classNames: readonly string[], { trackShowerMustRise = true } = {}): RuleVerdict {
   const reasons: string[] = [];
-  const headline: [string, Difference][] = [["non-zero", d.nonzeroAccuracy], ["track/shower", d.trackShowerAccuracy]];
-  const required = headline.filter(([name]) => (mustRise as readonly string[]).includes(name));
-  const guarded = [...headline, ...GUARDED_CLASSES.map((name): [string, Difference] => {
+  const nonzero: [string, Difference] = ["non-zero", d.nonzeroAccuracy], trackShower: [string, Difference] = ["track/shower", d.trackShowerAccuracy];
+  const required = trackShowerMustRise ? [nonzero, trackShower] : [nonzero];
+  const guarded = [nonzero, trackShower, ...GUARDED_CLASSES.map((name): [string, Difference] => {
     const k = classNames.indexOf(name);
     if (k < 0) throw new Error(`no class named ${name} among ${classNames.join(", ")}`);
     return [name, d.classAccuracy[k]];

@@ -43,21 +43,26 @@ export function thisCpu(): { model: string; family?: number } {
  * so the bench says so next to it.
  */
 export function recordedOnThisCpu(record: ScnTiming, here = thisCpu()): boolean | undefined {
-  if (!record.cpu) return undefined;
-  const model = /model name "([^"]+)"/.exec(record.cpu)?.[1];
-  const family = /family (\d+)/.exec(record.cpu)?.[1];
+  const { model, family } = recordedCpu(record);
   if (model === undefined && family === undefined) return undefined;
   if (model !== undefined && model !== here.model) return false;
-  if (family !== undefined && here.family !== undefined && Number(family) !== here.family) return false;
+  if (family !== undefined && here.family !== undefined && family !== here.family) return false;
   return true;
 }
 
+/** The record's CPU as the recording wrote it: lscpu's model name in quotes, "family N". */
+function recordedCpu(record: ScnTiming): { model?: string; family?: number } {
+  const model = /model name "([^"]+)"/.exec(record.cpu ?? "")?.[1];
+  const family = /family (\d+)/.exec(record.cpu ?? "")?.[1];
+  return { ...(model === undefined ? {} : { model }), ...(family === undefined ? {} : { family: Number(family) }) };
+}
+
+const cpuName = (cpu: { model?: string; family?: number }) =>
+  [cpu.model, cpu.family === undefined ? undefined : `family ${cpu.family}`].filter((x) => x !== undefined).join(", ");
+
 /** The sentence the bench prints under a ratio to a time recorded on another CPU. */
 export function otherCpuNote(record: ScnTiming, here = thisCpu()): string {
-  const named = (model: string | undefined, family: string | number | undefined) =>
-    [model, family === undefined ? undefined : `family ${family}`].filter((x) => x !== undefined).join(", ");
-  const recorded = named(/model name "([^"]+)"/.exec(record.cpu ?? "")?.[1], /family (\d+)/.exec(record.cpu ?? "")?.[1]);
-  return `SparseConvNet's time was recorded on another CPU (${recorded}) than this one (${named(here.model, here.family)}): ` +
+  return `SparseConvNet's time was recorded on another CPU (${cpuName(recordedCpu(record))}) than this one (${cpuName(here)}): ` +
     "the ratio compares two machines as well as two programs; time SparseConvNet here for a side-by-side one (bench/scn/README.md)";
 }
 
