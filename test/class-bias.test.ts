@@ -114,3 +114,23 @@ test("class biases: a track/shower margin raises track/shower above its floor, a
   assert.equal(short.shortfall, all + 7 - short.after.trackShowerRight);
   assert.throws(() => fitClassBiases(evs, [], SHOWER_CLASS, undefined, 1.5), /track\/shower margin 1\.5: expected a whole number of sites/);
 });
+
+test("class biases: keep-own holds a class at the model's own accuracy where the floor is lower", () => {
+  // The model favours delta (logits +1) and the floor model is worse on delta (-1): with the floor
+  // alone the fit spends the model's delta sites down toward the floor for non-zero accuracy;
+  // keep-own holds them at the model's own count, at the cost of some of that accuracy.
+  const model = events([SHOWER_CLASS, DELTA, MIP], DELTA, 1);
+  const floor = countWithBiases(events([SHOWER_CLASS, DELTA, MIP], DELTA, -1), new Array(N_CLASSES).fill(0));
+  const spent = fitClassBiases(model, [DELTA], SHOWER_CLASS, floor);
+  assert.ok(spent.after.classRight[DELTA] < spent.before.classRight[DELTA], "the floor alone lets delta fall");
+  const own = fitClassBiases(model, [], SHOWER_CLASS, floor, 0, [DELTA]);
+  assert.equal(own.shortfall, 0);
+  assert.equal(own.target.classRight[DELTA], own.before.classRight[DELTA]);
+  assert.ok(own.after.classRight[DELTA] >= own.before.classRight[DELTA]);
+  assert.ok(own.after.trackShowerRight >= floor.trackShowerRight);
+  assert.ok(own.after.right <= spent.after.right, "a constraint cannot help the objective");
+  // Where the floor is the higher, it stays the target; with no floor keep-own is the same as keep.
+  const high = { ...floor, classRight: floor.classRight.map((r, k) => (k === DELTA ? own.before.classRight[k] + 1 : r)) };
+  assert.equal(fitClassBiases(model, [], SHOWER_CLASS, high, 0, [DELTA]).target.classRight[DELTA], own.before.classRight[DELTA] + 1);
+  assert.deepEqual(fitClassBiases(model, [], SHOWER_CLASS, undefined, 0, [DELTA]).biases, fitClassBiases(model, [DELTA], SHOWER_CLASS).biases);
+});

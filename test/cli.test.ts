@@ -232,6 +232,15 @@ test("calibrate --floor: the floor is the other model's accuracy as evaluate mea
   const bad = run("calibrate", "--model", w, "--data", f, "--out", out, "--track-shower-margin", "100");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--track-shower-margin 100: expected percentage points/);
+  // --keep-own with the model as its own floor: the target is the same, so the fit is too; recorded.
+  const own = join(tmp, "cal-floor-own.safetensors");
+  const o = run("calibrate", "--model", w, "--data", f, "--out", own, "--floor", w, "--keep-own", "Michel");
+  assert.equal(o.status, 0, o.stderr);
+  assert.deepEqual(biases(own).classBiases, biases(plain).classBiases);
+  assert.deepEqual(biases(own).keepOwn, ["Michel"]);
+  const badOwn = run("calibrate", "--model", w, "--data", f, "--out", own, "--keep-own", "kaon");
+  assert.equal(badOwn.status, 2);
+  assert.match(badOwn.stderr, /--keep-own kaon: "kaon" is not a class/);
 });
 
 test("average: the weighted mean of two models, recorded in the metadata; the file runs; mismatches are refused", () => {

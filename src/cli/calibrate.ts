@@ -11,7 +11,7 @@ import { integerOpt, numberOpt, parse, requireOpt, UsageError } from "./args.js"
 import { engineFromFlags } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet calibrate --model M --data D --out W [--events N] [--keep CLASSES] [--floor B]
-                            [--track-shower-margin P]
+                            [--keep-own CLASSES] [--track-shower-margin P]
 
 Fits one constant per class, added to the model's final logits, that raises non-zero accuracy on
 the labelled events of D while track/shower accuracy and the accuracy of each kept class stay at
@@ -30,6 +30,9 @@ of that without training. Fit on a validation set, then check on other events:
                the same sites (B: the shipped model, say, when M has traded a kept class away in
                training); the fit first closes that shortfall, then raises non-zero accuracy. If no
                constants close it on these events, nothing is written, the shortfall is named, exit 1
+  --keep-own C  classes kept at least at M's own accuracy on these events even with --floor (the higher
+               of the two), comma-separated (default none): a floor file whose constants spent a
+               rare class lets the fit spend M's better accuracy on it down to the file's
   --track-shower-margin P
                track/shower must end P percentage points above where it would otherwise have to (its
                own accuracy, or B's with --floor) before non-zero accuracy is raised; without it the fit
@@ -39,13 +42,14 @@ of that without training. Fit on a validation set, then check on other events:
 export async function calibrate(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     model: { type: "string" }, data: { type: "string" }, events: { type: "string" }, keep: { type: "string" }, out: { type: "string" }, floor: { type: "string" },
-    "track-shower-margin": { type: "string" },
+    "track-shower-margin": { type: "string" }, "keep-own": { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const modelName = requireOpt("model", values.model);
   if (values.floor !== undefined) modelPath(values.floor); // names a missing floor model before any event is run
   const out = requireOpt("out", values.out);
-  const keep = keepClasses(values.keep ?? "delta,Michel");
+  const keep = keepClasses(values.keep ?? "delta,Michel", "keep");
+  const keepOwn = keepClasses(values["keep-own"] ?? "none", "keep-own");
   const marginPoints = numberOpt("track-shower-margin", values["track-shower-margin"], 0, 0);
   if (marginPoints >= 100) throw new UsageError(`--track-shower-margin ${marginPoints}: expected percentage points, below 100`);
   const source = loadModel(modelName);
@@ -79,12 +83,12 @@ export async function calibrate(argv: string[]): Promise<number> {
 
   const sites = events.reduce((sum, e) => sum + e.labels.length, 0);
   const marginSites = Math.ceil((marginPoints / 100) * sites);
-  const { biases, before, after, shortfall, target } = fitClassBiases(events, keep, SHOWER_CLASS, floor, marginSites);
+  const { biases, before, after, shortfall, target } = fitClassBiases(events, keep, SHOWER_CLASS, floor, marginSites, keepOwn);
   if (shortfall > 0) {
     // A result, not a mistake in the command: exit 1 (as a failed check), not 2 (usage).
     const what = floor ? `up to ${values.floor}` : "to its own accuracies";
     console.error(`sparsessnet calibrate: no class constants bring ${modelName} ${what}${marginSites ? ` plus ${marginPoints} points of track/shower` : ""} on these ${n} events (${shortfall} sites short): ` +
-      `track/shower ${after.trackShowerRight} of ${target.trackShowerRight} sites right, ${keep.map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${target.classRight[k]}`).join(", ")}; nothing written`);
+      `track/shower ${after.trackShowerRight} of ${target.trackShowerRight} sites right, ${[...new Set([...keep, ...keepOwn])].map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${target.classRight[k]}`).join(", ")}; nothing written`);
     return 1;
   }
   const bias = source.weights.get("linear.bias");
@@ -96,6 +100,7 @@ export async function calibrate(argv: string[]): Promise<number> {
     classBiases: Object.fromEntries(CLASS_NAMES.map((c, k) => [c, biases[k]])), data: data.describe, events: n, keep: keep.map((k) => CLASS_NAMES[k]),
     ...(values.floor === undefined ? {} : { floor: values.floor }),
     ...(marginPoints ? { trackShowerMarginPoints: marginPoints } : {}),
+    ...(keepOwn.length ? { keepOwn: keepOwn.map((k) => CLASS_NAMES[k]) } : {}),
   };
   writeFileSync(out, writeModelFile(source.config, weights, { ...kept, calibratedFrom: modelName, calibration: JSON.stringify(calibration) }));
   console.log(`class biases added to the logits: ${CLASS_NAMES.map((c, k) => `${c} ${biases[k] >= 0 ? "+" : ""}${biases[k]}`).join(", ")}`);
@@ -119,11 +124,11 @@ function labelledLogits(logits: Float32Array, labels: Uint8Array): LabelledLogit
   return out;
 }
 
-function keepClasses(spec: string): number[] {
+function keepClasses(spec: string, flag: string): number[] {
   if (spec === "none") return [];
   return spec.split(",").map((name) => {
     const k = CLASS_NAMES.findIndex((c) => c.toLowerCase() === name.trim().toLowerCase());
-    if (k < 0) throw new UsageError(`--keep ${spec}: "${name}" is not a class (${CLASS_NAMES.join(", ")}, or none)`);
+    if (k < 0) throw new UsageError(`--${flag} ${spec}: "${name}" is not a class (${CLASS_NAMES.join(", ")}, or none)`);
     return k;
   });
 }

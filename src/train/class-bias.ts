@@ -54,9 +54,13 @@ export type BiasFloor = Pick<BiasCounts, "trackShowerRight" | "classRight">;
  *  kind of move exists. `trackShowerMargin` (sites) raises the track/shower floor by that much: the
  *  search otherwise spends any track/shower above the floor on non-zero accuracy, so a candidate
  *  that must gain both (models/README.md, the release rule) would end with track/shower at its
- *  floor. `fixed`'s bias stays 0 (only differences matter). Sweeps until none is taken.
+ *  floor. `keepOwn` classes are kept too, at the higher of the floor and their unadjusted counts: a
+ *  floor from a file whose constants spent a rare class (default-2d's Michel, session 47) would
+ *  otherwise let the fit spend this model's better accuracy on that class down to the file's.
+ *  `fixed`'s bias stays 0 (only differences matter). Sweeps until none is taken.
  *  Deterministic: a fixed order of moves. */
-export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number, floor?: BiasFloor, trackShowerMargin = 0):
+export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number, floor?: BiasFloor, trackShowerMargin = 0,
+    keepOwn: readonly number[] = []):
     { biases: number[]; before: BiasCounts; after: BiasCounts; shortfall: number; target: BiasFloor } {
   if (!Number.isInteger(trackShowerMargin) || trackShowerMargin < 0) throw new InvalidInputError(`track/shower margin ${trackShowerMargin}: expected a whole number of sites, 0 or more`);
   for (const e of events) {
@@ -67,9 +71,14 @@ export function fitClassBiases(events: LabelledLogits[], keep: readonly number[]
   const before = countWithBiases(events, biases);
   if (before.sites === 0) throw new InvalidInputError("no labelled sites to fit the class biases on");
   // The counts the kept accuracies must reach: the floor (or the unadjusted counts), the margin on top.
-  const target: BiasFloor = { trackShowerRight: (floor ?? before).trackShowerRight + trackShowerMargin, classRight: (floor ?? before).classRight };
+  const base = floor ?? before;
+  const target: BiasFloor = {
+    trackShowerRight: base.trackShowerRight + trackShowerMargin,
+    classRight: base.classRight.map((r, k) => (keepOwn.includes(k) ? Math.max(r, before.classRight[k]) : r)),
+  };
+  const kept = [...new Set([...keep, ...keepOwn])];
   const shortfall = (c: BiasCounts) => Math.max(0, target.trackShowerRight - c.trackShowerRight) +
-    keep.reduce((sum, k) => sum + Math.max(0, target.classRight[k] - c.classRight[k]), 0);
+    kept.reduce((sum, k) => sum + Math.max(0, target.classRight[k] - c.classRight[k]), 0);
   // Every move is a full vector of N_CLASSES offsets with `fixed`'s always 0.
   const free = [...Array(N_CLASSES).keys()].filter((c) => c !== fixed);
   const offsets = (pairs: [number, number][]) => {
