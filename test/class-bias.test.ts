@@ -125,6 +125,7 @@ test("class biases: keep-own holds a class at the model's own accuracy where the
   assert.ok(spent.after.classRight[DELTA] < spent.before.classRight[DELTA], "the floor alone lets delta fall");
   const own = fitClassBiases(model, [], SHOWER_CLASS, floor, 0, [DELTA]);
   assert.equal(own.shortfall, 0);
+  assert.deepEqual(own.kept, [DELTA]);
   assert.equal(own.target.classRight[DELTA], own.before.classRight[DELTA]);
   assert.ok(own.after.classRight[DELTA] >= own.before.classRight[DELTA]);
   assert.ok(own.after.trackShowerRight >= floor.trackShowerRight);

@@ -83,12 +83,12 @@ export async function calibrate(argv: string[]): Promise<number> {
 
   const sites = events.reduce((sum, e) => sum + e.labels.length, 0);
   const marginSites = Math.ceil((marginPoints / 100) * sites);
-  const { biases, before, after, shortfall, target } = fitClassBiases(events, keep, SHOWER_CLASS, floor, marginSites, keepOwn);
+  const { biases, before, after, shortfall, target, kept: heldClasses } = fitClassBiases(events, keep, SHOWER_CLASS, floor, marginSites, keepOwn);
   if (shortfall > 0) {
     // A result, not a mistake in the command: exit 1 (as a failed check), not 2 (usage).
     const what = floor ? `up to ${values.floor}` : "to its own accuracies";
     console.error(`sparsessnet calibrate: no class constants bring ${modelName} ${what}${marginSites ? ` plus ${marginPoints} points of track/shower` : ""} on these ${n} events (${shortfall} sites short): ` +
-      `track/shower ${after.trackShowerRight} of ${target.trackShowerRight} sites right, ${[...new Set([...keep, ...keepOwn])].map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${target.classRight[k]}`).join(", ")}; nothing written`);
+      `track/shower ${after.trackShowerRight} of ${target.trackShowerRight} sites right, ${heldClasses.map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${target.classRight[k]}`).join(", ")}; nothing written`);
     return 1;
   }
   const bias = source.weights.get("linear.bias");

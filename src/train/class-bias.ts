@@ -61,7 +61,7 @@ export type BiasFloor = Pick<BiasCounts, "trackShowerRight" | "classRight">;
  *  Deterministic: a fixed order of moves. */
 export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number, floor?: BiasFloor, trackShowerMargin = 0,
     keepOwn: readonly number[] = []):
-    { biases: number[]; before: BiasCounts; after: BiasCounts; shortfall: number; target: BiasFloor } {
+    { biases: number[]; before: BiasCounts; after: BiasCounts; shortfall: number; target: BiasFloor; kept: number[] } {
   if (!Number.isInteger(trackShowerMargin) || trackShowerMargin < 0) throw new InvalidInputError(`track/shower margin ${trackShowerMargin}: expected a whole number of sites, 0 or more`);
   for (const e of events) {
     if (e.logits.length !== e.labels.length * N_CLASSES) throw new InvalidInputError(`${e.logits.length} logits for ${e.labels.length} sites of ${N_CLASSES} classes`);
@@ -105,5 +105,5 @@ export function fitClassBiases(events: LabelledLogits[], keep: readonly number[]
       }
     }
   }
-  return { biases, before, after: best, shortfall: bestShortfall, target };
+  return { biases, before, after: best, shortfall: bestShortfall, target, kept };
 }
