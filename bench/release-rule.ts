@@ -11,14 +11,26 @@ import { releaseVerdict } from "../src/metrics/release-rule.js";
 import type { AccuracyDifference, Difference } from "../src/metrics/segmentation-metrics.js";
 import { differenceTableRow, formatDifference } from "../src/metrics/segmentation-metrics.js";
 
-const { values, positionals: files } = parse(process.argv.slice(2), { "must-rise": { type: "string" } }, true);
+const USAGE = "usage: node dist/bench/release-rule.js [--must-rise non-zero] EVALUATION.json [...]  (each from evaluate --baseline B --json)";
+/** Exit 1 means "does not ship", so a mistake in the command or its files exits 2, never 1. */
+function refuse(message: string): never {
+  console.error(`release-rule: ${message}`);
+  process.exit(2);
+}
+let args: ReturnType<typeof parse>;
+try {
+  args = parse(process.argv.slice(2), { "must-rise": { type: "string" } }, true);
+} catch (e) {
+  refuse(`${(e as UsageError).message}\n${USAGE}`);
+}
+const { values, positionals: files } = args;
 if (files.length === 0 || values.help) {
-  console.error("usage: node dist/bench/release-rule.js [--must-rise non-zero] EVALUATION.json [...]  (each from evaluate --baseline B --json)");
+  console.error(USAGE);
   process.exit(values.help ? 0 : 2);
 }
 const mustRiseFlag = values["must-rise"] as string | undefined;
 if (mustRiseFlag !== undefined && mustRiseFlag !== "non-zero" && mustRiseFlag !== "non-zero,track/shower") {
-  throw new UsageError(`--must-rise ${mustRiseFlag}: non-zero (track/shower only guarded) or non-zero,track/shower (the default)`);
+  refuse(`--must-rise ${mustRiseFlag}: non-zero (track/shower only guarded) or non-zero,track/shower (the default)`);
 }
 const trackShowerMustRise = mustRiseFlag !== "non-zero";
 const asNumber = (v: number | null) => (v === null ? NaN : v);
@@ -27,8 +39,13 @@ const readDifference = (d: { difference: number | null; standardError: number | 
 
 let all = true;
 for (const file of files) {
-  const r = JSON.parse(readFileSync(file, "utf8"));
-  if (!r.difference || !r.baseline) throw new Error(`${file}: no baseline in it; run evaluate with --baseline B --json`);
+  let r;
+  try {
+    r = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    refuse(`${file}: ${(e as Error).message}`);
+  }
+  if (!r.difference || !r.baseline) refuse(`${file}: no baseline in it; run evaluate with --baseline B --json`);
   const d: AccuracyDifference = {
     nonzeroAccuracy: readDifference(r.difference.nonzeroAccuracy),
     trackShowerAccuracy: readDifference(r.difference.trackShowerAccuracy),

@@ -80,5 +80,17 @@ test("the command reads evaluate's JSON: a model against itself does not ship", 
   assert.equal(variant.status, 1, variant.stderr);
   assert.match(variant.stdout, /fails: non-zero not higher beyond 2 standard errors[^;]*$/m, "track/shower is not required to rise");
   assert.match(variant.stdout, /does not ship \(variant: track\/shower only guarded\)/);
+  // A mistake in the command or its files exits 2, never 1 ("does not ship"), and names what is wrong.
+  const bad = (...args: string[]) => spawnSync(process.execPath, [join(root, "dist/bench/release-rule.js"), ...args], { encoding: "utf8" });
+  for (const [args, message] of [
+    [["--must-rise", "track", file], /--must-rise track: non-zero/],
+    [["--bogus", file], /Unknown option '--bogus'/],
+    [[join(dir, "missing.json")], /missing\.json: ENOENT/],
+  ] as [string[], RegExp][]) {
+    const r = bad(...args);
+    assert.equal(r.status, 2, args.join(" "));
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  }
   rmSync(dir, { recursive: true });
 });
