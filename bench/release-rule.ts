@@ -1,17 +1,20 @@
 // Applies the card's release rule (src/metrics/release-rule.ts) to paired evaluations:
 //   sparsessnet evaluate --model CANDIDATE --baseline SHIPPED --data <selection stream> --json > selection.json
 //   sparsessnet evaluate --model CANDIDATE --baseline SHIPPED --data <confirmation stream> --json > confirmation.json
-//   node dist/bench/release-rule.js [--must-rise non-zero] selection.json confirmation.json
+//   node dist/bench/release-rule.js [--must-rise NAMES] [--may-fall NAME=POINTS,...] selection.json confirmation.json
 // prints each file's differences and verdict; the candidate ships only if every file passes (exit 0,
 // else 1). The JSON writes a missing standard error (a class absent from the events) as null.
-// --must-rise non-zero: the variant in which track/shower need only not fall (src/metrics/release-rule.ts).
+// Without options, the card's rule. Other terms (src/metrics/release-rule.ts), written in a session's rules first:
+// --must-rise non-zero: session 46's variant, in which track/shower need only not fall;
+// --must-rise Michel --may-fall non-zero=0.10: Michel must rise, non-zero may fall by less than 0.10 points.
 import { readFileSync } from "node:fs";
 import { parse, UsageError } from "../src/cli/args.js";
-import { releaseVerdict } from "../src/metrics/release-rule.js";
+import { CARD_RULE, checkTerms, describeTerms, releaseVerdict, type ReleaseTerms } from "../src/metrics/release-rule.js";
 import type { AccuracyDifference, Difference } from "../src/metrics/segmentation-metrics.js";
 import { differenceTableRow, formatDifference } from "../src/metrics/segmentation-metrics.js";
 
-const USAGE = "usage: node dist/bench/release-rule.js [--must-rise non-zero] EVALUATION.json [...]  (each from evaluate --baseline B --json)";
+const USAGE = "usage: node dist/bench/release-rule.js [--must-rise NAMES] [--may-fall NAME=POINTS,...] EVALUATION.json [...]  (each from evaluate --baseline B --json;\n" +
+  "  names: non-zero, track/shower or a class; default --must-rise non-zero,track/shower)";
 /** Exit 1 means "does not ship", so a mistake in the command or its files exits 2, never 1. */
 function refuse(message: string): never {
   console.error(`release-rule: ${message}`);
@@ -19,7 +22,7 @@ function refuse(message: string): never {
 }
 let args: ReturnType<typeof parse>;
 try {
-  args = parse(process.argv.slice(2), { "must-rise": { type: "string" } }, true);
+  args = parse(process.argv.slice(2), { "must-rise": { type: "string" }, "may-fall": { type: "string" } }, true);
 } catch (e) {
   refuse(`${(e as UsageError).message}\n${USAGE}`);
 }
@@ -29,10 +32,15 @@ if (files.length === 0 || values.help) {
   process.exit(values.help ? 0 : 2);
 }
 const mustRiseFlag = values["must-rise"] as string | undefined;
-if (mustRiseFlag !== undefined && mustRiseFlag !== "non-zero" && mustRiseFlag !== "non-zero,track/shower") {
-  refuse(`--must-rise ${mustRiseFlag}: non-zero (track/shower only guarded) or non-zero,track/shower (the default)`);
+const mayFallFlag = values["may-fall"] as string | undefined;
+const mayFall: Record<string, number> = {};
+for (const term of mayFallFlag?.split(",") ?? []) {
+  const m = /^([^=]+)=([0-9]*\.?[0-9]+)$/.exec(term.trim());
+  if (!m) refuse(`--may-fall ${term}: expected NAME=POINTS, e.g. non-zero=0.10`);
+  mayFall[m[1]] = Number(m[2]) / 100;
 }
-const trackShowerMustRise = mustRiseFlag !== "non-zero";
+const terms: ReleaseTerms = { mustRise: mustRiseFlag?.split(",").map((n) => n.trim()) ?? CARD_RULE.mustRise, mayFall };
+const isCardRule = mayFallFlag === undefined && terms.mustRise.join(",") === CARD_RULE.mustRise.join(",");
 const asNumber = (v: number | null) => (v === null ? NaN : v);
 const readDifference = (d: { difference: number | null; standardError: number | null }): Difference =>
   ({ difference: asNumber(d.difference), standardError: asNumber(d.standardError) });
@@ -46,12 +54,17 @@ for (const file of files) {
     refuse(`${file}: ${(e as Error).message}`);
   }
   if (!r.difference || !r.baseline) refuse(`${file}: no baseline in it; run evaluate with --baseline B --json`);
+  try {
+    checkTerms(terms, r.classNames);
+  } catch (e) {
+    refuse(`${file}: ${(e as Error).message}`);
+  }
   const d: AccuracyDifference = {
     nonzeroAccuracy: readDifference(r.difference.nonzeroAccuracy),
     trackShowerAccuracy: readDifference(r.difference.trackShowerAccuracy),
     classAccuracy: r.difference.classAccuracy.map(readDifference),
   };
-  const verdict = releaseVerdict(d, r.classNames, { trackShowerMustRise });
+  const verdict = releaseVerdict(d, r.classNames, terms);
   all &&= verdict.passes;
   console.log(`${file}: ${r.model} against ${r.baseline.model} on ${r.data}, ${r.events} events`);
   console.log(formatDifference(d, r.classNames));
@@ -59,6 +72,6 @@ for (const file of files) {
   console.log(`card row (non-zero, track/shower, ${r.classNames.join(", ")}):\n${differenceTableRow(`${r.data}, ${r.events} events`, d)}`);
   console.log("");
 }
-const ruleName = trackShowerMustRise ? "" : " (variant: track/shower only guarded)";
+const ruleName = isCardRule ? "" : ` (terms: ${describeTerms(terms)})`;
 console.log(all ? `ships: passes on every file${ruleName}` : `does not ship${ruleName}`);
 process.exit(all ? 0 : 1);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CLASS_NAMES } from "../src/data/labelled-event.js";
-import { releaseVerdict } from "../src/metrics/release-rule.js";
+import { NON_ZERO_RULE, releaseVerdict } from "../src/metrics/release-rule.js";
 import type { AccuracyDifference } from "../src/metrics/segmentation-metrics.js";
 
 const d = (difference: number, standardError: number) => ({ difference, standardError });
@@ -54,14 +54,42 @@ test("the variant asks only non-zero to rise; track/shower stays guarded", () =>
   const x = gain();
   x.trackShowerAccuracy = d(0.0001, 0.0001); // as session 46's candidates: +0.01 ± 0.01 points
   assert.equal(releaseVerdict(x, CLASS_NAMES).passes, false);
-  assert.deepEqual(releaseVerdict(x, CLASS_NAMES, { trackShowerMustRise: false }), { passes: true, reasons: [] });
+  assert.deepEqual(releaseVerdict(x, CLASS_NAMES, NON_ZERO_RULE), { passes: true, reasons: [] });
   x.trackShowerAccuracy = d(-0.0003, 0.0001);
-  assert.deepEqual(releaseVerdict(x, CLASS_NAMES, { trackShowerMustRise: false }).reasons, ["track/shower lower beyond 2 standard errors (-0.03 ± 0.01 points)"]);
+  assert.deepEqual(releaseVerdict(x, CLASS_NAMES, NON_ZERO_RULE).reasons, ["track/shower lower beyond 2 standard errors (-0.03 ± 0.01 points)"]);
   x.trackShowerAccuracy = d(0.0001, 0.0001);
   x.nonzeroAccuracy = d(0.0003, 0.0002);
-  assert.match(releaseVerdict(x, CLASS_NAMES, { trackShowerMustRise: false }).reasons[0], /^non-zero not higher/);
+  assert.match(releaseVerdict(x, CLASS_NAMES, NON_ZERO_RULE).reasons[0], /^non-zero not higher/);
   // Non-zero is required under both rules: the variant relaxes track/shower only.
   assert.match(releaseVerdict(x, CLASS_NAMES).reasons[0], /^non-zero not higher/);
+});
+
+test("a stated trade: Michel must rise and non-zero may fall by less than its bound beyond two standard errors", () => {
+  const terms = { mustRise: ["Michel"], mayFall: { "non-zero": 0.001 } };
+  const x = gain();
+  x.nonzeroAccuracy = d(-0.0004, 0.0001); // session 47's KO37 on the test images: -0.04 ± 0.01 points
+  x.classAccuracy[4] = d(0.077, 0.02); // Michel +7.7 ± 2.0
+  assert.deepEqual(releaseVerdict(x, CLASS_NAMES, terms), { passes: true, reasons: [] });
+  assert.match(releaseVerdict(x, CLASS_NAMES).reasons.join(";"), /non-zero lower beyond 2/, "the card's rule refuses the same");
+  x.nonzeroAccuracy = d(-0.0006, 0.00025); // -0.06 - 2 × 0.025 = -0.11: not shown within 0.10
+  assert.deepEqual(releaseVerdict(x, CLASS_NAMES, terms).reasons,
+    ["non-zero not shown to fall by less than 0.10 points beyond 2 standard errors (-0.06 ± 0.03 points)"]);
+  x.nonzeroAccuracy = d(-0.0004, 0.0001);
+  x.classAccuracy[4] = d(0.03, 0.02); // Michel up, not resolved
+  assert.match(releaseVerdict(x, CLASS_NAMES, terms).reasons[0], /^Michel not higher beyond 2/);
+  x.classAccuracy[4] = d(0.077, 0.02);
+  x.classAccuracy[3] = d(-0.002, 0.0005); // delta stays guarded
+  assert.match(releaseVerdict(x, CLASS_NAMES, terms).reasons[0], /^delta lower beyond 2/);
+  x.classAccuracy[3] = d(0, 0.0005);
+  x.trackShowerAccuracy = d(-0.0003, 0.0001); // and track/shower
+  assert.match(releaseVerdict(x, CLASS_NAMES, terms).reasons[0], /^track\/shower lower beyond 2/);
+});
+
+test("terms that name nothing, ask nothing to rise, or ask a name to rise and let it fall are refused", () => {
+  assert.throws(() => releaseVerdict(gain(), CLASS_NAMES, { mustRise: ["michel"], mayFall: {} }), /no quantity named michel/);
+  assert.throws(() => releaseVerdict(gain(), CLASS_NAMES, { mustRise: [], mayFall: {} }), /nothing to rise/);
+  assert.throws(() => releaseVerdict(gain(), CLASS_NAMES, { mustRise: ["Michel"], mayFall: { Michel: 0.01 } }), /cannot both/);
+  assert.throws(() => releaseVerdict(gain(), CLASS_NAMES, { mustRise: ["Michel"], mayFall: { "non-zero": -1 } }), /bound of 0 or more/);
 });
 
 test("the command reads evaluate's JSON: a model against itself does not ship", () => {
@@ -79,11 +107,17 @@ test("the command reads evaluate's JSON: a model against itself does not ship", 
   const variant = spawnSync(process.execPath, [join(root, "dist/bench/release-rule.js"), "--must-rise", "non-zero", file], { encoding: "utf8" });
   assert.equal(variant.status, 1, variant.stderr);
   assert.match(variant.stdout, /fails: non-zero not higher beyond 2 standard errors[^;]*$/m, "track/shower is not required to rise");
-  assert.match(variant.stdout, /does not ship \(variant: track\/shower only guarded\)/);
+  assert.match(variant.stdout, /does not ship \(terms: must rise: non-zero\)/);
+  // A model against itself: Michel does not rise, non-zero's 0 ± 0 is within any bound.
+  const trade = spawnSync(process.execPath, [join(root, "dist/bench/release-rule.js"), "--must-rise", "Michel", "--may-fall", "non-zero=0.10", file], { encoding: "utf8" });
+  assert.equal(trade.status, 1, trade.stderr);
+  assert.match(trade.stdout, /fails: Michel not higher beyond 2 standard errors \([^)]*\)$/m, "nothing else fails");
+  assert.match(trade.stdout, /does not ship \(terms: must rise: Michel; non-zero may fall by less than 0\.10 points\)/);
   // A mistake in the command or its files exits 2, never 1 ("does not ship"), and names what is wrong.
   const bad = (...args: string[]) => spawnSync(process.execPath, [join(root, "dist/bench/release-rule.js"), ...args], { encoding: "utf8" });
   for (const [args, message] of [
-    [["--must-rise", "track", file], /--must-rise track: non-zero/],
+    [["--must-rise", "track", file], /self\.json: no quantity named track \(one of non-zero, track\/shower, HIP/],
+    [["--must-rise", "Michel", "--may-fall", "non-zero", file], /--may-fall non-zero: expected NAME=POINTS/],
     [["--bogus", file], /Unknown option '--bogus'/],
     [[join(dir, "missing.json")], /missing\.json: ENOENT/],
   ] as [string[], RegExp][]) {

@@ -4,13 +4,30 @@
 // - none of non-zero, track/shower, delta and Michel accuracy is lower beyond two standard errors, and
 // - non-zero and track/shower accuracy are each higher beyond two standard errors.
 // A candidate ships only if it passes on a selection stream and on a confirmation stream.
-// Variant (`trackShowerMustRise: false`, session 46): track/shower is only guarded, not required to rise. Since phase 33
-// default-2d's track/shower has stood at 98.1-98.2% while non-zero accuracy rose; the card says why. A session
-// that uses the variant writes so in its rules before its runs.
+// Other terms (`ReleaseTerms`) are for a trade the card's rule cannot express, and a session that uses them writes
+// them in its rules before its runs:
+// - session 46's variant asks only non-zero to rise (track/shower stays guarded): since phase 33 default-2d's
+//   track/shower has stood at 98.1-98.2% while non-zero accuracy rose;
+// - session 48 asks Michel to rise and lets non-zero fall by a stated bound (`mayFall`): a calibration that gives a
+//   rare class back at a small cost in pixels.
 import { formatPoints, type AccuracyDifference, type Difference } from "./segmentation-metrics.js";
 
 /** Classes (by name) whose accuracy a candidate may not lower: the rare ones the targets name. */
 export const GUARDED_CLASSES = ["delta", "Michel"] as const;
+
+/** What a candidate must show. Names are "non-zero", "track/shower" or a class name. */
+export interface ReleaseTerms {
+  /** Higher beyond two standard errors. */
+  mustRise: readonly string[];
+  /** Allowed to fall, by less than this accuracy (a fraction: 0.001 is a tenth of a point) beyond two standard
+   *  errors: difference − 2 SE > −bound. Replaces the guard "not lower beyond two" for that name. */
+  mayFall: Readonly<Record<string, number>>;
+}
+
+/** The card's rule. */
+export const CARD_RULE: ReleaseTerms = { mustRise: ["non-zero", "track/shower"], mayFall: {} };
+/** Session 46's variant: track/shower only guarded. */
+export const NON_ZERO_RULE: ReleaseTerms = { mustRise: ["non-zero"], mayFall: {} };
 
 export interface RuleVerdict {
   passes: boolean;
@@ -25,19 +42,47 @@ const STANDARD_ERRORS = 2;
 const lower = (d: Difference) => d.difference < -STANDARD_ERRORS * d.standardError;
 /** Higher beyond two standard errors; without a standard error a gain is not shown. */
 const higher = (d: Difference) => d.difference > STANDARD_ERRORS * d.standardError;
+/** Shown to have fallen by less than `bound`; without a standard error that is not shown. */
+const fallShownBelow = (d: Difference, bound: number) => d.difference - STANDARD_ERRORS * d.standardError > -bound;
 
-/** Non-zero accuracy must always rise; track/shower must too under the card's rule, and is only guarded under the
- *  variant (`trackShowerMustRise: false`). */
-export function releaseVerdict(d: AccuracyDifference, classNames: readonly string[], { trackShowerMustRise = true } = {}): RuleVerdict {
+/** The names terms may use, for the classes of an evaluation. */
+export const termNames = (classNames: readonly string[]) => ["non-zero", "track/shower", ...classNames];
+
+/** Refuses terms that name no quantity, a negative or non-finite bound, or a name that must both rise and may fall. */
+export function checkTerms(terms: ReleaseTerms, classNames: readonly string[]): void {
+  const names = termNames(classNames);
+  for (const name of [...terms.mustRise, ...Object.keys(terms.mayFall)]) {
+    if (!names.includes(name)) throw new Error(`no quantity named ${name} (one of ${names.join(", ")})`);
+  }
+  for (const [name, bound] of Object.entries(terms.mayFall)) {
+    if (!(Number.isFinite(bound) && bound >= 0)) throw new Error(`${name} may fall by ${bound}: expected a bound of 0 or more`);
+    if (terms.mustRise.includes(name)) throw new Error(`${name} cannot both have to rise and be allowed to fall`);
+  }
+  if (terms.mustRise.length === 0) throw new Error("the terms ask nothing to rise");
+}
+
+export function releaseVerdict(d: AccuracyDifference, classNames: readonly string[], terms: ReleaseTerms = CARD_RULE): RuleVerdict {
+  checkTerms(terms, classNames);
+  const names = termNames(classNames);
+  const of = (name: string): Difference => {
+    const k = names.indexOf(name);
+    return k === 0 ? d.nonzeroAccuracy : k === 1 ? d.trackShowerAccuracy : d.classAccuracy[k - 2];
+  };
   const reasons: string[] = [];
-  const nonzero: [string, Difference] = ["non-zero", d.nonzeroAccuracy], trackShower: [string, Difference] = ["track/shower", d.trackShowerAccuracy];
-  const required = trackShowerMustRise ? [nonzero, trackShower] : [nonzero];
-  const guarded = [nonzero, trackShower, ...GUARDED_CLASSES.map((name): [string, Difference] => {
-    const k = classNames.indexOf(name);
-    if (k < 0) throw new Error(`no class named ${name} among ${classNames.join(", ")}`);
-    return [name, d.classAccuracy[k]];
-  })];
-  for (const [name, diff] of guarded) if (lower(diff)) reasons.push(`${name} lower beyond ${STANDARD_ERRORS} standard errors (${formatPoints(diff)} points)`);
-  for (const [name, diff] of required) if (!higher(diff)) reasons.push(`${name} not higher beyond ${STANDARD_ERRORS} standard errors (${formatPoints(diff)} points)`);
+  for (const name of ["non-zero", "track/shower", ...GUARDED_CLASSES]) {
+    if (!(name in terms.mayFall) && lower(of(name))) reasons.push(`${name} lower beyond ${STANDARD_ERRORS} standard errors (${formatPoints(of(name))} points)`);
+  }
+  for (const [name, bound] of Object.entries(terms.mayFall)) {
+    if (!fallShownBelow(of(name), bound)) {
+      reasons.push(`${name} not shown to fall by less than ${(bound * 100).toFixed(2)} points beyond ${STANDARD_ERRORS} standard errors (${formatPoints(of(name))} points)`);
+    }
+  }
+  for (const name of terms.mustRise) if (!higher(of(name))) reasons.push(`${name} not higher beyond ${STANDARD_ERRORS} standard errors (${formatPoints(of(name))} points)`);
   return { passes: reasons.length === 0, reasons };
+}
+
+/** The terms in words, for the command's last line. */
+export function describeTerms(terms: ReleaseTerms): string {
+  const falls = Object.entries(terms.mayFall).map(([name, bound]) => `${name} may fall by less than ${(bound * 100).toFixed(2)} points`);
+  return [`must rise: ${terms.mustRise.join(", ")}`, ...falls].join("; ");
 }
