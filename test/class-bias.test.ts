@@ -112,6 +112,13 @@ test("class biases: a track/shower margin raises track/shower above its floor, a
   assert.deepEqual(fitClassBiases(evs, [], SHOWER_CLASS, floor, margin).biases, raised.biases);
   const all = raised.before.sites, short = fitClassBiases(evs, [], SHOWER_CLASS, { ...floor, trackShowerRight: all }, 7);
   assert.equal(short.shortfall, all + 7 - short.after.trackShowerRight);
+  // A negative margin is slack: a floor above what the biases can reach is reached with enough of it, and the
+  // fit ends no lower than the floor minus the slack.
+  const high = { ...floor, trackShowerRight: short.after.trackShowerRight + 3 };
+  assert.equal(fitClassBiases(evs, [], SHOWER_CLASS, high).shortfall > 0, true);
+  const slack = fitClassBiases(evs, [], SHOWER_CLASS, high, -3);
+  assert.equal(slack.shortfall, 0);
+  assert.ok(slack.after.trackShowerRight >= high.trackShowerRight - 3);
   assert.throws(() => fitClassBiases(evs, [], SHOWER_CLASS, undefined, 1.5), /track\/shower margin 1\.5: expected a whole number of sites/);
 });
 

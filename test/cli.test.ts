@@ -232,6 +232,13 @@ test("calibrate --floor: the floor is the other model's accuracy as evaluate mea
   const bad = run("calibrate", "--model", w, "--data", f, "--out", out, "--track-shower-margin", "100");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--track-shower-margin 100: expected percentage points/);
+  // A negative margin lets track/shower end below the floor by at most that much; recorded.
+  const slack = join(tmp, "cal-floor-slack.safetensors");
+  const sl = run("calibrate", "--model", w, "--data", f, "--out", slack, "--floor", w, "--track-shower-margin=-0.5");
+  assert.equal(sl.status, 0, sl.stderr);
+  assert.equal(biases(slack).trackShowerMarginPoints, -0.5);
+  const tsSlack = Number(/track\/shower [\d.]+% -> ([\d.]+)%/.exec(sl.stdout)![1]);
+  assert.ok(tsSlack >= Number(floorLine[2]) - 0.5 - 0.005, `track/shower ${tsSlack}% against the floor ${floorLine[2]}% - 0.5`);
   // --keep-own with the model as its own floor: the target is the same, so the fit is too; recorded.
   const own = join(tmp, "cal-floor-own.safetensors");
   const o = run("calibrate", "--model", w, "--data", f, "--out", own, "--floor", w, "--keep-own", "Michel");

@@ -36,7 +36,9 @@ of that without training. Fit on a validation set, then check on other events:
   --track-shower-margin P
                track/shower must end P percentage points above where it would otherwise have to (its
                own accuracy, or B's with --floor) before non-zero accuracy is raised; without it the fit
-               spends any track/shower above that on non-zero accuracy (default 0)
+               spends any track/shower above that on non-zero accuracy (default 0). Negative: track/shower
+               may end that far below it, the price stated for a class kept with --keep-own (written with
+               an equals sign: --track-shower-margin=-0.01)
   --out W      the calibrated model file (its metadata records the constants and the data)`;
 
 export async function calibrate(argv: string[]): Promise<number> {
@@ -50,8 +52,8 @@ export async function calibrate(argv: string[]): Promise<number> {
   const out = requireOpt("out", values.out);
   const keep = keepClasses(values.keep ?? "delta,Michel", "keep");
   const keepOwn = keepClasses(values["keep-own"] ?? "none", "keep-own");
-  const marginPoints = numberOpt("track-shower-margin", values["track-shower-margin"], 0, 0);
-  if (marginPoints >= 100) throw new UsageError(`--track-shower-margin ${marginPoints}: expected percentage points, below 100`);
+  const marginPoints = numberOpt("track-shower-margin", values["track-shower-margin"], 0);
+  if (Math.abs(marginPoints) >= 100) throw new UsageError(`--track-shower-margin ${marginPoints}: expected percentage points, between -100 and 100`);
   const source = loadModel(modelName);
   const spec = requireOpt("data", values.data);
   const data = openDataSource(spec);
@@ -82,12 +84,13 @@ export async function calibrate(argv: string[]): Promise<number> {
   data.close();
 
   const sites = events.reduce((sum, e) => sum + e.labels.length, 0);
+  // Rounded up: a margin asks at least its points, a negative one allows at most its points.
   const marginSites = Math.ceil((marginPoints / 100) * sites);
   const { biases, before, after, shortfall, target, kept: heldClasses } = fitClassBiases(events, keep, SHOWER_CLASS, floor, marginSites, keepOwn);
   if (shortfall > 0) {
     // A result, not a mistake in the command: exit 1 (as a failed check), not 2 (usage).
     const what = floor ? `up to ${values.floor}` : "to its own accuracies";
-    console.error(`sparsessnet calibrate: no class constants bring ${modelName} ${what}${marginSites ? ` plus ${marginPoints} points of track/shower` : ""} on these ${n} events (${shortfall} sites short): ` +
+    console.error(`sparsessnet calibrate: no class constants bring ${modelName} ${what}${marginSites ? ` ${marginPoints > 0 ? "plus" : "minus"} ${Math.abs(marginPoints)} points of track/shower` : ""} on these ${n} events (${shortfall} sites short): ` +
       `track/shower ${after.trackShowerRight} of ${target.trackShowerRight} sites right, ${heldClasses.map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${target.classRight[k]}`).join(", ")}; nothing written`);
     return 1;
   }
