@@ -54,11 +54,12 @@ export type BiasFloor = Pick<BiasCounts, "trackShowerRight" | "classRight">;
  *  kind of move exists. `trackShowerMargin` (sites) raises the track/shower floor by that much: the
  *  search otherwise spends any track/shower above the floor on non-zero accuracy, so a candidate
  *  that must gain both (models/README.md, the release rule) would end with track/shower at its
- *  floor. A negative margin lets track/shower end that many sites below its floor: the stated price of a
- *  class kept above the floor file's (session 48: phase 37's weights could not keep their Michel electrons
- *  and phase 37's track/shower too, 243 sites short of 11.7 million). `keepOwn` classes are kept too, at the higher of the floor and their unadjusted counts: a
- *  floor from a file whose constants spent a rare class (default-2d's Michel, session 47) would
- *  otherwise let the fit spend this model's better accuracy on that class down to the file's.
+ *  floor. A negative margin lets track/shower end that many sites below its floor: the stated price
+ *  of a class kept above the floor file's (session 48: phase 37's weights could not keep their Michel
+ *  electrons and phase 37's track/shower too, 243 sites short of 11.7 million). `keepOwn` classes are
+ *  kept too, at the higher of the floor and their unadjusted counts: a floor from a file whose
+ *  constants spent a rare class (default-2d's Michel, session 47) would otherwise let the fit spend
+ *  this model's better accuracy on that class down to the file's.
  *  `fixed`'s bias stays 0 (only differences matter). Sweeps until none is taken.
  *  Deterministic: a fixed order of moves. */
 export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number, floor?: BiasFloor, trackShowerMargin = 0,
