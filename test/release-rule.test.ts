@@ -8,10 +8,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CLASS_NAMES } from "../src/data/labelled-event.js";
-import { NON_ZERO_RULE, releaseVerdict } from "../src/metrics/release-rule.js";
+import { releaseVerdict, type ReleaseTerms } from "../src/metrics/release-rule.js";
 import type { AccuracyDifference } from "../src/metrics/segmentation-metrics.js";
 
 const d = (difference: number, standardError: number) => ({ difference, standardError });
+/** Session 46's variant: track/shower only guarded (`release-rule.js --must-rise non-zero`). */
+const NON_ZERO_RULE: ReleaseTerms = { mustRise: ["non-zero"], mayFall: {} };
 /** Non-zero +0.10 ± 0.02, track/shower +0.05 ± 0.01 points, every class 0 ± 0.05: passes. */
 function gain(): AccuracyDifference {
   return { nonzeroAccuracy: d(0.0010, 0.0002), trackShowerAccuracy: d(0.0005, 0.0001), classAccuracy: CLASS_NAMES.map(() => d(0, 0.0005)) };

@@ -26,8 +26,6 @@ export interface ReleaseTerms {
 
 /** The card's rule. */
 export const CARD_RULE: ReleaseTerms = { mustRise: ["non-zero", "track/shower"], mayFall: {} };
-/** Session 46's variant: track/shower only guarded. */
-export const NON_ZERO_RULE: ReleaseTerms = { mustRise: ["non-zero"], mayFall: {} };
 
 export interface RuleVerdict {
   passes: boolean;
@@ -45,11 +43,14 @@ const higher = (d: Difference) => d.difference > STANDARD_ERRORS * d.standardErr
 /** Shown to have fallen by less than `bound`; without a standard error that is not shown. */
 const fallShownBelow = (d: Difference, bound: number) => d.difference - STANDARD_ERRORS * d.standardError > -bound;
 
+/** A bound (a fraction) in percentage points, as the reasons and the terms print it. */
+const boundPoints = (bound: number) => `${(bound * 100).toFixed(2)} points`;
+
 /** The names terms may use, for the classes of an evaluation. */
-export const termNames = (classNames: readonly string[]) => ["non-zero", "track/shower", ...classNames];
+const termNames = (classNames: readonly string[]) => ["non-zero", "track/shower", ...classNames];
 
 /** Refuses terms that name no quantity, a negative or non-finite bound, or a name that must both rise and may fall. */
-export function checkTerms(terms: ReleaseTerms, classNames: readonly string[]): void {
+function checkTerms(terms: ReleaseTerms, classNames: readonly string[]): void {
   const names = termNames(classNames);
   for (const name of [...terms.mustRise, ...Object.keys(terms.mayFall)]) {
     if (!names.includes(name)) throw new Error(`no quantity named ${name} (one of ${names.join(", ")})`);
@@ -61,6 +62,7 @@ export function checkTerms(terms: ReleaseTerms, classNames: readonly string[]): 
   if (terms.mustRise.length === 0) throw new Error("the terms ask nothing to rise");
 }
 
+/** Throws (naming what is wrong) for terms `checkTerms` refuses; otherwise the verdict. */
 export function releaseVerdict(d: AccuracyDifference, classNames: readonly string[], terms: ReleaseTerms = CARD_RULE): RuleVerdict {
   checkTerms(terms, classNames);
   const names = termNames(classNames);
@@ -70,19 +72,24 @@ export function releaseVerdict(d: AccuracyDifference, classNames: readonly strin
   };
   const reasons: string[] = [];
   for (const name of ["non-zero", "track/shower", ...GUARDED_CLASSES]) {
-    if (!(name in terms.mayFall) && lower(of(name))) reasons.push(`${name} lower beyond ${STANDARD_ERRORS} standard errors (${formatPoints(of(name))} points)`);
+    const diff = of(name);
+    if (!(name in terms.mayFall) && lower(diff)) reasons.push(`${name} lower beyond ${STANDARD_ERRORS} standard errors (${formatPoints(diff)} points)`);
   }
   for (const [name, bound] of Object.entries(terms.mayFall)) {
-    if (!fallShownBelow(of(name), bound)) {
-      reasons.push(`${name} not shown to fall by less than ${(bound * 100).toFixed(2)} points beyond ${STANDARD_ERRORS} standard errors (${formatPoints(of(name))} points)`);
+    const diff = of(name);
+    if (!fallShownBelow(diff, bound)) {
+      reasons.push(`${name} not shown to fall by less than ${boundPoints(bound)} beyond ${STANDARD_ERRORS} standard errors (${formatPoints(diff)} points)`);
     }
   }
-  for (const name of terms.mustRise) if (!higher(of(name))) reasons.push(`${name} not higher beyond ${STANDARD_ERRORS} standard errors (${formatPoints(of(name))} points)`);
+  for (const name of terms.mustRise) {
+    const diff = of(name);
+    if (!higher(diff)) reasons.push(`${name} not higher beyond ${STANDARD_ERRORS} standard errors (${formatPoints(diff)} points)`);
+  }
   return { passes: reasons.length === 0, reasons };
 }
 
 /** The terms in words, for the command's last line. */
 export function describeTerms(terms: ReleaseTerms): string {
-  const falls = Object.entries(terms.mayFall).map(([name, bound]) => `${name} may fall by less than ${(bound * 100).toFixed(2)} points`);
+  const falls = Object.entries(terms.mayFall).map(([name, bound]) => `${name} may fall by less than ${boundPoints(bound)}`);
   return [`must rise: ${terms.mustRise.join(", ")}`, ...falls].join("; ");
 }
