@@ -1,7 +1,6 @@
 // The command line as a user runs it: every verb answers --help, verify's exit code follows the
 // comparison, segment writes readable outputs, bad input exits non-zero with a named problem.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,10 +8,9 @@ import { test } from "node:test";
 import { parseTrainingLog } from "../src/metrics/paired-training-logs.js";
 import { recordedOnThisCpu, scnTiming } from "../src/node/scn-timings.js";
 import { asFloat32, parseSafetensors, serializeSafetensors } from "../src/weights/safetensors.js";
+import { CLI_BIN as bin, runCli as run } from "./support/cli.js";
 import { PROJECT_ROOT, sharedDir } from "./support/paths.js";
 
-const bin = join(PROJECT_ROOT, "bin", "sparsessnet.js");
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
 const tmp = mkdtempSync(join(tmpdir(), "ssn-cli-"));
 const sample = join(PROJECT_ROOT, "samples", "scn-2d-m16-small");
 
