@@ -80,17 +80,17 @@ test("class biases: a floor from a better model is reached first, then accuracy 
   const floor = countWithBiases(better, new Array(N_CLASSES).fill(0));
   const kept = fitClassBiases(model, [DELTA], SHOWER_CLASS);
   assert.ok(kept.before.classRight[DELTA] < floor.classRight[DELTA], "the floor is above the model to begin with");
-  const raised = fitClassBiases(model, [DELTA], SHOWER_CLASS, floor);
+  const raised = fitClassBiases(model, [DELTA], SHOWER_CLASS, { floor });
   assert.equal(raised.shortfall, 0);
   assert.ok(raised.after.classRight[DELTA] >= floor.classRight[DELTA]);
   assert.ok(raised.after.trackShowerRight >= floor.trackShowerRight);
   assert.ok(raised.biases[DELTA] > 0, `delta bias ${raised.biases[DELTA]}`);
   // Without a floor the shortfall is zero by definition and the fit is the same as before this option.
   assert.equal(kept.shortfall, 0);
-  assert.deepEqual(fitClassBiases(model, [DELTA], SHOWER_CLASS, kept.before).biases, kept.biases);
+  assert.deepEqual(fitClassBiases(model, [DELTA], SHOWER_CLASS, { floor: kept.before }).biases, kept.biases);
   // A floor no biases can reach (more delta sites right than there are) is left short, and says by how much.
   const impossible = { trackShowerRight: 0, classRight: floor.classRight.map((r, k) => (k === DELTA ? floor.classSites[k] + 5 : 0)) };
-  assert.equal(fitClassBiases(model, [DELTA], SHOWER_CLASS, impossible).shortfall, 5);
+  assert.equal(fitClassBiases(model, [DELTA], SHOWER_CLASS, { floor: impossible }).shortfall, 5);
 });
 
 test("class biases: a track/shower margin raises track/shower above its floor, at the cost of non-zero accuracy", () => {
@@ -101,7 +101,7 @@ test("class biases: a track/shower margin raises track/shower above its floor, a
   const plain = fitClassBiases(evs, [], SHOWER_CLASS);
   const margin = Math.ceil(0.0025 * plain.before.sites);
   assert.ok(plain.after.trackShowerRight < plain.before.trackShowerRight + margin, "without the margin the fit stops below it");
-  const raised = fitClassBiases(evs, [], SHOWER_CLASS, undefined, margin);
+  const raised = fitClassBiases(evs, [], SHOWER_CLASS, { trackShowerMargin: margin });
   assert.equal(raised.shortfall, 0);
   assert.ok(raised.after.trackShowerRight >= raised.before.trackShowerRight + margin,
     `${raised.before.trackShowerRight} + ${margin} -> ${raised.after.trackShowerRight}`);
@@ -109,17 +109,17 @@ test("class biases: a track/shower margin raises track/shower above its floor, a
   assert.ok(raised.biases[MIP] < plain.biases[MIP], `MIP bias ${raised.biases[MIP]} against ${plain.biases[MIP]}`);
   // The margin adds to a floor too, and a margin no biases can reach is left short by what is missing.
   const floor = countWithBiases(evs, new Array(N_CLASSES).fill(0));
-  assert.deepEqual(fitClassBiases(evs, [], SHOWER_CLASS, floor, margin).biases, raised.biases);
-  const all = raised.before.sites, short = fitClassBiases(evs, [], SHOWER_CLASS, { ...floor, trackShowerRight: all }, 7);
+  assert.deepEqual(fitClassBiases(evs, [], SHOWER_CLASS, { floor, trackShowerMargin: margin }).biases, raised.biases);
+  const all = raised.before.sites, short = fitClassBiases(evs, [], SHOWER_CLASS, { floor: { ...floor, trackShowerRight: all }, trackShowerMargin: 7 });
   assert.equal(short.shortfall, all + 7 - short.after.trackShowerRight);
   // A negative margin is slack: a floor above what the biases can reach is reached with enough of it, and the
   // fit ends no lower than the floor minus the slack.
   const high = { ...floor, trackShowerRight: short.after.trackShowerRight + 3 };
-  assert.equal(fitClassBiases(evs, [], SHOWER_CLASS, high).shortfall > 0, true);
-  const slack = fitClassBiases(evs, [], SHOWER_CLASS, high, -3);
+  assert.equal(fitClassBiases(evs, [], SHOWER_CLASS, { floor: high }).shortfall > 0, true);
+  const slack = fitClassBiases(evs, [], SHOWER_CLASS, { floor: high, trackShowerMargin: -3 });
   assert.equal(slack.shortfall, 0);
   assert.ok(slack.after.trackShowerRight >= high.trackShowerRight - 3);
-  assert.throws(() => fitClassBiases(evs, [], SHOWER_CLASS, undefined, 1.5), /track\/shower margin 1\.5: expected a whole number of sites/);
+  assert.throws(() => fitClassBiases(evs, [], SHOWER_CLASS, { trackShowerMargin: 1.5 }), /track\/shower margin 1\.5: expected a whole number of sites/);
 });
 
 test("class biases: keep-own holds a class at the model's own accuracy where the floor is lower", () => {
@@ -128,9 +128,9 @@ test("class biases: keep-own holds a class at the model's own accuracy where the
   // keep-own holds them at the model's own count, at the cost of some of that accuracy.
   const model = events([SHOWER_CLASS, DELTA, MIP], DELTA, 1);
   const floor = countWithBiases(events([SHOWER_CLASS, DELTA, MIP], DELTA, -1), new Array(N_CLASSES).fill(0));
-  const spent = fitClassBiases(model, [DELTA], SHOWER_CLASS, floor);
+  const spent = fitClassBiases(model, [DELTA], SHOWER_CLASS, { floor });
   assert.ok(spent.after.classRight[DELTA] < spent.before.classRight[DELTA], "the floor alone lets delta fall");
-  const own = fitClassBiases(model, [], SHOWER_CLASS, floor, 0, [DELTA]);
+  const own = fitClassBiases(model, [], SHOWER_CLASS, { floor, keepOwn: [DELTA] });
   assert.equal(own.shortfall, 0);
   assert.deepEqual(own.kept, [DELTA]);
   assert.equal(own.target.classRight[DELTA], own.before.classRight[DELTA]);
@@ -139,6 +139,29 @@ test("class biases: keep-own holds a class at the model's own accuracy where the
   assert.ok(own.after.right <= spent.after.right, "a constraint cannot help the objective");
   // Where the floor is the higher, it stays the target; with no floor keep-own is the same as keep.
   const high = { ...floor, classRight: floor.classRight.map((r, k) => (k === DELTA ? own.before.classRight[k] + 1 : r)) };
-  assert.equal(fitClassBiases(model, [], SHOWER_CLASS, high, 0, [DELTA]).target.classRight[DELTA], own.before.classRight[DELTA] + 1);
-  assert.deepEqual(fitClassBiases(model, [], SHOWER_CLASS, undefined, 0, [DELTA]).biases, fitClassBiases(model, [DELTA], SHOWER_CLASS).biases);
+  assert.equal(fitClassBiases(model, [], SHOWER_CLASS, { floor: high, keepOwn: [DELTA] }).target.classRight[DELTA], own.before.classRight[DELTA] + 1);
+  assert.deepEqual(fitClassBiases(model, [], SHOWER_CLASS, { keepOwn: [DELTA] }).biases, fitClassBiases(model, [DELTA], SHOWER_CLASS).biases);
+});
+
+test("class biases: a kept class's margin asks the fit for that many sites above its target", () => {
+  // Shower's logits shifted up and delta kept: the plain fit lowers shower and raises delta by some
+  // amount; a margin beyond that amount must be reached too, at the cost of non-zero accuracy.
+  const evs = events([SHOWER_CLASS, DELTA, MIP], SHOWER_CLASS, 1);
+  const kept = fitClassBiases(evs, [DELTA], SHOWER_CLASS);
+  const gained = kept.after.classRight[DELTA] - kept.before.classRight[DELTA];
+  const margin = new Array<number>(N_CLASSES).fill(0);
+  margin[DELTA] = gained + 50;
+  const lead = fitClassBiases(evs, [DELTA], SHOWER_CLASS, { keepMargin: margin });
+  assert.equal(lead.shortfall, 0);
+  assert.equal(lead.target.classRight[DELTA], lead.before.classRight[DELTA] + gained + 50);
+  assert.ok(lead.after.classRight[DELTA] >= lead.target.classRight[DELTA], `${lead.after.classRight[DELTA]} of ${lead.target.classRight[DELTA]}`);
+  assert.ok(lead.after.right < kept.after.right, "a binding constraint costs the objective");
+  // The margin adds to keep-own's target as to keep's, and to a floor.
+  assert.deepEqual(fitClassBiases(evs, [], SHOWER_CLASS, { keepOwn: [DELTA], keepMargin: margin }).biases, lead.biases);
+  assert.deepEqual(fitClassBiases(evs, [DELTA], SHOWER_CLASS, { floor: kept.before, keepMargin: margin }).biases, lead.biases);
+  // A margin on a class that is not kept, or not a whole number of sites, is named.
+  assert.throws(() => fitClassBiases(evs, [], SHOWER_CLASS, { keepMargin: margin }), /delta has a margin but is not kept/);
+  margin[DELTA] = 2.5;
+  assert.throws(() => fitClassBiases(evs, [DELTA], SHOWER_CLASS, { keepMargin: margin }), /delta margin 2\.5: expected a whole number of sites/);
+  assert.throws(() => fitClassBiases(evs, [DELTA], SHOWER_CLASS, { keepMargin: [1] }), /1 class margins for 5 classes/);
 });

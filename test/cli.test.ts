@@ -246,6 +246,24 @@ test("calibrate --floor: the floor is the other model's accuracy as evaluate mea
   const badOwn = run("calibrate", "--model", w, "--data", f, "--out", own, "--keep-own", "kaon");
   assert.equal(badOwn.status, 2);
   assert.match(badOwn.stderr, /--keep-own kaon: "kaon" is not a class/);
+  // A kept class's margin: its accuracy ends that many points above where it began, recorded; one that
+  // no constants reach (10% + 95 points) writes nothing; a margin on a class not kept is refused.
+  const lead = join(tmp, "cal-floor-lead.safetensors");
+  const l = run("calibrate", "--model", w, "--data", f, "--out", lead, "--keep", "HIP", "--keep-margin", "HIP=40");
+  assert.equal(l.status, 0, l.stderr);
+  assert.deepEqual(biases(lead).keepMarginPoints, { HIP: 40 });
+  const [hipBefore, hipAfter] = /HIP ([\d.]+)% -> ([\d.]+)%/.exec(l.stdout)!.slice(1).map(Number);
+  assert.ok(hipAfter >= hipBefore + 40 - 0.005, `HIP ${hipBefore}% -> ${hipAfter}%`);
+  const beyond = run("calibrate", "--model", w, "--data", f, "--out", join(tmp, "cal-beyond.safetensors"), "--keep", "HIP", "--keep-margin", "HIP=95");
+  assert.equal(beyond.status, 1);
+  assert.match(beyond.stderr, /with the kept classes' margins .* sites short.*nothing written/);
+  assert.ok(!existsSync(join(tmp, "cal-beyond.safetensors")));
+  const unkept = run("calibrate", "--model", w, "--data", f, "--out", lead, "--keep-margin", "HIP=1");
+  assert.equal(unkept.status, 2);
+  assert.match(unkept.stderr, /--keep-margin HIP=1: HIP is not kept/);
+  const malformed = run("calibrate", "--model", w, "--data", f, "--out", lead, "--keep-margin", "delta");
+  assert.equal(malformed.status, 2);
+  assert.match(malformed.stderr, /"delta" is not CLASS=P/);
 });
 
 test("average: the weighted mean of two models, recorded in the metadata; the file runs; mismatches are refused", () => {

@@ -11,7 +11,7 @@ import { integerOpt, numberOpt, parse, requireOpt, UsageError } from "./args.js"
 import { engineFromFlags } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet calibrate --model M --data D --out W [--events N] [--keep CLASSES] [--floor B]
-                            [--keep-own CLASSES] [--track-shower-margin P]
+                            [--keep-own CLASSES] [--track-shower-margin P] [--keep-margin CLASS=P,...]
 
 Fits one constant per class, added to the model's final logits, that raises non-zero accuracy on
 the labelled events of D while track/shower accuracy and the accuracy of each kept class stay at
@@ -39,12 +39,16 @@ of that without training. Fit on a validation set, then check on other events:
                spends any track/shower above that on non-zero accuracy (default 0). Negative: track/shower
                may end that far below it, the price stated for a class kept with --keep-own (written with
                an equals sign: --track-shower-margin=-0.01)
+  --keep-margin CLASS=P,...
+               each named kept class (from --keep or --keep-own) must end P percentage points of its
+               own sites above where it would otherwise have to: a lead on the fitted events that
+               the noise of a rare class on other events does not undo (Michel=1, say)
   --out W      the calibrated model file (its metadata records the constants and the data)`;
 
 export async function calibrate(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     model: { type: "string" }, data: { type: "string" }, events: { type: "string" }, keep: { type: "string" }, out: { type: "string" }, floor: { type: "string" },
-    "track-shower-margin": { type: "string" }, "keep-own": { type: "string" },
+    "track-shower-margin": { type: "string" }, "keep-own": { type: "string" }, "keep-margin": { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const modelName = requireOpt("model", values.model);
@@ -54,6 +58,7 @@ export async function calibrate(argv: string[]): Promise<number> {
   const keepOwn = keepClasses(values["keep-own"] ?? "none", "keep-own");
   const marginPoints = numberOpt("track-shower-margin", values["track-shower-margin"], 0);
   if (Math.abs(marginPoints) >= 100) throw new UsageError(`--track-shower-margin ${marginPoints}: expected percentage points, between -100 and 100`);
+  const keepMarginPoints = classMargins(values["keep-margin"], [...keep, ...keepOwn]);
   const source = loadModel(modelName);
   const spec = requireOpt("data", values.data);
   const data = openDataSource(spec);
@@ -86,11 +91,15 @@ export async function calibrate(argv: string[]): Promise<number> {
   const sites = events.reduce((sum, e) => sum + e.labels.length, 0);
   // Rounded up: a margin asks at least its points, a negative one allows at most its points.
   const marginSites = Math.ceil((marginPoints / 100) * sites);
-  const { biases, before, after, shortfall, target, kept: heldClasses } = fitClassBiases(events, keep, SHOWER_CLASS, floor, marginSites, keepOwn);
+  const classSites = new Array<number>(N_CLASSES).fill(0);
+  for (const e of events) for (const y of e.labels) classSites[y]++;
+  const keepMargin = keepMarginPoints.map((p, k) => Math.ceil((p / 100) * classSites[k]));
+  const { biases, before, after, shortfall, target, kept: heldClasses } =
+    fitClassBiases(events, keep, SHOWER_CLASS, { floor, trackShowerMargin: marginSites, keepOwn, keepMargin });
   if (shortfall > 0) {
     // A result, not a mistake in the command: exit 1 (as a failed check), not 2 (usage).
     const what = floor ? `up to ${values.floor}` : "to its own accuracies";
-    console.error(`sparsessnet calibrate: no class constants bring ${modelName} ${what}${marginSites ? ` ${marginPoints > 0 ? "plus" : "minus"} ${Math.abs(marginPoints)} points of track/shower` : ""} on these ${n} events (${shortfall} sites short): ` +
+    console.error(`sparsessnet calibrate: no class constants bring ${modelName} ${what}${marginSites ? ` ${marginPoints > 0 ? "plus" : "minus"} ${Math.abs(marginPoints)} points of track/shower` : ""}${keepMargin.some((m) => m) ? " with the kept classes' margins" : ""} on these ${n} events (${shortfall} sites short): ` +
       `track/shower ${after.trackShowerRight} of ${target.trackShowerRight} sites right, ${heldClasses.map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${target.classRight[k]}`).join(", ")}; nothing written`);
     return 1;
   }
@@ -104,6 +113,7 @@ export async function calibrate(argv: string[]): Promise<number> {
     ...(values.floor === undefined ? {} : { floor: values.floor }),
     ...(marginPoints ? { trackShowerMarginPoints: marginPoints } : {}),
     ...(keepOwn.length ? { keepOwn: keepOwn.map((k) => CLASS_NAMES[k]) } : {}),
+    ...(keepMarginPoints.some((p) => p) ? { keepMarginPoints: Object.fromEntries(CLASS_NAMES.flatMap((c, k) => (keepMarginPoints[k] ? [[c, keepMarginPoints[k]]] : []))) } : {}),
   };
   writeFileSync(out, writeModelFile(source.config, weights, { ...kept, calibratedFrom: modelName, calibration: JSON.stringify(calibration) }));
   console.log(`class biases added to the logits: ${CLASS_NAMES.map((c, k) => `${c} ${biases[k] >= 0 ? "+" : ""}${biases[k]}`).join(", ")}`);
@@ -125,6 +135,23 @@ function labelledLogits(logits: Float32Array, labels: Uint8Array): LabelledLogit
     j++;
   }
   return out;
+}
+
+/** --keep-margin CLASS=P,...: percentage points per class (0 for classes not named); each named class must be kept. */
+function classMargins(spec: string | undefined, kept: number[]): number[] {
+  const points = new Array<number>(N_CLASSES).fill(0);
+  if (spec === undefined) return points;
+  for (const item of spec.split(",")) {
+    const [name, value, ...rest] = item.split("=");
+    const [k] = keepClasses(name, "keep-margin");
+    const p = Number(value);
+    if (k === undefined || value === undefined || rest.length || value.trim() === "" || !Number.isFinite(p) || p < 0 || p >= 100) {
+      throw new UsageError(`--keep-margin ${spec}: "${item}" is not CLASS=P with P percentage points in [0, 100)`);
+    }
+    if (!kept.includes(k)) throw new UsageError(`--keep-margin ${spec}: ${CLASS_NAMES[k]} is not kept (name it in --keep or --keep-own)`);
+    points[k] = p;
+  }
+  return points;
 }
 
 function keepClasses(spec: string, flag: string): number[] {

@@ -7,7 +7,7 @@
 // Adding the biases to the final Linear layer's bias gives a model file that needs nothing new
 // to run.
 
-import { N_CLASSES, trackShowerOf } from "../data/labelled-event.js";
+import { CLASS_NAMES, N_CLASSES, trackShowerOf } from "../data/labelled-event.js";
 import { InvalidInputError } from "../errors.js";
 
 /** One event's labelled sites: logits [sites * N_CLASSES] and true classes [sites]. */
@@ -42,6 +42,18 @@ export function countWithBiases(events: LabelledLogits[], biases: readonly numbe
 /** The counts that the kept accuracies must reach: track/shower, and per class. */
 export type BiasFloor = Pick<BiasCounts, "trackShowerRight" | "classRight">;
 
+/** What the fit must keep beyond the unadjusted counts of `keep` (fitClassBiases explains each). */
+export interface FitOptions {
+  /** Counts the kept accuracies must reach instead of the unadjusted ones (another model's, say). */
+  floor?: BiasFloor;
+  /** Sites added to the track/shower target (negative: slack below it). */
+  trackShowerMargin?: number;
+  /** Classes kept at the higher of the floor and their unadjusted counts. */
+  keepOwn?: readonly number[];
+  /** Sites added to each kept class's target, indexed by class (0 for the others). */
+  keepMargin?: readonly number[];
+}
+
 /** Fits the biases by a pattern search from zero. A move changes one class's bias, or two classes'
  *  at once (a lone move is often blocked by the kept accuracies where a pair is not: raising HIP
  *  takes sites from shower too, unless shower rises with it), by each step size coarse to fine and
@@ -60,12 +72,21 @@ export type BiasFloor = Pick<BiasCounts, "trackShowerRight" | "classRight">;
  *  kept too, at the higher of the floor and their unadjusted counts: a floor from a file whose
  *  constants spent a rare class (default-2d's Michel, session 47) would otherwise let the fit spend
  *  this model's better accuracy on that class down to the file's.
+ *  `keepMargin` (sites, per class) raises a kept class's target the same way: session 50's soup G4
+ *  kept its Michel electrons 0.06 points above the floor on the 1,000 images it was fitted on and lost
+ *  1.2 points on fresh ones (models/training-logs/session50-rules.md, rule 56); a margin asks the fit
+ *  for a lead that the noise of 150-odd electrons does not undo.
  *  `fixed`'s bias stays 0 (only differences matter). Sweeps until none is taken.
  *  Deterministic: a fixed order of moves. */
-export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number, floor?: BiasFloor, trackShowerMargin = 0,
-    keepOwn: readonly number[] = []):
+export function fitClassBiases(events: LabelledLogits[], keep: readonly number[], fixed: number, options: FitOptions = {}):
     { biases: number[]; before: BiasCounts; after: BiasCounts; shortfall: number; target: BiasFloor; kept: number[] } {
+  const { floor, trackShowerMargin = 0, keepOwn = [], keepMargin = new Array<number>(N_CLASSES).fill(0) } = options;
   if (!Number.isInteger(trackShowerMargin)) throw new InvalidInputError(`track/shower margin ${trackShowerMargin}: expected a whole number of sites`);
+  if (keepMargin.length !== N_CLASSES) throw new InvalidInputError(`${keepMargin.length} class margins for ${N_CLASSES} classes`);
+  keepMargin.forEach((m, k) => {
+    if (!Number.isInteger(m)) throw new InvalidInputError(`${CLASS_NAMES[k]} margin ${m}: expected a whole number of sites`);
+    if (m !== 0 && !keep.includes(k) && !keepOwn.includes(k)) throw new InvalidInputError(`${CLASS_NAMES[k]} has a margin but is not kept (a margin raises a kept class's target)`);
+  });
   for (const e of events) {
     if (e.logits.length !== e.labels.length * N_CLASSES) throw new InvalidInputError(`${e.logits.length} logits for ${e.labels.length} sites of ${N_CLASSES} classes`);
     for (const y of e.labels) if (y >= N_CLASSES) throw new InvalidInputError(`label ${y} is not a class (only labelled sites are fitted)`);
@@ -77,7 +98,7 @@ export function fitClassBiases(events: LabelledLogits[], keep: readonly number[]
   const base = floor ?? before;
   const target: BiasFloor = {
     trackShowerRight: base.trackShowerRight + trackShowerMargin,
-    classRight: base.classRight.map((r, k) => (keepOwn.includes(k) ? Math.max(r, before.classRight[k]) : r)),
+    classRight: base.classRight.map((r, k) => (keepOwn.includes(k) ? Math.max(r, before.classRight[k]) : r) + keepMargin[k]),
   };
   const kept = [...new Set([...keep, ...keepOwn])];
   const shortfall = (c: BiasCounts) => Math.max(0, target.trackShowerRight - c.trackShowerRight) +
