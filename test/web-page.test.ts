@@ -8,7 +8,7 @@ import { Engine } from "../src/engine.js";
 import { loadModel, modelsDir } from "../src/node/model-io.js";
 import { openEventFile } from "../src/node/open-events.js";
 import { startWebServer } from "../src/node/web-server.js";
-import { launchChromium } from "./support/browser.js";
+import { withPage } from "./support/browser.js";
 import { PROJECT_ROOT } from "./support/paths.js";
 
 const samples = join(PROJECT_ROOT, "samples");
@@ -26,32 +26,27 @@ async function nodeLabels(file: string): Promise<number[]> {
 test("serve: pick a sample, segment in the page, same labels as Node, a screenshot that shows the event", async () => {
   const web = await startWebServer(join(PROJECT_ROOT, "dist", "web"), samples, 0, "127.0.0.1", modelsDir());
   // The server must close even when Chromium fails to start, or the test process never exits.
-  let ctx: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
-    ctx = await launchChromium();
-    const page = await ctx.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(web.url);
-    await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("pick a sample"));
-    assert.match(await page.textContent("#backend") ?? "", /backend: wasm/); // SwiftShader is not a GPU
-    // HDF5 samples in both layouts (read in the page by h5wasm) and a safetensors event folder.
-    for (const [name, file] of [["sim-2d-Y.h5", "sim-2d-Y.h5"], ["sim-3d-192.h5", "sim-3d-192.h5"], ["3d-192-5k", "3d-192-5k"]]) {
-      await page.evaluate(() => { (globalThis as { __sparsessnet?: unknown }).__sparsessnet = undefined; });
-      await page.selectOption("#sample", { label: name });
-      await page.click("#run");
-      await page.waitForFunction(() => (globalThis as { __sparsessnet?: unknown }).__sparsessnet !== undefined, undefined, { timeout: 60000 });
-      const got = await page.evaluate(() => (globalThis as { __sparsessnet?: { labels: number[]; ms: number } }).__sparsessnet!);
-      assert.deepEqual(got.labels, await nodeLabels(file), `${name}: labels in the page vs Node`);
-      assert.match(await page.textContent("#status") ?? "", /ms per event on wasm/);
-      const png = PNG.sync.read(await page.locator("#canvas").screenshot());
-      let lit = 0;
-      for (let i = 0; i < png.data.length; i += 4) if (png.data[i] + png.data[i + 1] + png.data[i + 2] > 60) lit++;
-      assert.ok(lit > 500, `${name}: only ${lit} lit pixels in the display`);
-    }
-    assert.deepEqual(errors, []);
+    await withPage(web.url, async (page, errors) => {
+      await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("pick a sample"));
+      assert.match(await page.textContent("#backend") ?? "", /backend: wasm/); // SwiftShader is not a GPU
+      // HDF5 samples in both layouts (read in the page by h5wasm) and a safetensors event folder.
+      for (const [name, file] of [["sim-2d-Y.h5", "sim-2d-Y.h5"], ["sim-3d-192.h5", "sim-3d-192.h5"], ["3d-192-5k", "3d-192-5k"]]) {
+        await page.evaluate(() => { (globalThis as { __sparsessnet?: unknown }).__sparsessnet = undefined; });
+        await page.selectOption("#sample", { label: name });
+        await page.click("#run");
+        await page.waitForFunction(() => (globalThis as { __sparsessnet?: unknown }).__sparsessnet !== undefined, undefined, { timeout: 60000 });
+        const got = await page.evaluate(() => (globalThis as { __sparsessnet?: { labels: number[]; ms: number } }).__sparsessnet!);
+        assert.deepEqual(got.labels, await nodeLabels(file), `${name}: labels in the page vs Node`);
+        assert.match(await page.textContent("#status") ?? "", /ms per event on wasm/);
+        const png = PNG.sync.read(await page.locator("#canvas").screenshot());
+        let lit = 0;
+        for (let i = 0; i < png.data.length; i += 4) if (png.data[i] + png.data[i + 1] + png.data[i + 2] > 60) lit++;
+        assert.ok(lit > 500, `${name}: only ${lit} lit pixels in the display`);
+      }
+      assert.deepEqual(errors, []);
+    });
   } finally {
-    await ctx?.close();
     await web.close();
   }
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -31,4 +31,20 @@ export async function launchChromium(): Promise<BrowserContext> {
     args: ["--no-sandbox", "--no-first-run", "--disable-background-networking", "--disable-component-update",
       "--disable-sync", "--disable-quic", "--enable-unsafe-webgpu"],
   });
+}
+
+/** Opens `url` in a fresh Chromium and runs `use` on the page with the page's uncaught errors so far
+ *  (the caller asserts there are none when it is done); Chromium closes however `use` ends. */
+export async function withPage<T>(url: string, use: (page: Page, errors: string[]) => Promise<T>): Promise<T> {
+  let ctx: BrowserContext | undefined;
+  try {
+    ctx = await launchChromium();
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(url);
+    return await use(page, errors);
+  } finally {
+    await ctx?.close();
+  }
 }
