@@ -88,11 +88,12 @@ export async function calibrate(argv: string[]): Promise<number> {
   await close();
   data.close();
 
-  const sites = events.reduce((sum, e) => sum + e.labels.length, 0);
-  // Rounded up: a margin asks at least its points, a negative one allows at most its points.
-  const marginSites = Math.ceil((marginPoints / 100) * sites);
+  // Margins are asked in points and fitted in sites: the sites per class, and all of them.
   const classSites = new Array<number>(N_CLASSES).fill(0);
   for (const e of events) for (const y of e.labels) classSites[y]++;
+  const sites = classSites.reduce((sum, n) => sum + n, 0);
+  // Rounded up: a margin asks at least its points, a negative one allows at most its points.
+  const marginSites = Math.ceil((marginPoints / 100) * sites);
   const keepMargin = keepMarginPoints.map((p, k) => Math.ceil((p / 100) * classSites[k]));
   const { biases, before, after, shortfall, target, kept: heldClasses } =
     fitClassBiases(events, keep, SHOWER_CLASS, { floor, trackShowerMargin: marginSites, keepOwn, keepMargin });
