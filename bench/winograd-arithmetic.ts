@@ -50,6 +50,8 @@ for (const name of readdirSync(root).sort()) {
   const offs = offsets(dim);
   for (let level = 0; level < depth; level++) {
     const scale = 2 ** level;
+    // Two spare rows per axis: a neighbour key one step off either edge then lands on a row no site has,
+    // instead of aliasing a site of the next or previous row.
     const size = tensor.spatialSize.map((s) => Math.ceil(s / scale) + 2);
     const sites = levelSites(tensor.coords, dim, scale, size);
     let pairs = 0;
