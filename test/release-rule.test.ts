@@ -87,6 +87,25 @@ test("a stated trade: Michel must rise and non-zero may fall by less than its bo
   assert.match(releaseVerdict(x, CLASS_NAMES, terms).reasons[0], /^track\/shower lower beyond 2/);
 });
 
+test("session 53's terms: track/shower and delta must both rise; non-zero and Michel stay guarded", () => {
+  const terms = { mustRise: ["track/shower", "delta"], mayFall: {} };
+  // default-3d phase 32 against phase 31 on sim:3d:192@16000 (rule 65): non-zero level, HIP up and MIP down.
+  const x: AccuracyDifference = {
+    nonzeroAccuracy: d(0.000063, 0.000162), trackShowerAccuracy: d(0.000070, 0.000032),
+    classAccuracy: [d(0.0221, 0.0007), d(-0.0122, 0.0004), d(0.0003, 0.0001), d(0.0050, 0.0004), d(0.0019, 0.0006)],
+  };
+  assert.deepEqual(releaseVerdict(x, CLASS_NAMES, terms), { passes: true, reasons: [] });
+  assert.match(releaseVerdict(x, CLASS_NAMES, NON_ZERO_RULE).reasons[0], /^non-zero not higher/, "rule 63 refused it");
+  x.trackShowerAccuracy = d(0.000060, 0.000032); // 1.9 standard errors: each named quantity must rise on its own
+  assert.deepEqual(releaseVerdict(x, CLASS_NAMES, terms).reasons, ["track/shower not higher beyond 2 standard errors (+0.01 ± 0.00 points)"]);
+  x.trackShowerAccuracy = d(0.000070, 0.000032);
+  x.nonzeroAccuracy = d(-0.0005, 0.0002); // a level non-zero is allowed, a fall is not
+  assert.match(releaseVerdict(x, CLASS_NAMES, terms).reasons[0], /^non-zero lower beyond 2/);
+  x.nonzeroAccuracy = d(0.000063, 0.000162);
+  x.classAccuracy[4] = d(-0.002, 0.0006); // nor a fall of Michel
+  assert.match(releaseVerdict(x, CLASS_NAMES, terms).reasons[0], /^Michel lower beyond 2/);
+});
+
 test("terms that name nothing, ask nothing to rise, or ask a name to rise and let it fall are refused", () => {
   assert.throws(() => releaseVerdict(gain(), CLASS_NAMES, { mustRise: ["michel"], mayFall: {} }), /no quantity named michel/);
   assert.throws(() => releaseVerdict(gain(), CLASS_NAMES, { mustRise: [], mayFall: {} }), /nothing to rise/);
