@@ -7,7 +7,7 @@
 // Without options, the card's rule. Other terms (src/metrics/release-rule.ts), written in a session's rules first:
 // --must-rise non-zero: session 46's variant, in which track/shower need only not fall;
 // --must-rise Michel --may-fall non-zero=0.10: Michel must rise, non-zero may fall by less than 0.10 points;
-// --must-rise track/shower,delta: session 53's terms, non-zero and Michel guarded only.
+// --must-rise track/shower,delta: session 53's terms, in which non-zero and Michel need only not fall.
 import { readFileSync } from "node:fs";
 import { parse, UsageError } from "../src/cli/args.js";
 import { CARD_RULE, describeTerms, releaseVerdict, type ReleaseTerms, type RuleVerdict } from "../src/metrics/release-rule.js";

@@ -10,8 +10,8 @@
 //   track/shower has stood at 98.1-98.2% while non-zero accuracy rose;
 // - session 48 asks Michel to rise and lets non-zero fall by a stated bound (`mayFall`): a calibration that gives a
 //   rare class back at a small cost in pixels;
-// - session 53 asks track/shower and delta to rise, with non-zero only guarded: soups that shared the same sites
-//   differently among the classes, non-zero level, while two of the targeted quantities rose.
+// - session 53 asks track/shower and delta to rise, while non-zero, like Michel, need only not fall: soups that
+//   shared the same sites differently among the classes, non-zero level, while two of the targeted quantities rose.
 import { formatPoints, type AccuracyDifference, type Difference } from "./segmentation-metrics.js";
 
 /** Classes (by name) whose accuracy a candidate may not lower: the rare ones the targets name. */
