@@ -210,7 +210,7 @@ test("class-centred crops: every class present is the centre about equally often
   assert.ok(byClass > 0.35 && byClass < 0.65, `class-centred crops hold the Michel site ${byClass}`);
 });
 
-test("balanced crops: a class in one event of eight still centres a fifth of the crops, from a recent event, the same after a resume", () => {
+test("balanced crops: a class in one event of eight still centres a fifth of the crops, from a recent event, the same after a resume; --balanced-share chooses that share of the slots so", () => {
   // Endless stream: classes 0-3 on short lines in every event, a lone Michel site far from them
   // only in events i % 8 == 0. Class-centred crops hold it 1/8 x 1/5 of the time; balanced crops
   // about 1/5, taken from the latest Michel event at or before the slot's own.
@@ -248,4 +248,27 @@ test("balanced crops: a class in one event of eight still centres a fifth of the
   for (let t = 0; t < 40; t++) walked.batchEvents(source, t);
   const a = walked.batchEvents(source, 40), b = fresh.batchEvents(source, 40);
   assert.deepEqual(a.map((e) => [e.index, [...e.tensor.coords]]), b.map((e) => [e.index, [...e.tensor.coords]]));
+
+  // --balanced-share: a share of 1 is the balanced batch itself, 0 the stream's own events cropped as
+  // "site" crops are, and a share in between chooses that part of the slots by class, the rest as 0 does.
+  const shared = (balancedShare: number, cropCentre: "site" | "balanced" = "balanced") =>
+    new Trainer(kernels, cfg, { ...options, crop: [8, 8], cropCentre, balancedShare, minCropSites: 0, batchSize: 3 }, initialTrainingWeights(cfg, 1));
+  const key = (evs: LabelledEvent[]) => evs.map((e) => [e.index, [...e.tensor.coords]]);
+  const whole = shared(1), none = shared(0), site = shared(1, "site"), half = shared(0.5), reference = trainer("balanced");
+  let fromBalanced = 0, fromStream = 0;
+  for (let t = 0; t < 200; t++) {
+    const all = reference.batchEvents(source, t);
+    assert.deepEqual(key(whole.batchEvents(source, t)), key(all));
+    const own = site.batchEvents(source, t);
+    assert.deepEqual(key(none.batchEvents(source, t)), key(own));
+    half.batchEvents(source, t).forEach((ev, j) => {
+      const k = JSON.stringify(key([ev]));
+      const isBalanced = k === JSON.stringify(key([all[j]])), isOwn = k === JSON.stringify(key([own[j]]));
+      assert.ok(isBalanced || isOwn, `slot ${t * 3 + j} is neither the balanced slot nor the stream's own`);
+      if (isBalanced && !isOwn) fromBalanced++;
+      if (isOwn && !isBalanced) fromStream++;
+    });
+  }
+  const chosen = fromBalanced / (fromBalanced + fromStream);
+  assert.ok(chosen > 0.4 && chosen < 0.6, `share 0.5 chose ${chosen} of the slots that differ by class`);
 });

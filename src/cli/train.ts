@@ -27,6 +27,8 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
   --crop-centre S      site (default): any site; class: a site of a class drawn uniformly among those present;
                        balanced: a site of a class drawn uniformly among all five, from the latest event of
                        the stream that has one (up to 64 back), so rare classes centre a fifth of the crops
+  --balanced-share F   with balanced: the share of each batch's slots chosen so, 0 to 1 (default 1); the
+                       rest keep the stream's own events (its mix of classes), cropped around any site
   --weighting S        ${WEIGHTING_SCHEMES.join(" | ")} (default ${DEFAULT_TRAINER_OPTIONS.weighting})
   --lr X               Adam learning rate (default ${DEFAULT_TRAINER_OPTIONS.lr}); --weight-decay X (default 0)
   --schedule S         constant | cosine (to lr/20 at the last iteration) (default constant)
@@ -53,7 +55,7 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
 export async function train(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     data: { type: "string" }, dim: { type: "string" }, filters: { type: "string" }, depth: { type: "string" }, config: { type: "string" },
-    iterations: { type: "string" }, batch: { type: "string" }, crop: { type: "string" }, "crop-centre": { type: "string" }, weighting: { type: "string" },
+    iterations: { type: "string" }, batch: { type: "string" }, crop: { type: "string" }, "crop-centre": { type: "string" }, "balanced-share": { type: "string" }, weighting: { type: "string" },
     lr: { type: "string" }, "weight-decay": { type: "string" }, schedule: { type: "string" }, seed: { type: "string" },
     out: { type: "string" }, "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
     "time-limit": { type: "string" }, threads: { type: "string" }, curve: { type: "string" }, init: { type: "string" },
@@ -85,8 +87,8 @@ export async function train(argv: string[]): Promise<number> {
     }
     const spec = trainer.options.teacher;
     if (!spec && values.teacher) throw new UsageError(`--teacher: ${latest} belongs to a run without a teacher; start a new run with --init ${latest}`);
-    if (values["teacher-weight"] !== undefined || values["teacher-augment"] !== undefined || values["track-shower-loss"] !== undefined) {
-      throw new UsageError("--teacher-weight, --teacher-augment and --track-shower-loss are part of the run being resumed (its checkpoint has them)");
+    if (values["teacher-weight"] !== undefined || values["teacher-augment"] !== undefined || values["track-shower-loss"] !== undefined || values["balanced-share"] !== undefined) {
+      throw new UsageError("--teacher-weight, --teacher-augment, --track-shower-loss and --balanced-share are part of the run being resumed (its checkpoint has them)");
     }
     if (spec) teacher = await loadTeacher((values.teacher as string | undefined) ?? spec.model, spec.augment, spec.weight, trainer.config, threads, spec);
   } else {
@@ -101,6 +103,7 @@ export async function train(argv: string[]): Promise<number> {
     const cropCentre = (values["crop-centre"] ?? "site") as TrainerOptions["cropCentre"];
     if (cropCentre !== "site" && cropCentre !== "class" && cropCentre !== "balanced") throw new UsageError(`--crop-centre ${cropCentre}: use site, class or balanced`);
     if (cropCentre !== "site" && !crop) throw new UsageError(`--crop-centre ${cropCentre} needs --crop`);
+    if (values["balanced-share"] !== undefined && cropCentre !== "balanced") throw new UsageError("--balanced-share needs --crop-centre balanced");
     if (!values.teacher && (values["teacher-weight"] !== undefined || values["teacher-augment"] !== undefined)) {
       throw new UsageError("--teacher-weight and --teacher-augment need --teacher");
     }
@@ -114,6 +117,7 @@ export async function train(argv: string[]): Promise<number> {
       lr: positiveNumberOpt("lr", values.lr, DEFAULT_TRAINER_OPTIONS.lr), weightDecay: numberOpt("weight-decay", values["weight-decay"], 0, 0),
       ...(teacher ? { teacher: teacher.spec } : {}),
       ...(values["track-shower-loss"] !== undefined ? { trackShowerWeight: numberOpt("track-shower-loss", values["track-shower-loss"], 0, 0) } : {}),
+      ...(values["balanced-share"] !== undefined ? { balancedShare: numberOpt("balanced-share", values["balanced-share"], 1, 0, 1) } : {}),
     };
     trainer = new Trainer(k, config, options, init ? init.weights : initialTrainingWeights(config, options.seed), pool?.parallel);
   }

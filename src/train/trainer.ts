@@ -37,6 +37,11 @@ export interface TrainerOptions {
    *  up to BALANCED_LOOKBACK slots back) that has it, so that a class present in few events
    *  (Michel electrons: one 2D image in six) is still the centre of a fifth of the crops. */
   cropCentre?: "site" | "class" | "balanced";
+  /** Under "balanced", the share of a batch's slots chosen by class (default 1: all of them); each
+   *  other slot keeps the stream's own event, cropped around a random site, so that a run can see
+   *  the rare classes more often without giving up the stream's own mix (3D, session 54: all slots
+   *  chosen by class traded delta for Michel). Which slots are chosen follows from (seed, t, j). */
+  balancedShare?: number;
   /** Crops with fewer labelled sites are drawn again (up to 8 tries). */
   minCropSites?: number;
   weighting: WeightingScheme;
@@ -116,7 +121,7 @@ export class Trainer {
   batchEvents(source: TrainingSource, t: number): LabelledEvent[] {
     const out: LabelledEvent[] = [];
     for (let j = 0; j < this.options.batchSize; j++) {
-      if (this.options.crop && this.options.cropCentre === "balanced") {
+      if (this.options.crop && this.options.cropCentre === "balanced" && this.chosenByClass(t, j)) {
         const { ev, rows } = this.balancedEvent(source, t, j);
         out.push(this.crop(ev, t, j, rows));
         continue;
@@ -138,6 +143,14 @@ export class Trainer {
    *  generate or read an event again. Only a cache: what a slot gets depends on (seed, t, j) and
    *  the events alone, so a resumed run (empty cache) continues exactly. */
   private readonly recent = new Map<number, { ev: LabelledEvent; byLabel: number[][] }>();
+
+  /** Whether slot j of iteration t is chosen by class under "balanced" (`balancedShare`). A share of 1
+   *  draws nothing, so such runs keep the bits they had before the option existed. */
+  private chosenByClass(t: number, j: number): boolean {
+    const share = this.options.balancedShare ?? 1;
+    if (share >= 1) return true;
+    return rng(hash3(this.options.seed ^ 0x5ba7e0d1, t, j))() < share;
+  }
 
   /** Slot j of iteration t under "balanced": draw a class uniformly among all N_CLASSES, then take
    *  the latest event of the stream, from this slot's back, that has a site of it; the rows of that
