@@ -246,14 +246,13 @@ test("balanced crops: a class in one event of eight still centres a fifth of the
   // A resumed run starts with nothing read: iteration 40 must come out the same.
   const walked = trainer("balanced"), fresh = trainer("balanced");
   for (let t = 0; t < 40; t++) walked.batchEvents(source, t);
-  const a = walked.batchEvents(source, 40), b = fresh.batchEvents(source, 40);
-  assert.deepEqual(a.map((e) => [e.index, [...e.tensor.coords]]), b.map((e) => [e.index, [...e.tensor.coords]]));
+  const key = (evs: LabelledEvent[]) => evs.map((e) => [e.index, [...e.tensor.coords]]);
+  assert.deepEqual(key(walked.batchEvents(source, 40)), key(fresh.batchEvents(source, 40)));
 
   // --balanced-share: a share of 1 is the balanced batch itself, 0 the stream's own events cropped as
   // "site" crops are, and a share in between chooses that part of the slots by class, the rest as 0 does.
   const shared = (balancedShare: number, cropCentre: "site" | "balanced" = "balanced") =>
     new Trainer(kernels, cfg, { ...options, crop: [8, 8], cropCentre, balancedShare, minCropSites: 0, batchSize: 3 }, initialTrainingWeights(cfg, 1));
-  const key = (evs: LabelledEvent[]) => evs.map((e) => [e.index, [...e.tensor.coords]]);
   const whole = shared(1), none = shared(0), site = shared(1, "site"), half = shared(0.5), reference = trainer("balanced");
   let fromBalanced = 0, fromStream = 0;
   for (let t = 0; t < 200; t++) {
