@@ -318,10 +318,21 @@ test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); -
   const next = run("train", "--init", join(ck, cks[0]), "--data", "sim:3d:32@2", "--batch", "1", "--iterations", "2", "--out", join(dir, "next.safetensors"));
   assert.equal(next.status, 0, next.stderr);
   assert.match(next.stdout, /trained 2\/2 iterations/);
-  // Resuming keeps the checkpoint's plan: another --iterations is refused by name, not ignored.
+  // Resuming keeps the checkpoint's options: another value is refused by name, not ignored...
   const resumed = run("train", "--data", "sim:3d:32@1", "--checkpoint-dir", ck, "--resume", "--iterations", "7", "--time-limit", "0.01", "--out", join(dir, "resumed.safetensors"));
   assert.notEqual(resumed.status, 0);
-  assert.match(resumed.stderr, /--iterations 7: .*planned over 100000 iterations/);
+  assert.match(resumed.stderr, /--iterations 7: .*belongs to a run with --iterations 100000, and its learning-rate schedule/);
+  const batch = run("train", "--data", "sim:3d:32@1", "--checkpoint-dir", ck, "--resume", "--batch", "2", "--out", join(dir, "resumed.safetensors"));
+  assert.notEqual(batch.status, 0);
+  assert.match(batch.stderr, /--batch 2: .*belongs to a run with --batch 1; resume without --batch/);
+  const filters = run("train", "--data", "sim:3d:32@1", "--checkpoint-dir", ck, "--resume", "--filters", "8", "--out", join(dir, "resumed.safetensors"));
+  assert.notEqual(filters.status, 0);
+  assert.match(filters.stderr, /--filters 8: .*is a model with filters 4/);
+  // ...and the command that started the run, given again with --resume, continues it.
+  const same = run("train", "--data", "sim:3d:32@1", "--dim", "3", "--filters", "4", "--depth", "2", "--batch", "1", "--iterations", "100000",
+    "--checkpoint-dir", ck, "--checkpoint-every", "100000", "--resume", "--time-limit", "0.01", "--out", join(dir, "resumed.safetensors"));
+  assert.equal(same.status, 0, same.stderr);
+  assert.match(same.stderr, /resumed from .*checkpoint-\d+\.safetensors at iteration [1-9]/);
 });
 
 test("train --teacher distils from a model file; a resumed run needs the same file (by SHA-256), wherever it is now", async () => {

@@ -8,13 +8,14 @@ import { loadModel, readJson } from "../node/model-io.js";
 import { progress } from "../node/progress.js";
 import { loadTeacher, type LoadedTeacher } from "../node/teacher.js";
 import { createConvThreads } from "../node/threads.js";
-import { WEIGHTING_SCHEMES, type WeightingScheme } from "../train/loss-weights.js";
+import { WEIGHTING_SCHEMES } from "../train/loss-weights.js";
 import { DEFAULT_TRAINER_OPTIONS, Trainer, type TrainerOptions } from "../train/trainer.js";
 import { initialTrainingWeights } from "../weights/random-init.js";
 import { median } from "../util/stats.js";
 import { writeModelFile } from "../weights/model-file.js";
-import { integerOpt, numberList, numberOpt, parse, positiveNumberOpt, requiredInteger, requireOpt, UsageError } from "./args.js";
+import { integerOpt, numberOpt, parse, positiveNumberOpt, requiredInteger, requireOpt, UsageError } from "./args.js";
 import { augmentFromFlag } from "./engine-flags.js";
+import { checkResumeFlags, runOptionsFromFlags } from "./train-run-flags.js";
 
 const HELP = `usage: sparsessnet train --data D (--dim 2|3 --filters M [--depth L] | --config C) --out W [options]
 
@@ -38,7 +39,8 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
   --out W              final model file (safetensors with its config)
   --checkpoint-dir D   write checkpoint-<iteration>.safetensors (+ .json) here
   --checkpoint-every N (default 200)
-  --resume             continue from the newest checkpoint in --checkpoint-dir
+  --resume             continue from the newest checkpoint in --checkpoint-dir, with its options: the
+                       command that started the run may be given again; a flag that differs is refused
   --threads N          threads for the convolutions (default 1; same bits as one thread)
   --time-limit MIN     stop cleanly (checkpoint + model) after this many minutes
   --curve F            training curve (loss, accuracy per iteration) as JSON; .png also draws it
@@ -75,35 +77,21 @@ export async function train(argv: string[]): Promise<number> {
   let trainer: Trainer;
   let teacher: LoadedTeacher | undefined;
   const latest = ckDir && values.resume ? newestCheckpoint(ckDir) : undefined;
-  const iterations = integerOpt("iterations", values.iterations, undefined, 1);
   if (values.resume && !ckDir) throw new UsageError("--resume needs --checkpoint-dir");
   if (latest) {
     trainer = Trainer.fromCheckpoint(k, new Uint8Array(readFileSync(latest)), latest, pool?.parallel);
     console.error(`resumed from ${latest} at iteration ${trainer.iteration}`);
-    // The learning-rate schedule depends on the planned total, so a resumed run keeps the
-    // checkpoint's plan; a different --iterations would otherwise be ignored without a word.
-    if (iterations !== undefined && iterations !== trainer.options.iterations) {
-      throw new UsageError(`--iterations ${iterations}: ${latest} belongs to a run planned over ${trainer.options.iterations} iterations, and its learning-rate schedule depends on that plan; resume without --iterations, or start a new run with --init ${latest}`);
-    }
+    checkResumeFlags(values, trainer.config, trainer.options, latest);
     const spec = trainer.options.teacher;
     if (!spec && values.teacher) throw new UsageError(`--teacher: ${latest} belongs to a run without a teacher; start a new run with --init ${latest}`);
-    if (values["teacher-weight"] !== undefined || values["teacher-augment"] !== undefined || values["track-shower-loss"] !== undefined || values["balanced-share"] !== undefined) {
-      throw new UsageError("--teacher-weight, --teacher-augment, --track-shower-loss and --balanced-share are part of the run being resumed (its checkpoint has them)");
-    }
     if (spec) teacher = await loadTeacher((values.teacher as string | undefined) ?? spec.model, spec.augment, spec.weight, trainer.config, threads, spec);
   } else {
     const init = values.init ? loadModel(values.init as string) : undefined;
     const cfgInput = init ? init.config : values.config ? readJson(values.config, "config") : { dim: requiredInteger("dim", values.dim, 2, 3), filters: requiredInteger("filters", values.filters, 1), ...(values.depth ? { depth: integerOpt("depth", values.depth, 5, 1) } : {}) };
     const config = parseModelConfig(cfgInput);
-    const weighting = (values.weighting ?? DEFAULT_TRAINER_OPTIONS.weighting) as WeightingScheme;
-    if (!WEIGHTING_SCHEMES.includes(weighting)) throw new UsageError(`--weighting ${weighting}: use ${WEIGHTING_SCHEMES.join(", ")}`);
-    const schedule = (values.schedule ?? "constant") as TrainerOptions["schedule"];
-    if (schedule !== "constant" && schedule !== "cosine") throw new UsageError(`--schedule ${schedule}: use constant or cosine`);
-    const crop = numberList("crop", values.crop, [config.dim]);
-    const cropCentre = (values["crop-centre"] ?? "site") as TrainerOptions["cropCentre"];
-    if (cropCentre !== "site" && cropCentre !== "class" && cropCentre !== "balanced") throw new UsageError(`--crop-centre ${cropCentre}: use site, class or balanced`);
-    if (cropCentre !== "site" && !crop) throw new UsageError(`--crop-centre ${cropCentre} needs --crop`);
-    if (values["balanced-share"] !== undefined && cropCentre !== "balanced") throw new UsageError("--balanced-share needs --crop-centre balanced");
+    const given = runOptionsFromFlags(values, config.dim);
+    if (given.cropCentre && given.cropCentre !== "site" && !given.crop) throw new UsageError(`--crop-centre ${given.cropCentre} needs --crop`);
+    if (given.balancedShare !== undefined && given.cropCentre !== "balanced") throw new UsageError("--balanced-share needs --crop-centre balanced");
     if (!values.teacher && (values["teacher-weight"] !== undefined || values["teacher-augment"] !== undefined)) {
       throw new UsageError("--teacher-weight and --teacher-augment need --teacher");
     }
@@ -112,12 +100,8 @@ export async function train(argv: string[]): Promise<number> {
         numberOpt("teacher-weight", values["teacher-weight"], 0.5, 0, 1), config, threads);
     }
     const options: TrainerOptions = {
-      ...DEFAULT_TRAINER_OPTIONS, seed: integerOpt("seed", values.seed, 1), iterations: iterations ?? 1000,
-      batchSize: integerOpt("batch", values.batch, DEFAULT_TRAINER_OPTIONS.batchSize, 1), weighting, schedule, crop, cropCentre,
-      lr: positiveNumberOpt("lr", values.lr, DEFAULT_TRAINER_OPTIONS.lr), weightDecay: numberOpt("weight-decay", values["weight-decay"], 0, 0),
+      ...DEFAULT_TRAINER_OPTIONS, seed: 1, iterations: 1000, cropCentre: "site", ...given,
       ...(teacher ? { teacher: teacher.spec } : {}),
-      ...(values["track-shower-loss"] !== undefined ? { trackShowerWeight: numberOpt("track-shower-loss", values["track-shower-loss"], 0, 0) } : {}),
-      ...(values["balanced-share"] !== undefined ? { balancedShare: numberOpt("balanced-share", values["balanced-share"], 1, 0, 1) } : {}),
     };
     trainer = new Trainer(k, config, options, init ? init.weights : initialTrainingWeights(config, options.seed), pool?.parallel);
   }
