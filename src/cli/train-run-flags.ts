@@ -8,10 +8,14 @@ type Values = Record<string, unknown>;
 
 /** A flag that shapes a training run: how it is read, and the value a run's options hold for it
  *  (with the default a run started without the flag has), so that a resumed run can compare. */
-interface RunFlag {
+interface CheckedFlag {
   flag: string;
   read: (v: unknown, dim: number) => unknown;
   held: (o: TrainerOptions) => unknown;
+}
+
+/** ...and, for the flags that are options of their own, where a new run's options take it. */
+interface RunFlag extends CheckedFlag {
   set: (o: Partial<TrainerOptions>, v: unknown) => void;
 }
 
@@ -47,10 +51,10 @@ const RUN_FLAGS: RunFlag[] = [
   { flag: "track-shower-loss", read: (v) => numberOpt("track-shower-loss", v, 0, 0), held: (o) => o.trackShowerWeight ?? 0, set: (o, v) => { o.trackShowerWeight = v as number; } },
 ];
 
-/** The teacher's flags: only a run with a teacher has them. */
-const TEACHER_FLAGS: RunFlag[] = [
-  { flag: "teacher-weight", read: (v) => numberOpt("teacher-weight", v, 0.5, 0, 1), held: (o) => o.teacher?.weight, set: () => undefined },
-  { flag: "teacher-augment", read: (v) => augmentFromFlag(v), held: (o) => o.teacher?.augment, set: () => undefined },
+/** The teacher's flags: only a run with a teacher has them (a new run reads them with its teacher). */
+const TEACHER_FLAGS: CheckedFlag[] = [
+  { flag: "teacher-weight", read: (v) => numberOpt("teacher-weight", v, 0.5, 0, 1), held: (o) => o.teacher?.weight },
+  { flag: "teacher-augment", read: (v) => augmentFromFlag(v), held: (o) => o.teacher?.augment },
 ];
 
 /** The options set by the run flags given (each read and checked); a flag not given sets nothing. */
