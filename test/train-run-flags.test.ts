@@ -4,16 +4,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { UsageError } from "../src/cli/args.js";
-import { checkResumeFlags, runOptionsFromFlags } from "../src/cli/train-run-flags.js";
+import { checkResumeFlags, newRunOptions, runOptionsFromFlags } from "../src/cli/train-run-flags.js";
 import { parseModelConfig } from "../src/model/config.js";
-import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions } from "../src/train/trainer.js";
 
 const config = parseModelConfig({ dim: 3, filters: 8, depth: 3 });
 const command = {
   "seed": "60", "iterations": "2000", "batch": "48", "weighting": "sparsessnet+class-inverse", "schedule": "cosine", "lr": "6e-4",
   "crop": "192,192,192", "crop-centre": "balanced", "balanced-share": "0.5",
 };
-const held: TrainerOptions = { ...DEFAULT_TRAINER_OPTIONS, seed: 1, iterations: 1000, cropCentre: "site", ...runOptionsFromFlags(command, 3) };
+const held = newRunOptions(runOptionsFromFlags(command, 3));
 
 test("the flags read into the options a new run starts with", () => {
   assert.deepEqual(

@@ -1,6 +1,7 @@
-import { WEIGHTING_SCHEMES, type WeightingScheme } from "../train/loss-weights.js";
+import { WEIGHTING_SCHEMES } from "../train/loss-weights.js";
 import type { ModelConfig } from "../model/config.js";
-import type { TrainerOptions } from "../train/trainer.js";
+import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions } from "../train/trainer.js";
+import type { Augmentation } from "../mirror-average.js";
 import { integerOpt, numberList, numberOpt, positiveNumberOpt, UsageError } from "./args.js";
 import { augmentFromFlag } from "./engine-flags.js";
 
@@ -14,54 +15,61 @@ interface CheckedFlag {
   held: (o: TrainerOptions) => unknown;
 }
 
-/** ...and, for the flags that are options of their own, where a new run's options take it. */
-interface RunFlag extends CheckedFlag {
-  set: (o: Partial<TrainerOptions>, v: unknown) => void;
+/** A flag that is an option of its own: `key` in the options, `absent` what a run without it has. */
+interface RunFlag {
+  flag: string;
+  key: keyof TrainerOptions;
+  read: (v: unknown, dim: number) => unknown;
+  absent?: unknown;
+}
+
+function oneOf<T extends string>(flag: string, allowed: readonly T[]): (v: unknown) => T {
+  return (v) => {
+    if (!allowed.includes(v as T)) throw new UsageError(`--${flag} ${v}: use ${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`);
+    return v as T;
+  };
 }
 
 const RUN_FLAGS: RunFlag[] = [
-  { flag: "seed", read: (v) => integerOpt("seed", v, 1), held: (o) => o.seed, set: (o, v) => { o.seed = v as number; } },
-  { flag: "iterations", read: (v) => integerOpt("iterations", v, 1, 1), held: (o) => o.iterations, set: (o, v) => { o.iterations = v as number; } },
-  { flag: "batch", read: (v) => integerOpt("batch", v, 1, 1), held: (o) => o.batchSize, set: (o, v) => { o.batchSize = v as number; } },
-  {
-    flag: "weighting", held: (o) => o.weighting, set: (o, v) => { o.weighting = v as WeightingScheme; },
-    read: (v) => {
-      if (!WEIGHTING_SCHEMES.includes(v as WeightingScheme)) throw new UsageError(`--weighting ${v}: use ${WEIGHTING_SCHEMES.join(", ")}`);
-      return v;
-    },
-  },
-  {
-    flag: "schedule", held: (o) => o.schedule, set: (o, v) => { o.schedule = v as TrainerOptions["schedule"]; },
-    read: (v) => {
-      if (v !== "constant" && v !== "cosine") throw new UsageError(`--schedule ${v}: use constant or cosine`);
-      return v;
-    },
-  },
-  { flag: "crop", read: (v, dim) => numberList("crop", v as string, [dim]), held: (o) => o.crop, set: (o, v) => { o.crop = v as number[]; } },
-  {
-    flag: "crop-centre", held: (o) => o.cropCentre ?? "site", set: (o, v) => { o.cropCentre = v as TrainerOptions["cropCentre"]; },
-    read: (v) => {
-      if (v !== "site" && v !== "class" && v !== "balanced") throw new UsageError(`--crop-centre ${v}: use site, class or balanced`);
-      return v;
-    },
-  },
-  { flag: "balanced-share", read: (v) => numberOpt("balanced-share", v, 1, 0, 1), held: (o) => o.balancedShare ?? 1, set: (o, v) => { o.balancedShare = v as number; } },
-  { flag: "lr", read: (v) => positiveNumberOpt("lr", v, 1), held: (o) => o.lr, set: (o, v) => { o.lr = v as number; } },
-  { flag: "weight-decay", read: (v) => numberOpt("weight-decay", v, 0, 0), held: (o) => o.weightDecay, set: (o, v) => { o.weightDecay = v as number; } },
-  { flag: "track-shower-loss", read: (v) => numberOpt("track-shower-loss", v, 0, 0), held: (o) => o.trackShowerWeight ?? 0, set: (o, v) => { o.trackShowerWeight = v as number; } },
+  { flag: "seed", key: "seed", read: (v) => integerOpt("seed", v, 1) },
+  { flag: "iterations", key: "iterations", read: (v) => integerOpt("iterations", v, 1, 1) },
+  { flag: "batch", key: "batchSize", read: (v) => integerOpt("batch", v, 1, 1) },
+  { flag: "weighting", key: "weighting", read: oneOf("weighting", WEIGHTING_SCHEMES) },
+  { flag: "schedule", key: "schedule", read: oneOf("schedule", ["constant", "cosine"] as const) },
+  { flag: "crop", key: "crop", read: (v, dim) => numberList("crop", v as string, [dim]) },
+  { flag: "crop-centre", key: "cropCentre", read: oneOf("crop-centre", ["site", "class", "balanced"] as const), absent: "site" },
+  { flag: "balanced-share", key: "balancedShare", read: (v) => numberOpt("balanced-share", v, 1, 0, 1), absent: 1 },
+  { flag: "lr", key: "lr", read: (v) => positiveNumberOpt("lr", v, 1) },
+  { flag: "weight-decay", key: "weightDecay", read: (v) => numberOpt("weight-decay", v, 0, 0) },
+  { flag: "track-shower-loss", key: "trackShowerWeight", read: (v) => numberOpt("track-shower-loss", v, 0, 0), absent: 0 },
 ];
+
+/** The teacher's share of the target and its augmentation, as `--teacher-weight` / `--teacher-augment` give them. */
+export function teacherFlags(values: Values): { weight: number; augment: Augmentation } {
+  return { weight: numberOpt("teacher-weight", values["teacher-weight"], 0.5, 0, 1), augment: augmentFromFlag(values["teacher-augment"]) };
+}
 
 /** The teacher's flags: only a run with a teacher has them (a new run reads them with its teacher). */
 const TEACHER_FLAGS: CheckedFlag[] = [
-  { flag: "teacher-weight", read: (v) => numberOpt("teacher-weight", v, 0.5, 0, 1), held: (o) => o.teacher?.weight },
-  { flag: "teacher-augment", read: (v) => augmentFromFlag(v), held: (o) => o.teacher?.augment },
+  { flag: "teacher-weight", read: (v) => teacherFlags({ "teacher-weight": v }).weight, held: (o) => o.teacher?.weight },
+  { flag: "teacher-augment", read: (v) => teacherFlags({ "teacher-augment": v }).augment, held: (o) => o.teacher?.augment },
+];
+
+const CHECKED: CheckedFlag[] = [
+  ...RUN_FLAGS.map((f) => ({ flag: f.flag, read: f.read, held: (o: TrainerOptions) => o[f.key] ?? f.absent })),
+  ...TEACHER_FLAGS,
 ];
 
 /** The options set by the run flags given (each read and checked); a flag not given sets nothing. */
 export function runOptionsFromFlags(values: Values, dim: number): Partial<TrainerOptions> {
-  const options: Partial<TrainerOptions> = {};
-  for (const f of RUN_FLAGS) if (values[f.flag] !== undefined) f.set(options, f.read(values[f.flag], dim));
-  return options;
+  const options: Record<string, unknown> = {};
+  for (const f of RUN_FLAGS) if (values[f.flag] !== undefined) options[f.key] = f.read(values[f.flag], dim);
+  return options as Partial<TrainerOptions>;
+}
+
+/** A new run's options: the defaults, with the flags given (and the teacher, if any) over them. */
+export function newRunOptions(given: Partial<TrainerOptions>): TrainerOptions {
+  return { ...DEFAULT_TRAINER_OPTIONS, seed: 1, iterations: 1000, cropCentre: "site", ...given };
 }
 
 /** A resumed run continues with its checkpoint's options, so the command that started it can be
@@ -74,7 +82,7 @@ export function checkResumeFlags(values: Values, config: ModelConfig, held: Trai
       throw new UsageError(`--${flag} ${values[flag]}: ${checkpoint} is a model with ${flag} ${config[flag]}; resume without --${flag}, or start a new run`);
     }
   }
-  for (const f of [...RUN_FLAGS, ...TEACHER_FLAGS]) {
+  for (const f of CHECKED) {
     if (values[f.flag] === undefined) continue;
     const asked = f.read(values[f.flag], dim);
     const has = f.held(held);

@@ -9,13 +9,12 @@ import { progress } from "../node/progress.js";
 import { loadTeacher, type LoadedTeacher } from "../node/teacher.js";
 import { createConvThreads } from "../node/threads.js";
 import { WEIGHTING_SCHEMES } from "../train/loss-weights.js";
-import { DEFAULT_TRAINER_OPTIONS, Trainer, type TrainerOptions } from "../train/trainer.js";
+import { DEFAULT_TRAINER_OPTIONS, Trainer } from "../train/trainer.js";
 import { initialTrainingWeights } from "../weights/random-init.js";
 import { median } from "../util/stats.js";
 import { writeModelFile } from "../weights/model-file.js";
-import { integerOpt, numberOpt, parse, positiveNumberOpt, requiredInteger, requireOpt, UsageError } from "./args.js";
-import { augmentFromFlag } from "./engine-flags.js";
-import { checkResumeFlags, runOptionsFromFlags } from "./train-run-flags.js";
+import { integerOpt, parse, positiveNumberOpt, requiredInteger, requireOpt, UsageError } from "./args.js";
+import { checkResumeFlags, newRunOptions, runOptionsFromFlags, teacherFlags } from "./train-run-flags.js";
 
 const HELP = `usage: sparsessnet train --data D (--dim 2|3 --filters M [--depth L] | --config C) --out W [options]
 
@@ -96,13 +95,10 @@ export async function train(argv: string[]): Promise<number> {
       throw new UsageError("--teacher-weight and --teacher-augment need --teacher");
     }
     if (values.teacher) {
-      teacher = await loadTeacher(values.teacher as string, augmentFromFlag(values["teacher-augment"]),
-        numberOpt("teacher-weight", values["teacher-weight"], 0.5, 0, 1), config, threads);
+      const { augment, weight } = teacherFlags(values);
+      teacher = await loadTeacher(values.teacher as string, augment, weight, config, threads);
     }
-    const options: TrainerOptions = {
-      ...DEFAULT_TRAINER_OPTIONS, seed: 1, iterations: 1000, cropCentre: "site", ...given,
-      ...(teacher ? { teacher: teacher.spec } : {}),
-    };
+    const options = newRunOptions({ ...given, ...(teacher ? { teacher: teacher.spec } : {}) });
     trainer = new Trainer(k, config, options, init ? init.weights : initialTrainingWeights(config, options.seed), pool?.parallel);
   }
   trainer.teacherScores = teacher?.scores;
