@@ -44,15 +44,18 @@ const RUN_FLAGS: RunFlag[] = [
   { flag: "track-shower-loss", key: "trackShowerWeight", read: (v) => numberOpt("track-shower-loss", v, 0, 0), absent: 0 },
 ];
 
+const readTeacherWeight = (v: unknown): number => numberOpt("teacher-weight", v, 0.5, 0, 1);
+const readTeacherAugment = (v: unknown): Augmentation => augmentFromFlag(v);
+
 /** The teacher's share of the target and its augmentation, as `--teacher-weight` / `--teacher-augment` give them. */
 export function teacherFlags(values: Values): { weight: number; augment: Augmentation } {
-  return { weight: numberOpt("teacher-weight", values["teacher-weight"], 0.5, 0, 1), augment: augmentFromFlag(values["teacher-augment"]) };
+  return { weight: readTeacherWeight(values["teacher-weight"]), augment: readTeacherAugment(values["teacher-augment"]) };
 }
 
 /** The teacher's flags: only a run with a teacher has them (a new run reads them with its teacher). */
 const TEACHER_FLAGS: CheckedFlag[] = [
-  { flag: "teacher-weight", read: (v) => teacherFlags({ "teacher-weight": v }).weight, held: (o) => o.teacher?.weight },
-  { flag: "teacher-augment", read: (v) => teacherFlags({ "teacher-augment": v }).augment, held: (o) => o.teacher?.augment },
+  { flag: "teacher-weight", read: readTeacherWeight, held: (o) => o.teacher?.weight },
+  { flag: "teacher-augment", read: readTeacherAugment, held: (o) => o.teacher?.augment },
 ];
 
 const CHECKED: CheckedFlag[] = [
