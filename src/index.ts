@@ -12,5 +12,6 @@ export { readModelFile, writeModelFile } from "./weights/model-file.js";
 export { randomWeights } from "./weights/random-init.js";
 export { widenWeights, widenedConfig } from "./weights/widen.js";
 export { deepenWeights, deepenedConfig } from "./weights/deepen.js";
+export { addBlocksWeights } from "./weights/add-blocks.js";
 export { averageWeights, equalFractions, type NamedModel } from "./weights/average.js";
 export { AUGMENTATIONS, averageResults, mirrorImages, segmentAugmented, type Augmentation } from "./mirror-average.js";

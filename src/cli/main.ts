@@ -22,6 +22,7 @@ const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary:
   average: { run: async (a) => (await import("./average.js")).average(a), summary: "the weighted mean of models of one architecture (how the shipped models were mixed)" },
   widen: { run: async (a) => (await import("./widen.js")).widen(a), summary: "widen a trained model (same function, R times the channels) to start a wider model's training" },
   deepen: { run: async (a) => (await import("./deepen.js")).deepen(a), summary: "deepen a trained model (same function, one more level) to start a deeper model's training" },
+  "add-blocks": { run: async (a) => (await import("./add-blocks.js")).addBlocks(a), summary: "add residual blocks per level to a trained model (same function) to start a thicker model's training" },
   "import-weights": { run: async (a) => (await import("./import-weights.js")).importWeights(a), summary: "convert a SparseConvNet U-ResNet state_dict (safetensors) to a model file" },
 };
 
