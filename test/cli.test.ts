@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { parseTrainingLog } from "../src/metrics/paired-training-logs.js";
 import { recordedOnThisCpu, scnTiming } from "../src/node/scn-timings.js";
 import { asFloat32, parseSafetensors, serializeSafetensors } from "../src/weights/safetensors.js";
+import { VERB_NAMES } from "../src/cli/main.js";
 import { CLI_BIN as bin, runCli as run } from "./support/cli.js";
 import { PROJECT_ROOT, sharedDir } from "./support/paths.js";
 
@@ -15,7 +16,8 @@ const tmp = mkdtempSync(join(tmpdir(), "ssn-cli-"));
 const sample = join(PROJECT_ROOT, "samples", "scn-2d-m16-small");
 
 test("every verb has --help", () => {
-  for (const verb of ["demo", "segment", "verify", "init-weights", "import-weights", "widen", "average", "calibrate", "simulate", "info", "evaluate", "train", "display", "merge", "bench", "serve"]) {
+  assert.ok(VERB_NAMES.length >= 18 && VERB_NAMES.includes("add-blocks"), VERB_NAMES.join(","));
+  for (const verb of VERB_NAMES) {
     const r = run(verb, "--help");
     assert.equal(r.status, 0, `${verb}: ${r.stderr}`);
     assert.match(r.stdout, new RegExp(`usage: sparsessnet ${verb}`));
@@ -58,6 +60,24 @@ test("init-weights then segment with the embedded config; threshold window drops
   const n = f.tensors.get("labels")!.shape[0];
   assert.ok(n > 0 && n < 500, `kept ${n} rows`);
   assert.deepEqual(f.tensors.get("input_rows")!.shape, [n]);
+});
+
+test("add-blocks, then segment: the same labels from a third block per level; too few reps are named", () => {
+  const w = join(tmp, "thin.safetensors"), thick = join(tmp, "thick.safetensors");
+  assert.equal(run("init-weights", "--dim", "2", "--filters", "4", "--depth", "3", "--out", w).status, 0);
+  const r = run("add-blocks", "--model", w, "--out", thick, "--seed", "5");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(parseSafetensors(new Uint8Array(readFileSync(thick))).metadata.config).reps, 3);
+  const labels = (model: string) => {
+    const out = join(tmp, "seg-blocks.safetensors");
+    const s = run("segment", "--weights", model, "--event", join(sample, "event.safetensors"), "--spatial-size", "128,128", "--out", out);
+    assert.equal(s.status, 0, s.stderr);
+    return parseSafetensors(new Uint8Array(readFileSync(out))).tensors.get("labels")!.bytes;
+  };
+  assert.deepEqual(labels(thick), labels(w));
+  const bad = run("add-blocks", "--model", w, "--reps", "2", "--out", thick);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /reps 2: expected an integer above the model's 2/);
 });
 
 test("widen, then segment: the same labels from twice the channels; a bad factor is named", () => {

@@ -26,6 +26,9 @@ const VERBS: Record<string, { run: (argv: string[]) => Promise<number>; summary:
   "import-weights": { run: async (a) => (await import("./import-weights.js")).importWeights(a), summary: "convert a SparseConvNet U-ResNet state_dict (safetensors) to a model file" },
 };
 
+/** Every verb, in the order usage() lists them. */
+export const VERB_NAMES: readonly string[] = Object.keys(VERBS);
+
 export function usage(): string {
   return [
     "usage: sparsessnet <verb> [options]   (sparsessnet <verb> --help for a verb's options)",
