@@ -12,7 +12,7 @@ import { ForwardBackward } from "../src/train/forward-backward.js";
 import { deepenWeights } from "../src/weights/deepen.js";
 import { randomWeights } from "../src/weights/random-init.js";
 import { randomWalkEvent } from "./support/events.js";
-import { referenceLogits } from "./support/reference-network.js";
+import { assertMatchesReference } from "./support/reference-network.js";
 
 const engine = await Engine.create();
 
@@ -26,13 +26,7 @@ function checkSameFunction(cfgIn: ModelConfigInput, ev: ReturnType<typeof random
   const shallow = engine.run(engine.loadModel(cfg, w), ev).logits;
   const deeper = engine.run(engine.loadModel(deep.config, deep.weights), ev).logits;
   assert.deepEqual(new Uint32Array(deeper.buffer), new Uint32Array(shallow.buffer), "the same bits as the shallow network");
-  const ref = referenceLogits(cfg, w, ev);
-  let maxRef = 0, maxDiff = 0;
-  for (let i = 0; i < ref.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(ref[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(ref[i] - deeper[i]));
-  }
-  assert.ok(maxDiff <= 1e-4 * Math.max(1, maxRef), `max |diff| ${maxDiff} vs max |ref| ${maxRef}`);
+  assertMatchesReference(cfg, w, ev, deeper);
 }
 
 test("a deepened model computes the shallow model's logits (2D, 3D, reps 1, non-default planes)", () => {

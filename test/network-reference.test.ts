@@ -9,7 +9,7 @@ import { buildUResNet } from "../src/model/uresnet.js";
 import type { SparseTensor } from "../src/tensor/sparse-tensor.js";
 import { randomWeights } from "../src/weights/random-init.js";
 import { randomWalkEvent } from "./support/events.js";
-import { referenceLogits } from "./support/reference-network.js";
+import { assertMatchesReference } from "./support/reference-network.js";
 
 const engine = await Engine.create();
 
@@ -18,14 +18,7 @@ function check(cfgIn: ModelConfigInput, t: SparseTensor, seed = 7) {
   const w = randomWeights(buildUResNet(cfg), seed);
   const model = engine.loadModel(cfg, w);
   const res = engine.run(model, t);
-  const ref = referenceLogits(cfg, w, t);
-  assert.equal(res.logits.length, ref.length);
-  let maxRef = 0, maxDiff = 0;
-  for (let i = 0; i < ref.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(ref[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(ref[i] - res.logits[i]));
-  }
-  assert.ok(maxDiff <= 1e-4 * Math.max(1, maxRef), `max |diff| ${maxDiff} vs max |ref| ${maxRef}`);
+  assertMatchesReference(cfg, w, t, res.logits);
   return res;
 }
 

@@ -11,7 +11,7 @@ import { ForwardBackward } from "../src/train/forward-backward.js";
 import { randomWeights } from "../src/weights/random-init.js";
 import { widenWeights } from "../src/weights/widen.js";
 import { randomWalkEvent } from "./support/events.js";
-import { referenceLogits } from "./support/reference-network.js";
+import { assertMatchesReference, referenceLogits } from "./support/reference-network.js";
 
 const engine = await Engine.create();
 
@@ -22,13 +22,7 @@ function checkSameFunction(cfgIn: ModelConfigInput, factor: number, ev: ReturnTy
   assert.equal(wide.config.filters, cfg.filters * factor);
   assert.deepEqual(wide.config.planes, cfg.planes.map((p) => p * factor));
   const res = engine.run(engine.loadModel(wide.config, wide.weights), ev);
-  const ref = referenceLogits(cfg, w, ev);
-  let maxRef = 0, maxDiff = 0;
-  for (let i = 0; i < ref.length; i++) {
-    maxRef = Math.max(maxRef, Math.abs(ref[i]));
-    maxDiff = Math.max(maxDiff, Math.abs(ref[i] - res.logits[i]));
-  }
-  assert.ok(maxDiff <= 1e-4 * Math.max(1, maxRef), `factor ${factor}: max |diff| ${maxDiff} vs max |ref| ${maxRef}`);
+  assertMatchesReference(cfg, w, ev, res.logits, `factor ${factor}`);
 }
 
 test("a widened model computes the narrow model's logits (2D x2, 3D x3, non-default planes and classes)", () => {

@@ -2,11 +2,25 @@
 // written straight from the architecture description (no rulebooks, no packing, no wasm): the
 // reference the engine is compared with for configurations SparseConvNet's vectors do not cover.
 
+import assert from "node:assert/strict";
 import type { ModelConfig } from "../../src/model/config.js";
 import type { SparseTensor } from "../../src/tensor/sparse-tensor.js";
 import type { WeightTensors } from "../../src/weights/scn.js";
 
 type Feat = Map<string, Float64Array>;
+
+/** Asserts that `logits` are the reference network's for model (cfg, w) on t, within 1e-4 of the
+ *  largest reference logit (at least 1): float32 arithmetic in another order against float64. */
+export function assertMatchesReference(cfg: ModelConfig, w: WeightTensors, t: SparseTensor, logits: Float32Array, what = "logits"): void {
+  const ref = referenceLogits(cfg, w, t);
+  assert.equal(logits.length, ref.length, `${what}: ${logits.length} values, the reference has ${ref.length}`);
+  let maxRef = 0, maxDiff = 0;
+  for (let i = 0; i < ref.length; i++) {
+    maxRef = Math.max(maxRef, Math.abs(ref[i]));
+    maxDiff = Math.max(maxDiff, Math.abs(ref[i] - logits[i]));
+  }
+  assert.ok(maxDiff <= 1e-4 * Math.max(1, maxRef), `${what}: max |diff| ${maxDiff} vs max |ref| ${maxRef}`);
+}
 
 export function referenceLogits(cfg: ModelConfig, w: WeightTensors, t: SparseTensor): Float64Array {
   const dim = t.dim;
