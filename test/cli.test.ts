@@ -62,19 +62,21 @@ test("init-weights then segment with the embedded config; threshold window drops
   assert.deepEqual(f.tensors.get("input_rows")!.shape, [n]);
 });
 
+/** The labels `segment` gives the 2D sample event with the model file `model`. */
+function sampleLabels(model: string): Uint8Array {
+  const out = join(tmp, "sample-labels.safetensors");
+  const s = run("segment", "--weights", model, "--event", join(sample, "event.safetensors"), "--spatial-size", "128,128", "--out", out);
+  assert.equal(s.status, 0, s.stderr);
+  return parseSafetensors(new Uint8Array(readFileSync(out))).tensors.get("labels")!.bytes;
+}
+
 test("add-blocks, then segment: the same labels from a third block per level; too few reps are named", () => {
   const w = join(tmp, "thin.safetensors"), thick = join(tmp, "thick.safetensors");
   assert.equal(run("init-weights", "--dim", "2", "--filters", "4", "--depth", "3", "--out", w).status, 0);
   const r = run("add-blocks", "--model", w, "--out", thick, "--seed", "5");
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(parseSafetensors(new Uint8Array(readFileSync(thick))).metadata.config).reps, 3);
-  const labels = (model: string) => {
-    const out = join(tmp, "seg-blocks.safetensors");
-    const s = run("segment", "--weights", model, "--event", join(sample, "event.safetensors"), "--spatial-size", "128,128", "--out", out);
-    assert.equal(s.status, 0, s.stderr);
-    return parseSafetensors(new Uint8Array(readFileSync(out))).tensors.get("labels")!.bytes;
-  };
-  assert.deepEqual(labels(thick), labels(w));
+  assert.deepEqual(sampleLabels(thick), sampleLabels(w));
   const bad = run("add-blocks", "--model", w, "--reps", "2", "--out", thick);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /reps 2: expected an integer above the model's 2/);
@@ -86,13 +88,7 @@ test("widen, then segment: the same labels from twice the channels; a bad factor
   const r = run("widen", "--model", w, "--out", wide);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(parseSafetensors(new Uint8Array(readFileSync(wide))).metadata.config).filters, 8);
-  const labels = (model: string) => {
-    const out = join(tmp, "seg.safetensors");
-    const s = run("segment", "--weights", model, "--event", join(sample, "event.safetensors"), "--spatial-size", "128,128", "--out", out);
-    assert.equal(s.status, 0, s.stderr);
-    return parseSafetensors(new Uint8Array(readFileSync(out))).tensors.get("labels")!.bytes;
-  };
-  assert.deepEqual(labels(wide), labels(w));
+  assert.deepEqual(sampleLabels(wide), sampleLabels(w));
   const bad = run("widen", "--model", w, "--factor", "1.5", "--out", wide);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--factor 1\.5/);
