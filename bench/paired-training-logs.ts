@@ -1,7 +1,7 @@
 // Compares two training runs that saw the same batches (src/metrics/paired-training-logs.ts):
 //   node dist/bench/paired-training-logs.js TREATMENT.log CONTROL.log [--from 500] [--threshold 0.003]
 // prints treatment minus control loss and accuracy from iteration --from on and the card's verdict on
-// whether the change binds (exit 0 whether or not it binds; 2 on bad arguments).
+// whether the change binds (exit 0 whether or not it binds; 2 on bad arguments or logs that cannot be paired).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { binds, pairedDifference, parseTrainingLog } from "../src/metrics/paired-training-logs.js";
@@ -22,7 +22,16 @@ if (!Number.isInteger(from) || from < 0 || !(threshold >= 0)) {
   console.error(`--from must be a whole number >= 0 and --threshold a number >= 0 (got ${values.from}, ${values.threshold})`);
   process.exit(2);
 }
-const d = pairedDifference(parseTrainingLog(readFileSync(treatmentFile, "utf8")), parseTrainingLog(readFileSync(controlFile, "utf8")), from);
+// A log that is missing, or that shares fewer than 3 points with the other, is named without a stack.
+function compare() {
+  try {
+    return pairedDifference(parseTrainingLog(readFileSync(treatmentFile, "utf8")), parseTrainingLog(readFileSync(controlFile, "utf8")), from);
+  } catch (e) {
+    console.error(`paired-training-logs: ${treatmentFile} against ${controlFile}: ${(e as Error).message}`);
+    process.exit(2);
+  }
+}
+const d = compare();
 const f = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(4)}`;
 // Accuracy differences in percentage points, as evaluate prints them (no error: no ±).
 const pts = (difference: number, standardError = NaN) => formatPoints({ difference, standardError });

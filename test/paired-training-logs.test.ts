@@ -1,6 +1,11 @@
-// The paired log comparison against sums done by hand on small made-up logs.
+// The paired log comparison against sums done by hand on small made-up logs, and its command's errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { binds, pairedDifference, parseTrainingLog } from "../src/metrics/paired-training-logs.js";
 
 const log = (rows: [number, number, number][]) =>
@@ -43,4 +48,19 @@ test("a gap that narrows or sits inside its error does not bind", () => {
 
 test("too few shared points is an error that says so", () => {
   assert.throws(() => pairedDifference(parseTrainingLog(log([[25, 0.3, 0.9]])), parseTrainingLog(log([[25, 0.3, 0.9]])), 0), /only 1 log points/);
+});
+
+test("the command names logs it cannot pair, without a stack trace (exit 2)", () => {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), "paired-logs-"));
+  const short = join(dir, "short.log");
+  writeFileSync(short, log([[25, 0.3, 0.9]]));
+  const run = (...args: string[]) => spawnSync(process.execPath, [join(root, "dist/bench/paired-training-logs.js"), ...args], { encoding: "utf8" });
+  const tooFew = run(short, short, "--from", "0");
+  assert.equal(tooFew.status, 2);
+  assert.match(tooFew.stderr, /short\.log against .*short\.log: only 1 log points from iteration 0/);
+  assert.doesNotMatch(tooFew.stderr, /at pairedDifference/);
+  const missing = run(join(dir, "absent.log"), short);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /absent\.log.*ENOENT/);
 });
