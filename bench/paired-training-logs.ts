@@ -7,12 +7,21 @@ import { parseArgs } from "node:util";
 import { binds, pairedDifference, parseTrainingLog } from "../src/metrics/paired-training-logs.js";
 import { formatPoints } from "../src/metrics/segmentation-metrics.js";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { from: { type: "string", default: "500" }, threshold: { type: "string", default: "0.003" } },
-});
+const USAGE = "usage: node dist/bench/paired-training-logs.js TREATMENT.log CONTROL.log [--from 500] [--threshold 0.003]";
+function parsed() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: { from: { type: "string", default: "500" }, threshold: { type: "string", default: "0.003" } },
+    });
+  } catch (e) {
+    console.error(`paired-training-logs: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const { values, positionals } = parsed();
 if (positionals.length !== 2) {
-  console.error("usage: node dist/bench/paired-training-logs.js TREATMENT.log CONTROL.log [--from 500] [--threshold 0.003]");
+  console.error(USAGE);
   process.exit(2);
 }
 const [treatmentFile, controlFile] = positionals;

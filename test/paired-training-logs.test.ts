@@ -50,7 +50,7 @@ test("too few shared points is an error that says so", () => {
   assert.throws(() => pairedDifference(parseTrainingLog(log([[25, 0.3, 0.9]])), parseTrainingLog(log([[25, 0.3, 0.9]])), 0), /only 1 log points/);
 });
 
-test("the command names logs it cannot pair, without a stack trace (exit 2)", () => {
+test("the command names logs it cannot pair and options it does not know, without a stack trace (exit 2)", () => {
   const root = fileURLToPath(new URL("../..", import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), "paired-logs-"));
   const short = join(dir, "short.log");
@@ -60,6 +60,9 @@ test("the command names logs it cannot pair, without a stack trace (exit 2)", ()
   assert.equal(tooFew.status, 2);
   assert.match(tooFew.stderr, /short\.log against .*short\.log: only 1 log points from iteration 0/);
   assert.doesNotMatch(tooFew.stderr, /at pairedDifference/);
+  const unknown = run(short, short, "--to", "475");
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /--to.*\n.*usage: node dist\/bench\/paired-training-logs\.js/s);
   const missing = run(join(dir, "absent.log"), short);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /absent\.log.*ENOENT/);
