@@ -4,15 +4,14 @@
 // new level back get gradients, without which training could never open the deeper view.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { instantiateKernels } from "../src/backend/wasm/module.js";
 import { Engine } from "../src/engine.js";
 import { parseModelConfig, type ModelConfigInput } from "../src/model/config.js";
 import { buildUResNet, levelPrefix } from "../src/model/uresnet.js";
-import { ForwardBackward } from "../src/train/forward-backward.js";
 import { deepenWeights } from "../src/weights/deepen.js";
 import { randomWeights } from "../src/weights/random-init.js";
 import { randomWalkEvent } from "./support/events.js";
 import { assertMatchesReference } from "./support/reference-network.js";
+import { assertZeroStartGetsGradients } from "./support/zero-start-gradients.js";
 
 const engine = await Engine.create();
 
@@ -39,17 +38,8 @@ test("a deepened model computes the shallow model's logits (2D, 3D, reps 1, non-
 test("the weights that hold the new level back get gradients", async () => {
   const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 3 });
   const deep = deepenWeights(cfg, randomWeights(buildUResNet(cfg), 5), 1);
-  const ev = randomWalkEvent({ dim: 2, size: 48, sites: 200, seed: 6 });
-  const n = ev.coords.length / 2;
-  const labels = Int32Array.from({ length: n }, (_, r) => (ev.coords[2 * r] * 7 + ev.coords[2 * r + 1]) % 5);
-  const r = new ForwardBackward(await instantiateKernels(), deep.config).run(deep.weights, ev, labels, new Float32Array(n).fill(1));
   const P = levelPrefix(cfg, cfg.depth - 1);
-  for (const name of [`${P}.4.1.4.weight`, `${P}.6.1.3.weight`, `${P}.8.1.3.weight`]) {
-    assert.ok(deep.weights.get(name)!.data.every((x) => x === 0), `${name} starts at zero`);
-    const g = r.grads.get(name)!;
-    const nonZero = g.reduce((a, x) => a + (x !== 0 ? 1 : 0), 0);
-    assert.ok(nonZero >= 0.5 * g.length, `${name}: ${nonZero} of ${g.length} gradients non-zero`);
-  }
+  await assertZeroStartGetsGradients(deep.config, deep.weights, [`${P}.4.1.4.weight`, `${P}.6.1.3.weight`, `${P}.8.1.3.weight`]);
 });
 
 test("deepen names a foreign tensor and a missing one", () => {
