@@ -64,6 +64,8 @@ export interface SegmentationResult {
   classes: number;
   /** Per input row (each duplicate row carries its site's values): [nRows, classes]. */
   logits: Float32Array;
+  /** The softmax of the logits; for a model with `smoothing` in its config, the scores mixed over
+   *  neighbours and scaled by its constants (src/model/smoothing.ts), whose argmax the labels are. */
   scores: Float32Array;
   /** 5-class label per row: 0 HIP, 1 MIP, 2 shower, 3 delta ray, 4 Michel. */
   labels: Uint8Array;
@@ -350,6 +352,7 @@ export class Engine {
       const scores = this.arena.alloc(out.scores.byteLength), labels = this.arena.alloc(n0 * 4);
       this.arena.f32(scores, out.scores.length).set(out.scores);
       this.arena.i32(labels, n0).set(out.labels);
+      if (model.config.smoothing) this.smooth(model, ev, scores, ev.stride(lg), labels);
       return this.finish(model, ev, { scores, labels });
     } finally {
       this.arena.resetEvent();
@@ -503,8 +506,22 @@ export class Engine {
     const scores = this.arena.alloc(n0 * ev.stride(lg) * 4);
     this.k.softmaxRows(ev.ptr(lg), ev.stride(lg), scores, ev.stride(lg), n0, C);
     const labels = this.arena.alloc(n0 * 4);
-    this.k.argmaxRows(ev.ptr(lg), ev.stride(lg), n0, C, labels);
+    if (model.config.smoothing) this.smooth(model, ev, scores, ev.stride(lg), labels);
+    else this.k.argmaxRows(ev.ptr(lg), ev.stride(lg), n0, C, labels);
     return { scores, labels };
+  }
+
+  /** A model with `smoothing` (src/model/smoothing.ts): the per-site softmax scores at `scores` mixed
+   *  with their neighbours' in place, and the labels decided on them. Both backends end here, so
+   *  they give the same bits. */
+  private smooth(model: Model, ev: EventState, scores: number, stride: number, labels: number): void {
+    const { radius, share, constants } = model.config.smoothing!;
+    const L = ev.geo.levels[0], C = model.config.classes;
+    const k = this.arena.alloc(C * 4);
+    this.arena.f32(k, C).set(constants);
+    const sums = this.arena.alloc(L.n * C * 8), counts = this.arena.alloc(L.n * 4);
+    this.k.smoothScores(L.keys, L.coords, L.n, ev.geo.dim, L.size[0], L.size[1], L.size[2] ?? 1, radius,
+      scores, stride, C, share, k, sums, counts, scores, stride, labels);
   }
 
   /** Per-site results (logits and taps at their buffers, scores and labels given) gathered to the

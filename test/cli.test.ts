@@ -213,6 +213,26 @@ test("calibrate: class biases added to the final Linear bias only, recorded in t
   assert.match(bad.stderr, /"pion" is not a class/);
 });
 
+test("calibrate --smooth: the constants go to the mix in the config, every weight stays; the file runs as fitted", () => {
+  const f = join(tmp, "cal-smooth.h5");
+  assert.equal(run("simulate", "--dim", "3", "--size", "64", "--events", "3", "--seed", "9", "--out", f).status, 0);
+  const w = join(tmp, "cal-smooth-in.safetensors"), out = join(tmp, "cal-smooth-out.safetensors");
+  assert.equal(run("init-weights", "--dim", "3", "--filters", "8", "--depth", "3", "--seed", "5", "--out", w).status, 0);
+  const r = run("calibrate", "--model", w, "--data", f, "--smooth", "2,0.3", "--out", out);
+  assert.equal(r.status, 0, r.stderr);
+  const printed = /class biases added to the log of the scores mixed over neighbours \(radius 2, share 0.3\): (.*)/.exec(r.stdout)![1]
+    .split(", ").map((p) => Number(p.split(" ")[1]));
+  const [a, b] = [w, out].map((p) => parseSafetensors(readFileSync(p)));
+  for (const [name, t] of a.tensors) assert.deepEqual(asFloat32(b.tensors.get(name)!, name), asFloat32(t, name), name);
+  assert.deepEqual(JSON.parse(b.metadata.config).smoothing, { radius: 2, share: 0.3, constants: printed });
+  const after = /-> ([\d.]+)%, track\/shower [\d.]+% -> ([\d.]+)%/.exec(r.stdout)!;
+  const ev = JSON.parse(run("evaluate", "--model", out, "--data", f, "--json").stdout);
+  assert.ok(Math.abs(100 * ev.nonzeroAccuracy - Number(after[1])) < 0.05, `${100 * ev.nonzeroAccuracy} vs ${after[1]}`);
+  const bad = run("calibrate", "--model", w, "--data", f, "--out", out, "--smooth", "5,0.3");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--smooth 5,0.3: expected RADIUS,SHARE/);
+});
+
 test("calibrate --floor: the floor is the other model's accuracy as evaluate measures it, recorded in the metadata", () => {
   const f = join(tmp, "cal-floor.h5");
   assert.equal(run("simulate", "--dim", "3", "--size", "64", "--events", "3", "--seed", "9", "--out", f).status, 0);

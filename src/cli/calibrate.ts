@@ -5,13 +5,15 @@ import { PrefetchedSource } from "../node/prefetched-source.js";
 import { loadModel, loadModelInto, modelPath } from "../node/model-io.js";
 import type { Engine } from "../engine.js";
 import { progress } from "../node/progress.js";
-import { countWithBiases, fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
+import { countLabels, fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
+import type { ModelConfig } from "../model/config.js";
+import type { Smoothing } from "../model/smoothing.js";
 import { writeModelFile } from "../weights/model-file.js";
 import { integerOpt, numberOpt, parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet calibrate --model M --data D --out W [--events N] [--keep CLASSES] [--floor B]
-                            [--keep-own CLASSES] [--track-shower-margin P] [--keep-margin CLASS=P,...]
+                            [--keep-own CLASSES] [--track-shower-margin P] [--keep-margin CLASS=P,...] [--smooth R,A]
 
 Fits one constant per class, added to the model's final logits, that raises non-zero accuracy on
 the labelled events of D while track/shower accuracy and the accuracy of each kept class stay at
@@ -43,12 +45,18 @@ of that without training. Fit on a validation set, then check on other events:
                each named kept class (from --keep or --keep-own) must end P percentage points of its
                own sites above where it would otherwise have to: a lead on the fitted events that
                the noise of a rare class on other events does not undo (Michel=1, say)
+  --smooth R,A  mix each site's scores with the mean scores of the active sites within R sites of it
+               (share A to the neighbours) before the label is decided, and fit the constants after
+               the mix, on the log of the mixed scores; W's config records both (src/model/smoothing.ts;
+               3,0.3 for the shipped models). Without it, a model M that already mixes has its
+               constants fitted again with its own radius and share
   --out W      the calibrated model file (its metadata records the constants and the data)`;
 
 export async function calibrate(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     model: { type: "string" }, data: { type: "string" }, events: { type: "string" }, keep: { type: "string" }, out: { type: "string" }, floor: { type: "string" },
     "track-shower-margin": { type: "string" }, "keep-own": { type: "string" }, "keep-margin": { type: "string" },
+    smooth: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const modelName = requireOpt("model", values.model);
@@ -60,13 +68,18 @@ export async function calibrate(argv: string[]): Promise<number> {
   if (Math.abs(marginPoints) >= 100) throw new UsageError(`--track-shower-margin ${marginPoints}: expected percentage points, between -100 and 100`);
   const keepMarginPoints = classMargins(values["keep-margin"], [...keep, ...keepOwn]);
   const source = loadModel(modelName);
+  // A mixing model is fitted with its constants at 0: the fit's biases become them.
+  const smoothing = values.smooth !== undefined ? smoothingFlag(values.smooth) : source.config.smoothing;
+  const config: ModelConfig = smoothing
+    ? { ...source.config, smoothing: { ...smoothing, constants: new Array<number>(source.config.classes).fill(0) } }
+    : source.config;
   const spec = requireOpt("data", values.data);
   const data = openDataSource(spec);
   const n = integerOpt("events", values.events, data.count ?? 200, 1);
   if (data.count !== undefined && n > data.count) throw new UsageError(`--events ${n}: ${data.describe} has ${data.count} events`);
 
   const { engine, close } = await engineFromFlags({});
-  const model = engine.loadModel(source.config, source.weights); // the weights already read, not the file again
+  const model = engine.loadModel(config, source.weights); // the weights already read, not the file again
   const floorModel = values.floor === undefined ? undefined : loadFloorModel(engine, values.floor);
   let floor: BiasCounts | undefined;
   const events: LabelledLogits[] = [];
@@ -76,9 +89,11 @@ export async function calibrate(argv: string[]): Promise<number> {
   try {
     for await (const ev of fetched.inOrder(n)) {
       if (!ev.labels) throw new UsageError(`event ${events.length} of ${data.describe} has no labels`);
-      events.push(labelledLogits(engine.run(model, ev.tensor).logits, ev.labels));
-      // The floor model's counts only: its logits are not kept.
-      if (floorModel) floor = addCounts(floor, countWithBiases([labelledLogits(engine.run(floorModel, ev.tensor).logits, ev.labels)], new Array(N_CLASSES).fill(0)));
+      const res = engine.run(model, ev.tensor);
+      // With a mix, the constants are added to the log of the mixed scores, as to the logits without.
+      events.push(labelledLogits(smoothing ? res.scores.map(Math.log) : res.logits, ev.labels));
+      // The floor model's counts only, of its own labels.
+      if (floorModel) floor = addCounts(floor, countLabels(ev.labels, engine.run(floorModel, ev.tensor).labels));
       bar.update(events.length, {});
     }
   } finally {
@@ -104,20 +119,27 @@ export async function calibrate(argv: string[]): Promise<number> {
       `track/shower ${after.trackShowerRight} of ${target.trackShowerRight} sites right, ${heldClasses.map((k) => `${CLASS_NAMES[k]} ${after.classRight[k]} of ${target.classRight[k]}`).join(", ")}; nothing written`);
     return 1;
   }
-  const bias = source.weights.get("linear.bias");
-  if (!bias || bias.data.length !== N_CLASSES) throw new UsageError(`${modelName}: no final Linear bias of ${N_CLASSES} classes`);
   const weights = new Map(source.weights);
-  weights.set("linear.bias", { shape: bias.shape, data: Float32Array.from(bias.data, (v, c) => v + biases[c]) });
+  let written = config;
+  if (smoothing) {
+    written = { ...config, smoothing: { ...smoothing, constants: biases } };
+  } else {
+    const bias = source.weights.get("linear.bias");
+    if (!bias || bias.data.length !== N_CLASSES) throw new UsageError(`${modelName}: no final Linear bias of ${N_CLASSES} classes`);
+    weights.set("linear.bias", { shape: bias.shape, data: Float32Array.from(bias.data, (v, c) => v + biases[c]) });
+  }
   const { format: _f, config: _c, ...kept } = source.metadata;
   const calibration = {
     classBiases: Object.fromEntries(CLASS_NAMES.map((c, k) => [c, biases[k]])), data: data.describe, events: n, keep: keep.map((k) => CLASS_NAMES[k]),
+    ...(smoothing ? { addedTo: `the log of the scores mixed over neighbours (radius ${smoothing.radius}, share ${smoothing.share})` } : {}),
     ...(values.floor === undefined ? {} : { floor: values.floor }),
     ...(marginPoints ? { trackShowerMarginPoints: marginPoints } : {}),
     ...(keepOwn.length ? { keepOwn: keepOwn.map((k) => CLASS_NAMES[k]) } : {}),
     ...(keepMarginPoints.some((p) => p) ? { keepMarginPoints: Object.fromEntries(CLASS_NAMES.flatMap((c, k) => (keepMarginPoints[k] ? [[c, keepMarginPoints[k]]] : []))) } : {}),
   };
-  writeFileSync(out, writeModelFile(source.config, weights, { ...kept, calibratedFrom: modelName, calibration: JSON.stringify(calibration) }));
-  console.log(`class biases added to the logits: ${CLASS_NAMES.map((c, k) => `${c} ${biases[k] >= 0 ? "+" : ""}${biases[k]}`).join(", ")}`);
+  writeFileSync(out, writeModelFile(written, weights, { ...kept, calibratedFrom: modelName, calibration: JSON.stringify(calibration) }));
+  const where = smoothing ? `the log of the scores mixed over neighbours (radius ${smoothing.radius}, share ${smoothing.share})` : "the logits";
+  console.log(`class biases added to ${where}: ${CLASS_NAMES.map((c, k) => `${c} ${biases[k] >= 0 ? "+" : ""}${biases[k]}`).join(", ")}`);
   console.log(`on the ${n} events fitted (${before.sites} labelled sites), before -> after:\n${formatCounts(before, after)}`);
   if (floor) console.log(`the floor, ${values.floor} on the same sites:\n${formatOne(floor)}`);
   console.log(`wrote ${out}; check it on other events: sparsessnet evaluate --model ${out} --baseline ${modelName} --data <other events>`);
@@ -136,6 +158,16 @@ function labelledLogits(logits: Float32Array, labels: Uint8Array): LabelledLogit
     j++;
   }
   return out;
+}
+
+/** --smooth R,A: radius R (an integer from 1 to 4) and share A in (0, 1]. */
+function smoothingFlag(spec: string): Smoothing {
+  const parts = spec.split(",").map((p) => p.trim());
+  const [radius, share] = parts.map(Number);
+  if (parts.length !== 2 || parts.some((p) => p === "") || !Number.isInteger(radius) || radius < 1 || radius > 4 || !(share > 0 && share <= 1)) {
+    throw new UsageError(`--smooth ${spec}: expected RADIUS,SHARE with RADIUS an integer from 1 to 4 and SHARE in (0, 1]`);
+  }
+  return { radius, share, constants: [] };
 }
 
 /** --keep-margin CLASS=P,...: percentage points per class (0 for classes not named); each named class must be kept. */

@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { InvalidConfigError } from "../errors.js";
+import { type Smoothing, SmoothingSchema } from "./smoothing.js";
 
 export const ModelConfigSchema = z.object({
   dim: z.union([z.literal(2), z.literal(3)]),
@@ -26,12 +27,15 @@ export const ModelConfigSchema = z.object({
   inputKernel: z.union([z.literal(1), z.literal(3), z.literal(5)]).default(3),
   /** Residual blocks (ResNet) or plain BN-ReLU-conv blocks. */
   residualBlocks: z.boolean().default(true),
+  /** Scores mixed with the neighbours' before the labels are decided (src/model/smoothing.ts). */
+  smoothing: SmoothingSchema.optional(),
 }).strict();
 
 export type ModelConfigInput = z.input<typeof ModelConfigSchema>;
-export interface ModelConfig extends Omit<z.output<typeof ModelConfigSchema>, "planes" | "finalLeakiness"> {
+export interface ModelConfig extends Omit<z.output<typeof ModelConfigSchema>, "planes" | "finalLeakiness" | "smoothing"> {
   planes: number[];
   finalLeakiness: number;
+  smoothing?: Smoothing;
 }
 
 /** Validates a configuration and fills in defaults; throws InvalidConfigError naming the field. */
@@ -49,7 +53,16 @@ export function parseModelConfig(input: unknown): ModelConfig {
   if (planes[0] !== c.filters) {
     throw new InvalidConfigError(`model config: planes[0] = ${planes[0]} must equal filters = ${c.filters}`);
   }
-  return { ...c, planes, finalLeakiness: c.finalLeakiness ?? c.leakiness };
+  const { smoothing: sm, ...rest } = c;
+  let smoothing: Smoothing | undefined;
+  if (sm) {
+    const constants = sm.constants ?? new Array<number>(c.classes).fill(0);
+    if (constants.length !== c.classes) {
+      throw new InvalidConfigError(`model config: smoothing.constants has ${constants.length} entries for ${c.classes} classes`);
+    }
+    smoothing = { radius: sm.radius, share: sm.share, constants };
+  }
+  return { ...rest, planes, finalLeakiness: c.finalLeakiness ?? c.leakiness, ...(smoothing ? { smoothing } : {}) };
 }
 
 /** Reads the architecture fields of a conformance manifest's "model" object (SparseConvNet naming). */

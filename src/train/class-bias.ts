@@ -39,6 +39,23 @@ export function countWithBiases(events: LabelledLogits[], biases: readonly numbe
   return { sites, right, trackShowerRight, classRight, classSites };
 }
 
+/** Counts of a model's own labels (`predicted`, per site) against the true ones; sites labelled
+ *  beyond the classes (IGNORE_LABEL) are left out. What a floor model reaches, whatever its decision
+ *  stage (argmax of the logits, or of scores mixed over neighbours). */
+export function countLabels(truth: Uint8Array, predicted: Uint8Array): BiasCounts {
+  if (truth.length !== predicted.length) throw new InvalidInputError(`${predicted.length} predicted labels for ${truth.length} true labels`);
+  const classRight = new Array<number>(N_CLASSES).fill(0), classSites = new Array<number>(N_CLASSES).fill(0);
+  let sites = 0, right = 0, trackShowerRight = 0;
+  truth.forEach((y, i) => {
+    if (y >= N_CLASSES) return;
+    const p = predicted[i];
+    sites++; classSites[y]++;
+    if (p === y) { right++; classRight[y]++; }
+    if (trackShowerOf(p) === trackShowerOf(y)) trackShowerRight++;
+  });
+  return { sites, right, trackShowerRight, classRight, classSites };
+}
+
 /** The counts that the kept accuracies must reach: track/shower, and per class. */
 export type BiasFloor = Pick<BiasCounts, "trackShowerRight" | "classRight">;
 
