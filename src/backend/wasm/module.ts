@@ -61,7 +61,7 @@ export interface KernelExports {
   expNeg(x: number): number;
   /** Neighbour smoothing of per-site scores and the labels decided on them (assembly/smoothing.ts). */
   smoothScores(keys: Ptr, coords: Ptr, n: number, dim: number, s0: number, s1: number, s2: number, radius: number,
-    scores: Ptr, stride: number, c: number, share: number, constants: Ptr, sums: Ptr, counts: Ptr, out: Ptr, outStride: number, labels: Ptr): void;
+    scores: Ptr, stride: number, c: number, share: number, constants: Ptr, sums: Ptr, counts: Ptr, cursors: Ptr, out: Ptr, outStride: number, labels: Ptr): void;
   convWeightGrad(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr, nzStarts: Ptr, nzEntries: Ptr): void;
   convWeightGradOffsets(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number,
