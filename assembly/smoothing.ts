@@ -21,7 +21,7 @@ const BLOCK = 256;
  *  of size (2 radius + 1)^dim per site is stored: sums f64 [n * c], counts i32 [n] and cursors i32
  *  [64] (one per line of the box: 41 at most, radius 4) are the only scratch. Sums in f64, added in a fixed order (block of sites, line,
  *  site, neighbour), the same bits wherever it runs. */
-/** out may be scores itself: each row is read whole before it is written. */
+/** out may be scores itself: every score is read before the first row of out is written. */
 export function smoothScores(
   keys: usize, coords: usize, n: i32, dim: i32, s0: i32, s1: i32, s2: i32, radius: i32,
   scores: usize, stride: i32, c: i32, share: f64, constants: usize,
@@ -85,17 +85,22 @@ export function smoothScores(
   let kMax = load<f32>(constants);
   for (let q = 1; q < c; q++) kMax = max<f32>(kMax, load<f32>(constants + (<usize>q << 2)));
   const keep = 1 - share;
+  // w = mixed score * factor, into the sums' place, one class at a time (one exp per class).
+  for (let q = 0; q < c; q++) {
+    const b = <usize>q;
+    const factor = <f64>expNeg(load<f32>(constants + (b << 2)) - kMax);
+    for (let o = 0; o < n; o++) {
+      const a = sums + (<usize>o * <usize>c + b) * 8;
+      const s = <f64>load<f32>(scores + <usize>o * rowBytes + (b << 2));
+      const m = load<i32>(counts + (<usize>o << 2));
+      store<f64>(a, (m > 0 ? keep * s + share * (load<f64>(a) / <f64>m) : s) * factor);
+    }
+  }
   for (let o = 0; o < n; o++) {
-    const so = scores + <usize>o * rowBytes, ao = sums + <usize>o * <usize>c * 8;
-    const yo = out + <usize>o * <usize>outStride * 4;
-    const m = load<i32>(counts + (<usize>o << 2));
+    const ao = sums + <usize>o * <usize>c * 8, yo = out + <usize>o * <usize>outStride * 4;
     let total: f64 = 0, best: f64 = -1, label = 0;
     for (let q = 0; q < c; q++) {
-      const b = <usize>q;
-      const s = <f64>load<f32>(so + (b << 2));
-      const mixed = m > 0 ? keep * s + share * (load<f64>(ao + (b << 3)) / <f64>m) : s;
-      const w = mixed * <f64>expNeg(load<f32>(constants + (b << 2)) - kMax);
-      store<f64>(ao + (b << 3), w);
+      const w = load<f64>(ao + (<usize>q << 3));
       total += w;
       if (w > best) { best = w; label = q; }
     }
