@@ -14,14 +14,15 @@ const BLOCK = 256;
  *              Chebyshev distance `radius` of o) * e^(k[c] - max k)
  *  (a site with no such neighbour keeps its own scores in place of the mix), and labels[o] = the first
  *  c with the largest w[o, c]. s: f32 [n, stride] (softmax scores), k: f32 [c] (constants: adding k
- *  to the log of the mixed scores). Each pair of neighbours is found once, from the site later in key
- *  order, and counted for both: the box's lines along the last axis before the site's own, each one
- *  walk over the sorted keys (a merge walk per offset, as subRulesMerge does, took half as long
- *  again as the network on a 3D 192^3 event at radius 3: 171 walks with a branch per step). Nothing
- *  of size (2 radius + 1)^dim per site is stored: sums f64 [n * c], counts i32 [n] and cursors i32
- *  [64] (one per line of the box: 41 at most, radius 4) are the only scratch. Sums in f64, added in a fixed order (block of sites, line,
- *  site, neighbour), the same bits wherever it runs. */
-/** out may be scores itself: every score is read before the first row of out is written. */
+ *  to the log of the mixed scores). out may be scores itself: every score is read before the first
+ *  row of out is written.
+ *  Each pair of neighbours is found once, from the site later in key order, and counted for both:
+ *  the box's lines along the last axis before the site's own, each one walk over the sorted keys (a
+ *  merge walk per offset, as subRulesMerge does, made whole 3D events 1.3-1.6x as long at radius 3:
+ *  171 walks with a branch per step). Nothing of size (2 radius + 1)^dim per site is stored: sums
+ *  f64 [n * c], counts i32 [n] and cursors i32 [64] (one per line of the box: 41 at most, radius 4)
+ *  are the only scratch. Sums in f64, added in a fixed order (block of sites, line, site,
+ *  neighbour), the same bits wherever it runs. */
 export function smoothScores(
   keys: usize, coords: usize, n: i32, dim: i32, s0: i32, s1: i32, s2: i32, radius: i32,
   scores: usize, stride: i32, c: i32, share: f64, constants: usize,
