@@ -50,3 +50,12 @@ test("models of another architecture, missing tensors and bad fractions are refu
   // Decimal fractions that do not sum to 1 exactly in binary are accepted.
   assert.doesNotThrow(() => averageWeights([a, b, c], [0.1, 0.2, 0.7]));
 });
+
+test("the decision stage is not the architecture: a model that mixes its scores averages with one that does not", () => {
+  const mixing: NamedModel = { ...b, name: "mixing", config: { ...b.config, smoothing: { radius: 3, share: 0.3, constants: [0, 0, 0, 0.0625, 0] } } };
+  const plain = averageWeights([a, b], [0.5, 0.5]);
+  for (const [name, t] of averageWeights([a, mixing], [0.5, 0.5])) sameBits(t.data, plain.get(name)!.data, name);
+  const wider = model(5, parseModelConfig({ dim: 3, filters: 8, depth: 3, smoothing: { radius: 3, share: 0.3 } }));
+  assert.throws(() => averageWeights([mixing, wider], [0.5, 0.5]), /m5 has another architecture than mixing/);
+});
+

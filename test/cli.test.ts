@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { parseTrainingLog } from "../src/metrics/paired-training-logs.js";
 import { recordedOnThisCpu, scnTiming } from "../src/node/scn-timings.js";
+import { readModelFile, writeModelFile } from "../src/weights/model-file.js";
 import { asFloat32, parseSafetensors, serializeSafetensors } from "../src/weights/safetensors.js";
 import { VERB_NAMES } from "../src/cli/main.js";
 import { CLI_BIN as bin, runCli as run } from "./support/cli.js";
@@ -320,6 +321,16 @@ test("average: the weighted mean of two models, recorded in the metadata; the fi
   const wrong = run("average", "--out", out, m1, m3);
   assert.notEqual(wrong.status, 0);
   assert.match(wrong.stderr, /avg-3\.safetensors has another architecture/);
+  // A model that mixes its scores over neighbours averages with one that does not; the mean keeps the first's stage.
+  const mixing = join(tmp, "avg-mixing.safetensors"), m2file = readModelFile(readFileSync(m2));
+  const smoothing = { radius: 2, share: 0.3, constants: [0, 0, 0, 0.125, 0] };
+  writeFileSync(mixing, writeModelFile({ ...m2file.config, smoothing }, m2file.weights));
+  for (const [order, kept] of [[[m1, mixing], undefined], [[mixing, m1], smoothing]] as const) {
+    const mixed = run("average", "--out", out, ...order);
+    assert.equal(mixed.status, 0, mixed.stderr);
+    assert.match(mixed.stdout, /decide their labels differently/);
+    assert.deepEqual(readModelFile(readFileSync(out)).config.smoothing, kept);
+  }
   const one = run("average", "--out", out, m1);
   assert.equal(one.status, 2);
   assert.match(one.stderr, /at least two models/);

@@ -12,7 +12,9 @@ shipped models are such means of training runs from a common start (models/READM
 default-2d before its class constant:
   sparsessnet average --out s3.safetensors default-2d-s23.safetensors p21.safetensors p22.safetensors
 Means of models that did not start from the same weights are not meaningful (their channels are
-not aligned). Check a mean against its parts on the same events:
+not aligned). The mean keeps M1's decision stage (its scores mixed over neighbours, or not, with
+M1's constants), whatever the others'; fit its constants again with calibrate. Check a mean
+against its parts on the same events:
   sparsessnet evaluate --model W --baseline M1 --data <validation events>
   M1 M2 ...      default-2d, default-3d, model files or training checkpoints
   --fractions F  one per model, each in [0, 1], summing to 1 (default: equal)
@@ -30,5 +32,9 @@ export async function average(argv: string[]): Promise<number> {
   const parts = positionals.map((p, i) => ({ model: p, fraction: fractions[i] }));
   writeFileSync(out, writeModelFile(models[0].config, weights, { averagedFrom: JSON.stringify(parts) }));
   console.log(`wrote ${out}: ${parts.map((p) => `${p.fraction} x ${p.model}`).join(" + ")}`);
+  const stage = (m: (typeof models)[number]) => JSON.stringify(m.config.smoothing ?? null);
+  if (models.some((m) => stage(m) !== stage(models[0]))) {
+    console.log(`the models decide their labels differently (smoothing: ${models.map(stage).join(", ")}); ${out} keeps ${positionals[0]}'s`);
+  }
   return 0;
 }

@@ -33,10 +33,13 @@ export function averageWeights(models: readonly NamedModel[], fractions: readonl
   if (Math.abs(sum - 1) > SUM_TOLERANCE) throw new InvalidConfigError(`the fractions sum to ${sum}, not 1`);
 
   const [first, ...rest] = models;
-  const config = JSON.stringify(first.config);
+  // The architecture must match; the decision stage after the network (smoothing) is not weights:
+  // the mean is written with the first model's (src/cli/average.ts), and calibrated again as a whole.
+  const architecture = ({ smoothing: _s, ...a }: ModelConfig) => JSON.stringify(a);
+  const config = architecture(first.config);
   for (const m of rest) {
-    if (JSON.stringify(m.config) !== config) {
-      throw new InvalidConfigError(`${m.name} has another architecture than ${first.name}: ${JSON.stringify(m.config)} against ${config}`);
+    if (architecture(m.config) !== config) {
+      throw new InvalidConfigError(`${m.name} has another architecture than ${first.name}: ${architecture(m.config)} against ${config}`);
     }
   }
   // Every tensor of every model checked before any arithmetic: a mismatch costs no work.
