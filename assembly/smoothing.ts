@@ -20,9 +20,9 @@ const BLOCK = 256;
  *  the box's lines along the last axis before the site's own, each one walk over the sorted keys (a
  *  merge walk per offset, as subRulesMerge does, made whole 3D events 1.3-1.6x as long at radius 3:
  *  171 walks with a branch per step). Nothing of size (2 radius + 1)^dim per site is stored: sums
- *  f64 [n * c], counts i32 [n] and cursors i32 [64] (one per line of the box: 41 at most, radius 4)
- *  are the only scratch. Sums in f64, added in a fixed order (block of sites, line, site,
- *  neighbour), the same bits wherever it runs. */
+ *  f64 [n * c], counts i32 [n] and cursors i32 [lines: radius + 1 in 2D, radius (2 radius + 1) +
+ *  radius + 1 in 3D] are the only scratch. Sums in f64, added in a fixed order (block of sites,
+ *  line, site, neighbour), the same bits wherever it runs. */
 export function smoothScores(
   keys: usize, coords: usize, n: i32, dim: i32, s0: i32, s1: i32, s2: i32, radius: i32,
   scores: usize, stride: i32, c: i32, share: f64, constants: usize,
