@@ -12,6 +12,9 @@ export const PARITY_CASES: ParityCase[] = [
   { name: "2d-dup-batch", config: { dim: 2, filters: 6, depth: 3, classes: 5 }, event: { dim: 2, size: 64, sites: 150, seed: 3, batch: 3, duplicates: 40 } },
   { name: "3d-k5-plain", config: { dim: 3, filters: 5, depth: 3, inputKernel: 5, residualBlocks: false }, event: { dim: 3, size: 16, sites: 200, seed: 4 } },
   { name: "2d-single-site", config: { dim: 2, filters: 4, depth: 4 }, event: { dim: 2, size: 16, sites: 1, seed: 5 } },
+  // Scores mixed over neighbours after the network (src/model/smoothing.ts), as the shipped models do.
+  { name: "2d-mix-batch", config: { dim: 2, filters: 6, depth: 3, smoothing: { radius: 3, share: 0.3, constants: [0.0625, 0, 0, 0.0625, 0.125] } }, event: { dim: 2, size: 64, sites: 300, seed: 6, batch: 2, duplicates: 10 } },
+  { name: "3d-mix", config: { dim: 3, filters: 4, depth: 3, smoothing: { radius: 2, share: 0.5 } }, event: { dim: 3, size: 32, sites: 400, seed: 7 } },
 ];
 
 /** FNV-1a over the bytes of the arrays. */
