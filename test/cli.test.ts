@@ -49,6 +49,7 @@ test("segment writes logits, scores, labels and track/shower per input row", () 
   assert.deepEqual(f.tensors.get("labels")!.shape, [500]);
   const labels = f.tensors.get("labels")!.bytes, ts = f.tensors.get("track_shower")!.bytes;
   labels.forEach((l, i) => assert.equal(ts[i], l < 2 ? 0 : 1));
+  assert.equal(f.metadata.decision, "the softmax of the logits");
 });
 
 test("init-weights then segment with the embedded config; threshold window drops rows", () => {
@@ -229,6 +230,11 @@ test("calibrate --smooth: the constants go to the mix in the config, every weigh
   const after = /-> ([\d.]+)%, track\/shower [\d.]+% -> ([\d.]+)%/.exec(r.stdout)!;
   const ev = JSON.parse(run("evaluate", "--model", out, "--data", f, "--json").stdout);
   assert.ok(Math.abs(100 * ev.nonzeroAccuracy - Number(after[1])) < 0.05, `${100 * ev.nonzeroAccuracy} vs ${after[1]}`);
+  // segment says what its scores are.
+  const seg = join(tmp, "cal-smooth-seg.safetensors");
+  const s = run("segment", "--weights", out, "--event", join(PROJECT_ROOT, "samples", "3d-192-5k", "event.safetensors"), "--out", seg);
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(parseSafetensors(readFileSync(seg)).metadata.decision, /^mixed over neighbours \(radius 2, share 0.3, constants /);
   const bad = run("calibrate", "--model", w, "--data", f, "--out", out, "--smooth", "5,0.3");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--smooth 5,0.3: expected RADIUS,SHARE/);

@@ -73,11 +73,14 @@ export async function segment(argv: string[]): Promise<number> {
     track_shower: { dtype: "U8", shape: [N], data: res.trackShower },
   };
   if (keptRows) tensors.input_rows = { dtype: "I32", shape: [N], data: keptRows };
-  writeFileSync(out, serializeSafetensors(tensors));
+  // What the scores and labels are: the softmax and its argmax, or the scores mixed over neighbours.
+  const mix = model.config.smoothing;
+  const decision = mix ? `mixed over neighbours (radius ${mix.radius}, share ${mix.share}, constants ${mix.constants.join(",")}); logits are the network's` : "the softmax of the logits";
+  writeFileSync(out, serializeSafetensors(tensors, { decision }));
   const counts = [0, 0, 0, 0, 0];
   res.labels.forEach((l) => counts[l]++);
   console.log(`event ${ev.path}: ${N} rows, ${res.nSites} sites, levels [${res.levelSizes.join(", ")}]`);
-  console.log(`labels: HIP ${counts[0]}, MIP ${counts[1]}, shower ${counts[2]}, delta ${counts[3]}, Michel ${counts[4]}`);
+  console.log(`labels: HIP ${counts[0]}, MIP ${counts[1]}, shower ${counts[2]}, delta ${counts[3]}, Michel ${counts[4]} (scores: ${decision})`);
   console.log(`per-event time: ${median(times).toFixed(2)} ms, ${engine.mode} kernels, ${engine.threads} thread(s)${augment === "mirror" ? `, mean over ${2 ** tensor.dim} mirror images` : ""}${runs > 1 ? ` (median of ${runs} runs after 1 warm-up)` : " (single cold run; use --runs for a median)"}`);
   console.log(`wrote ${out}`);
   await close();
