@@ -39,6 +39,7 @@ test("serve: pick a sample, segment in the page, same labels as Node, a screensh
         const got = await page.evaluate(() => (globalThis as { __sparsessnet?: { labels: number[]; ms: number } }).__sparsessnet!);
         assert.deepEqual(got.labels, await nodeLabels(file), `${name}: labels in the page vs Node`);
         assert.match(await page.textContent("#status") ?? "", /ms per event on wasm/);
+        assert.match(await page.textContent("#note") ?? "", /levels, scores mixed over neighbours within 3 sites/, "the page says how the shipped models decide");
         const png = PNG.sync.read(await page.locator("#canvas").screenshot());
         let lit = 0;
         for (let i = 0; i < png.data.length; i += 4) if (png.data[i] + png.data[i + 1] + png.data[i + 2] > 60) lit++;

@@ -37,7 +37,8 @@ async function modelFor(dim: number): Promise<{ model: Model; about: string }> {
   if (!m) {
     const name = `default-${dim}d`;
     const model = engine.loadModelBytes(await fetchBytes(`models/${name}.safetensors`), undefined, name);
-    m = { model, about: `${name}: ${model.config.filters} filters, ${model.config.depth} levels, trained on the project's simulation (see models/README.md)` };
+    const mix = model.config.smoothing;
+    m = { model, about: `${name}: ${model.config.filters} filters, ${model.config.depth} levels${mix ? `, scores mixed over neighbours within ${mix.radius} sites` : ""}, trained on the project's simulation (see models/README.md)` };
     models.set(dim, m);
   }
   return m;
