@@ -1,5 +1,6 @@
 // Memory over a long run (a benchmark, not a test): N events (default 10,000) of similar size, and
-// the wasm memory and RSS sampled along the way. Usage: node dist/bench/soak.js [events] [event-dir]
+// the wasm memory and RSS sampled along the way. Usage: node dist/bench/soak.js [events] [event-dir] [--mix]
+// (--mix: the model mixes its scores over neighbours after the network, radius 3, as the shipped models do).
 import { join } from "node:path";
 import { Engine } from "../src/engine.js";
 import { parseModelConfig } from "../src/model/config.js";
@@ -8,10 +9,12 @@ import { readEventFile } from "../src/node/event-file.js";
 import { randomWeights } from "../src/weights/random-init.js";
 import { sharedDir } from "../src/node/shared-dir.js";
 
-const n = Number(process.argv[2] ?? 10000);
-const ev = readEventFile(process.argv[3] ?? join(sharedDir(), "bench-events", "3d-192-5k"));
+const args = process.argv.slice(2).filter((a) => a !== "--mix");
+const mix = process.argv.includes("--mix");
+const n = Number(args[0] ?? 10000);
+const ev = readEventFile(args[1] ?? join(sharedDir(), "bench-events", "3d-192-5k"));
 const engine = await Engine.create();
-const cfg = parseModelConfig({ dim: ev.tensor.dim, filters: 16, depth: 5 });
+const cfg = parseModelConfig({ dim: ev.tensor.dim, filters: 16, depth: 5, ...(mix ? { smoothing: { radius: 3, share: 0.3 } } : {}) });
 const model = engine.loadModel(cfg, randomWeights(buildUResNet(cfg), 1));
 // Events of the same size but different content: the bench event with its features permuted.
 const f = ev.tensor.features;
