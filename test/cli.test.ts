@@ -235,6 +235,15 @@ test("calibrate --smooth: the constants go to the mix in the config, every weigh
   const s = run("segment", "--weights", out, "--event", join(PROJECT_ROOT, "samples", "3d-192-5k", "event.safetensors"), "--out", seg);
   assert.equal(s.status, 0, s.stderr);
   assert.match(parseSafetensors(readFileSync(seg)).metadata.decision, /^mixed over neighbours \(radius 2, share 0.3, constants /);
+  // --smooth none takes the mix away again: the constants go back to the final Linear bias.
+  const plain = join(tmp, "cal-smooth-none.safetensors");
+  const none = run("calibrate", "--model", out, "--data", f, "--smooth", "none", "--out", plain);
+  assert.equal(none.status, 0, none.stderr);
+  const onLogits = /class biases added to the logits: (.*)/.exec(none.stdout)![1].split(", ").map((p) => Number(p.split(" ")[1]));
+  const c = parseSafetensors(readFileSync(plain));
+  assert.equal(JSON.parse(c.metadata.config).smoothing, undefined);
+  const [was, now] = [b, c].map((x) => asFloat32(x.tensors.get("linear.bias")!, "linear.bias"));
+  was.forEach((v, k) => assert.equal(now[k], Math.fround(v + onLogits[k]), `bias ${k}`));
   const bad = run("calibrate", "--model", w, "--data", f, "--out", out, "--smooth", "5,0.3");
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--smooth 5,0.3: expected RADIUS,SHARE/);
