@@ -8,6 +8,11 @@ import { expNeg } from "./softmax";
 /** Sites per block of the neighbour search. */
 const BLOCK = 256;
 
+/** Lines of the box along the last axis up to a site's own: one cursor each in smoothScores. */
+export function smoothLines(dim: i32, radius: i32): i32 {
+  return dim == 2 ? radius + 1 : radius * (2 * radius + 1) + radius + 1;
+}
+
 /** For the n sites of one level (keys sorted ascending, as the levels keep them; coords i32 [n, dim];
  *  s0..s2 the level's size): out[o, :] = the normalised w[o, :], where
  *    w[o, c] = ((1 - share) s[o, c] + share * mean of s[j, c] over the active sites j != o within
@@ -20,9 +25,9 @@ const BLOCK = 256;
  *  the box's lines along the last axis before the site's own, each one walk over the sorted keys (a
  *  merge walk per offset, as subRulesMerge does, made whole 3D events 1.3-1.6x as long at radius 3:
  *  171 walks with a branch per step). Nothing of size (2 radius + 1)^dim per site is stored: sums
- *  f64 [n * c], counts i32 [n] and cursors i32 [lines: radius + 1 in 2D, radius (2 radius + 1) +
- *  radius + 1 in 3D] are the only scratch. Sums in f64, added in a fixed order (block of sites,
- *  line, site, neighbour), the same bits wherever it runs. */
+ *  f64 [n * c], counts i32 [n] and cursors i32 [smoothLines(dim, radius)] are the only scratch.
+ *  Sums in f64, added in a fixed order (block of sites, line, site, neighbour), the same bits
+ *  wherever it runs. */
 export function smoothScores(
   keys: usize, coords: usize, n: i32, dim: i32, s0: i32, s1: i32, s2: i32, radius: i32,
   scores: usize, stride: i32, c: i32, share: f64, constants: usize,
@@ -37,7 +42,7 @@ export function smoothScores(
   // own line. A line's 2r + 1 neighbours have consecutive keys, so one pass over the sorted keys
   // finds them all; on the site's own line only those below it (the others find it there).
   const side = 2 * radius + 1;
-  const lines = dim == 2 ? radius + 1 : radius * side + radius + 1;
+  const lines = smoothLines(dim, radius);
   for (let l = 0; l < lines; l++) store<i32>(cursors + (<usize>l << 2), 0);
   // Blocks of sites, every line within a block: the block's own rows stay in cache while each line's
   // window of neighbours moves through the keys (line by line over all sites streamed every array

@@ -519,9 +519,8 @@ export class Engine {
     const L = ev.geo.levels[0], C = model.config.classes;
     const k = this.arena.alloc(C * 4);
     this.arena.f32(k, C).set(constants);
-    // One cursor per line of the box along the last axis, up to the site's own (assembly/smoothing.ts).
-    const lines = ev.geo.dim === 2 ? radius + 1 : radius * (2 * radius + 1) + radius + 1;
-    const sums = this.arena.alloc(L.n * C * 8), counts = this.arena.alloc(L.n * 4), cursors = this.arena.alloc(lines * 4);
+    const sums = this.arena.alloc(L.n * C * 8), counts = this.arena.alloc(L.n * 4);
+    const cursors = this.arena.alloc(this.k.smoothLines(ev.geo.dim, radius) * 4);
     this.k.smoothScores(L.keys, L.coords, L.n, ev.geo.dim, L.size[0], L.size[1], L.size[2] ?? 1, radius,
       scores, stride, C, share, k, sums, counts, cursors, scores, stride, labels);
   }

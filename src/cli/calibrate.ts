@@ -7,7 +7,7 @@ import type { Engine } from "../engine.js";
 import { progress } from "../node/progress.js";
 import { countLabels, fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
 import type { ModelConfig } from "../model/config.js";
-import type { Smoothing } from "../model/smoothing.js";
+import { type Smoothing, SmoothingSchema } from "../model/smoothing.js";
 import { writeModelFile } from "../weights/model-file.js";
 import { integerOpt, numberOpt, parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
@@ -132,16 +132,16 @@ export async function calibrate(argv: string[]): Promise<number> {
     weights.set("linear.bias", { shape: bias.shape, data: Float32Array.from(bias.data, (v, c) => v + biases[c]) });
   }
   const { format: _f, config: _c, ...kept } = source.metadata;
+  const where = smoothing ? `the log of the scores mixed over neighbours (radius ${smoothing.radius}, share ${smoothing.share})` : "the logits";
   const calibration = {
     classBiases: Object.fromEntries(CLASS_NAMES.map((c, k) => [c, biases[k]])), data: data.describe, events: n, keep: keep.map((k) => CLASS_NAMES[k]),
-    ...(smoothing ? { addedTo: `the log of the scores mixed over neighbours (radius ${smoothing.radius}, share ${smoothing.share})` } : {}),
+    ...(smoothing ? { addedTo: where } : {}),
     ...(values.floor === undefined ? {} : { floor: values.floor }),
     ...(marginPoints ? { trackShowerMarginPoints: marginPoints } : {}),
     ...(keepOwn.length ? { keepOwn: keepOwn.map((k) => CLASS_NAMES[k]) } : {}),
     ...(keepMarginPoints.some((p) => p) ? { keepMarginPoints: Object.fromEntries(CLASS_NAMES.flatMap((c, k) => (keepMarginPoints[k] ? [[c, keepMarginPoints[k]]] : []))) } : {}),
   };
   writeFileSync(out, writeModelFile(written, weights, { ...kept, calibratedFrom: modelName, calibration: JSON.stringify(calibration) }));
-  const where = smoothing ? `the log of the scores mixed over neighbours (radius ${smoothing.radius}, share ${smoothing.share})` : "the logits";
   console.log(`class biases added to ${where}: ${CLASS_NAMES.map((c, k) => `${c} ${biases[k] >= 0 ? "+" : ""}${biases[k]}`).join(", ")}`);
   console.log(`on the ${n} events fitted (${before.sites} labelled sites), before -> after:\n${formatCounts(before, after)}`);
   if (floor) console.log(`the floor, ${values.floor} on the same sites:\n${formatOne(floor)}`);
@@ -163,15 +163,15 @@ function labelledLogits(logits: Float32Array, labels: Uint8Array): LabelledLogit
   return out;
 }
 
-/** --smooth R,A: radius R (an integer from 1 to 4) and share A in (0, 1]; none: no mix. */
+/** --smooth R,A: radius R and share A, in the ranges the model config takes (SmoothingSchema); none: no mix. */
 function smoothingFlag(spec: string): Smoothing | undefined {
   if (spec.trim() === "none") return undefined;
   const parts = spec.split(",").map((p) => p.trim());
-  const [radius, share] = parts.map(Number);
-  if (parts.length !== 2 || parts.some((p) => p === "") || !Number.isInteger(radius) || radius < 1 || radius > 4 || !(share > 0 && share <= 1)) {
+  const parsed = SmoothingSchema.safeParse({ radius: Number(parts[0]), share: Number(parts[1]) });
+  if (parts.length !== 2 || parts.some((p) => p === "") || !parsed.success) {
     throw new UsageError(`--smooth ${spec}: expected RADIUS,SHARE with RADIUS an integer from 1 to 4 and SHARE in (0, 1], or none`);
   }
-  return { radius, share, constants: [] };
+  return { radius: parsed.data.radius, share: parsed.data.share, constants: [] };
 }
 
 /** --keep-margin CLASS=P,...: percentage points per class (0 for classes not named); each named class must be kept. */

@@ -62,6 +62,8 @@ export interface KernelExports {
   /** Neighbour smoothing of per-site scores and the labels decided on them (assembly/smoothing.ts). */
   smoothScores(keys: Ptr, coords: Ptr, n: number, dim: number, s0: number, s1: number, s2: number, radius: number,
     scores: Ptr, stride: number, c: number, share: number, constants: Ptr, sums: Ptr, counts: Ptr, cursors: Ptr, out: Ptr, outStride: number, labels: Ptr): void;
+  /** The cursors smoothScores needs (i32 each). */
+  smoothLines(dim: number, radius: number): number;
   convWeightGrad(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr, nzStarts: Ptr, nzEntries: Ptr): void;
   convWeightGradOffsets(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number,
