@@ -11,7 +11,7 @@ export { firstNonFinite, firstNonFiniteScalar } from "./finite";
 export { affineAct, affineActScalar } from "./bnact";
 export { addRows, addRowsScalar, concatRows, concatRowsScalar, gatherRows, sumRowsIntoSites } from "./elementwise";
 export { softmaxRows, softmaxRowsScalar, argmaxRows, argmaxRowsScalar, expNeg } from "./softmax";
-export { smoothScores, smoothLines } from "./smoothing";
+export { smoothScores, smoothLines, neighbourSums } from "./smoothing";
 
 /** First byte of linear memory free for the TypeScript arena (after static data), 16-aligned. */
 export function heapBase(): usize {

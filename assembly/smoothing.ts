@@ -13,30 +13,23 @@ export function smoothLines(dim: i32, radius: i32): i32 {
   return dim == 2 ? radius + 1 : radius * (2 * radius + 1) + radius + 1;
 }
 
-/** For the n sites of one level (keys sorted ascending, as the levels keep them; coords i32 [n, dim];
- *  s0..s2 the level's size): out[o, :] = the normalised w[o, :], where
- *    w[o, c] = ((1 - share) s[o, c] + share * mean of s[j, c] over the active sites j != o within
- *              Chebyshev distance `radius` of o) * e^(k[c] - max k)
- *  (a site with no such neighbour keeps its own scores in place of the mix), and labels[o] = the first
- *  c with the largest w[o, c]. s: f32 [n, stride] (softmax scores), k: f32 [c] (constants: adding k
- *  to the log of the mixed scores). out may be scores itself: every score is read before the first
- *  row of out is written.
- *  Each pair of neighbours is found once, from the site later in key order, and counted for both:
- *  the box's lines along the last axis before the site's own, each one walk over the sorted keys (a
- *  merge walk per offset, as subRulesMerge does, made whole 3D events 1.3-1.6x as long at radius 3:
- *  171 walks with a branch per step). Nothing of size (2 radius + 1)^dim per site is stored: sums
- *  f64 [n * c], counts i32 [n] and cursors i32 [smoothLines(dim, radius)] are the only scratch.
- *  Sums in f64, added in a fixed order (block of sites, line, site, neighbour), the same bits
- *  wherever it runs. */
-export function smoothScores(
-  keys: usize, coords: usize, n: i32, dim: i32, s0: i32, s1: i32, s2: i32, radius: i32,
-  scores: usize, stride: i32, c: i32, share: f64, constants: usize,
-  sums: usize, counts: usize, cursors: usize, out: usize, outStride: i32, labels: usize,
+/** For the n sites of one level (keys sorted ascending; coords i32 [n, dim]; s0..s2 the level's
+ *  size): sums[o, :] = the sum of values[j, :] over the active sites j != o within Chebyshev distance
+ *  `radius` of o, in float64, and counts[o] = how many there are. values: T [n, stride], the first c
+ *  of each row read. Each pair of neighbours is found once, from the site later in key order, and
+ *  counted for both: the box's lines along the last axis before the site's own, each one walk over
+ *  the sorted keys (a merge walk per offset, as subRulesMerge does, made whole 3D events 1.3-1.6x as
+ *  long at radius 3: 171 walks with a branch per step). Nothing of size (2 radius + 1)^dim per site
+ *  is stored: cursors i32 [smoothLines(dim, radius)] are the only scratch besides sums and counts.
+ *  Added in a fixed order (block of sites, line, site, neighbour): the same bits wherever it runs. */
+@inline function addNeighbourSums<T>(
+  keys: usize, coords: usize, n: i32, dim: i32, s1: i32, s2: i32, radius: i32,
+  values: usize, stride: i32, c: i32, sums: usize, counts: usize, cursors: usize,
 ): void {
   memory.fill(sums, 0, <usize>n * <usize>c * 8);
   memory.fill(counts, 0, <usize>n * 4);
   const S1 = <i64>s1, S2 = <i64>s2;
-  const rowBytes = <usize>stride * 4;
+  const rowBytes = <usize>stride * sizeof<T>();
   const last = dim - 1; // the axis whose neighbours lie next to each other in key order
   // Lines of the box along the last axis, in key order: (d0) in 2D, (d0, d1) in 3D, up to the site's
   // own line. A line's 2r + 1 neighbours have consecutive keys, so one pass over the sorted keys
@@ -73,11 +66,11 @@ export function smoothScores(
           if (dim == 3 && load<i32>(cq, 4) != load<i32>(co, 4) + d1) continue;
           const dl = load<i32>(cq + (<usize>last << 2)) - load<i32>(co + (<usize>last << 2));
           if (dl < -radius || dl > radius) continue;
-          const so = scores + <usize>o * rowBytes, sq = scores + <usize>q * rowBytes;
+          const so = values + <usize>o * rowBytes, sq = values + <usize>q * rowBytes;
           const ao = sums + <usize>o * <usize>c * 8, aq = sums + <usize>q * <usize>c * 8;
           for (let b: usize = 0; b < <usize>c; b++) {
-            store<f64>(ao + (b << 3), load<f64>(ao + (b << 3)) + <f64>load<f32>(sq + (b << 2)));
-            store<f64>(aq + (b << 3), load<f64>(aq + (b << 3)) + <f64>load<f32>(so + (b << 2)));
+            store<f64>(ao + (b << 3), load<f64>(ao + (b << 3)) + <f64>load<T>(sq + b * sizeof<T>()));
+            store<f64>(aq + (b << 3), load<f64>(aq + (b << 3)) + <f64>load<T>(so + b * sizeof<T>()));
           }
           store<i32>(counts + (<usize>o << 2), load<i32>(counts + (<usize>o << 2)) + 1);
           store<i32>(counts + (<usize>q << 2), load<i32>(counts + (<usize>q << 2)) + 1);
@@ -86,6 +79,35 @@ export function smoothScores(
       store<i32>(cursors + (<usize>l << 2), j);
     }
   }
+}
+
+/** addNeighbourSums over float64 values [n, c]: the training's mix of the loss (src/train/mixed-loss.ts)
+ *  sums the softmax scores forward and the scaled gradients backward through it, so the network is
+ *  trained on the very neighbourhoods the decision stage mixes. */
+export function neighbourSums(
+  keys: usize, coords: usize, n: i32, dim: i32, s0: i32, s1: i32, s2: i32, radius: i32,
+  values: usize, c: i32, sums: usize, counts: usize, cursors: usize,
+): void {
+  addNeighbourSums<f64>(keys, coords, n, dim, s1, s2, radius, values, c, c, sums, counts, cursors);
+}
+
+/** For the n sites of one level (keys sorted ascending, as the levels keep them; coords i32 [n, dim];
+ *  s0..s2 the level's size): out[o, :] = the normalised w[o, :], where
+ *    w[o, c] = ((1 - share) s[o, c] + share * mean of s[j, c] over the active sites j != o within
+ *              Chebyshev distance `radius` of o) * e^(k[c] - max k)
+ *  (a site with no such neighbour keeps its own scores in place of the mix), and labels[o] = the first
+ *  c with the largest w[o, c]. s: f32 [n, stride] (softmax scores), k: f32 [c] (constants: adding k
+ *  to the log of the mixed scores). out may be scores itself: every score is read before the first
+ *  row of out is written.
+ *  The neighbours' sums come from addNeighbourSums (sums f64 [n * c], counts i32 [n], cursors i32
+ *  [smoothLines(dim, radius)] the only scratch), in a fixed order: the same bits wherever it runs. */
+export function smoothScores(
+  keys: usize, coords: usize, n: i32, dim: i32, s0: i32, s1: i32, s2: i32, radius: i32,
+  scores: usize, stride: i32, c: i32, share: f64, constants: usize,
+  sums: usize, counts: usize, cursors: usize, out: usize, outStride: i32, labels: usize,
+): void {
+  addNeighbourSums<f32>(keys, coords, n, dim, s1, s2, radius, scores, stride, c, sums, counts, cursors);
+  const rowBytes = <usize>stride * 4;
   // The constants as factors e^(k - max k) <= 1: only their ratios matter, and expNeg is the
   // module's own exp, so no host Math decides a bit.
   let kMax = load<f32>(constants);

@@ -397,6 +397,29 @@ test("train stops cleanly on SIGTERM (checkpoint and model written, exit 130); -
   assert.match(same.stderr, /resumed from .*checkpoint-\d+\.safetensors at iteration [1-9]/);
 });
 
+test("train --smooth: the loss through the mix; the model written mixes alike (constants 0); a resumed run keeps the mix", () => {
+  const dir = join(tmp, "train-smooth"), ck = join(dir, "ck");
+  const small = ["--data", "sim:3d:32@4", "--dim", "3", "--filters", "4", "--depth", "2", "--batch", "1", "--iterations", "2", "--seed", "4"];
+  const mixed = join(dir, "mixed.safetensors"), plain = join(dir, "plain.safetensors");
+  const r = run("train", ...small, "--smooth", "2,0.5", "--checkpoint-dir", ck, "--out", mixed);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(run("train", ...small, "--out", plain).status, 0);
+  const [m, p] = [mixed, plain].map((f) => readModelFile(readFileSync(f)));
+  assert.deepEqual(m.config.smoothing, { radius: 2, share: 0.5, constants: [0, 0, 0, 0, 0] });
+  assert.equal(p.config.smoothing, undefined);
+  // The same batches and start: the weights differ only because the loss went through the mix.
+  const w = "linear.weight";
+  assert.notDeepEqual(m.weights.get(w)!.data, p.weights.get(w)!.data);
+  const other = run("train", "--data", "sim:3d:32@4", "--checkpoint-dir", ck, "--resume", "--smooth", "3,0.5", "--out", mixed);
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /--smooth 3,0\.5: .* belongs to a run with --smooth/);
+  for (const [flag, message] of [["none", /--smooth none: a run without the mix is a run without --smooth/], ["2", /--smooth 2: expected RADIUS,SHARE/]] as const) {
+    const bad = run("train", ...small, "--smooth", flag, "--out", join(dir, "bad.safetensors"));
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, message);
+  }
+});
+
 test("train --teacher distils from a model file; a resumed run needs the same file (by SHA-256), wherever it is now", async () => {
   const { copyFileSync } = await import("node:fs");
   const dir = join(tmp, "teacher");

@@ -7,12 +7,12 @@ import { instantiateKernels } from "../src/backend/wasm/module.js";
 import type { LabelledEvent } from "../src/data/labelled-event.js";
 import { InvalidInputError } from "../src/errors.js";
 import { parseModelConfig } from "../src/model/config.js";
-import { ForwardBackward } from "../src/train/forward-backward.js";
 import { weightedSoftmaxLoss } from "../src/train/softmax-loss.js";
 import { Trainer, type TeacherScores, type TrainingSource } from "../src/train/trainer.js";
 import { initialTrainingWeights } from "../src/weights/random-init.js";
 import { rng } from "../src/weights/random-init.js";
 import { randomWalkEvent } from "./support/events.js";
+import { checkGradientsAlongThemselves, gradientCase } from "./support/finite-differences.js";
 
 const kernels = await instantiateKernels();
 const C = 5;
@@ -76,30 +76,10 @@ test("soft targets of weight 0 give the hard-label loss and gradients bit for bi
 });
 
 test("finite differences of the distillation loss match the backward pass through the whole network", () => {
-  const cfg = parseModelConfig({ dim: 2, filters: 4, depth: 2 });
-  const fb = new ForwardBackward(kernels, cfg);
-  const params = initialTrainingWeights(cfg, 7);
-  const tensor = randomWalkEvent({ dim: 2, size: 16, sites: 60, seed: 101 });
-  const n = tensor.coords.length / 2;
-  const labels = Int32Array.from({ length: n }, (_, r) => (tensor.coords[2 * r] * 5 / 16) | 0);
-  const w = Float32Array.from({ length: n }, (_, i) => 0.5 + (i % 3));
+  const { fb, params, tensor, n, labels, w } = gradientCase(kernels);
   const soft = { probabilities: distributions(n, 9), weight: 0.6 };
   const base = fb.run(params, tensor, labels, w, { soft });
-  const h = 1e-3;
-  let checked = 0;
-  for (const [name, g] of base.grads) {
-    const data = params.get(name)!.data, norm = Math.hypot(...g), x0 = Float32Array.from(data);
-    if (norm < 1e-6) continue;
-    const at = (s: number) => {
-      for (let i = 0; i < g.length; i++) data[i] = x0[i] + s * h * g[i] / norm;
-      const l = fb.run(params, tensor, labels, w, { soft }).loss;
-      data.set(x0);
-      return l;
-    };
-    const fd = (at(1) - at(-1)) / (2 * h);
-    assert.ok(Math.abs(fd - norm) <= 0.03 * norm, `${name}: |grad| ${norm}, finite difference ${fd}`);
-    checked++;
-  }
+  const checked = checkGradientsAlongThemselves(params, base.grads, () => fb.run(params, tensor, labels, w, { soft }).loss);
   assert.ok(checked > 10, `${checked} parameter tensors checked`);
   assert.throws(() => fb.run(params, tensor, labels, w, { soft: { probabilities: new Float32Array(3), weight: 0.5 } }), /soft targets: 3 probabilities for 60 rows/);
   assert.throws(() => fb.run(params, tensor, labels, w, { soft: { ...soft, weight: 1.5 } }), /weight 1.5 outside \[0, 1\]/);

@@ -10,14 +10,14 @@ import { parseModelConfig } from "../src/model/config.js";
 const config = parseModelConfig({ dim: 3, filters: 8, depth: 3 });
 const command = {
   "seed": "60", "iterations": "2000", "batch": "48", "weighting": "sparsessnet+class-inverse", "schedule": "cosine", "lr": "6e-4",
-  "crop": "192,192,192", "crop-centre": "balanced", "balanced-share": "0.5",
+  "crop": "192,192,192", "crop-centre": "balanced", "balanced-share": "0.5", "smooth": "3,0.3",
 };
 const held = newRunOptions(runOptionsFromFlags(command, 3));
 
 test("the flags read into the options a new run starts with", () => {
   assert.deepEqual(
-    { seed: held.seed, iterations: held.iterations, batchSize: held.batchSize, weighting: held.weighting, schedule: held.schedule, lr: held.lr, crop: held.crop, cropCentre: held.cropCentre, balancedShare: held.balancedShare },
-    { seed: 60, iterations: 2000, batchSize: 48, weighting: "sparsessnet+class-inverse", schedule: "cosine", lr: 6e-4, crop: [192, 192, 192], cropCentre: "balanced", balancedShare: 0.5 });
+    { seed: held.seed, iterations: held.iterations, batchSize: held.batchSize, weighting: held.weighting, schedule: held.schedule, lr: held.lr, crop: held.crop, cropCentre: held.cropCentre, balancedShare: held.balancedShare, lossSmoothing: held.lossSmoothing },
+    { seed: 60, iterations: 2000, batchSize: 48, weighting: "sparsessnet+class-inverse", schedule: "cosine", lr: 6e-4, crop: [192, 192, 192], cropCentre: "balanced", balancedShare: 0.5, lossSmoothing: { radius: 3, share: 0.3 } });
   assert.throws(() => runOptionsFromFlags({ "crop": "192,192" }, 3), UsageError);
   assert.throws(() => runOptionsFromFlags({ "balanced-share": "1.5" }, 3), /--balanced-share/);
   assert.throws(() => runOptionsFromFlags({ "schedule": "linear" }, 3), /--schedule linear: use constant or cosine/);
@@ -33,6 +33,8 @@ test("a resumed run accepts its own command and refuses, by name, any flag whose
     [{ "crop": "128,128,128" }, /--crop 128,128,128: .* with --crop 192,192,192/],
     [{ "seed": "61" }, /--seed 61: .* with --seed 60/],
     [{ "track-shower-loss": "0.5" }, /--track-shower-loss 0\.5: .* with --track-shower-loss 0/],
+    [{ "smooth": "3,0.5" }, /--smooth 3,0\.5: .* with --smooth 3,0\.3/],
+    [{ "smooth": "none" }, /--smooth none: a run without the mix is a run without --smooth/],
     [{ "iterations": "3000" }, /--iterations 3000: .* with --iterations 2000, and its learning-rate schedule depends on that plan/],
     [{ "teacher-weight": "0.5" }, /--teacher-weight: .* belongs to a run without a teacher/],
     [{ "depth": "5" }, /--depth 5: .* is a model with depth 3/],

@@ -7,10 +7,10 @@ import type { Engine } from "../engine.js";
 import { progress } from "../node/progress.js";
 import { countLabels, fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
 import type { ModelConfig } from "../model/config.js";
-import { type Smoothing, SmoothingSchema } from "../model/smoothing.js";
 import { writeModelFile } from "../weights/model-file.js";
 import { integerOpt, numberOpt, parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
+import { smoothingFlag } from "./smoothing-flag.js";
 
 const HELP = `usage: sparsessnet calibrate --model M --data D --out W [--events N] [--keep CLASSES] [--floor B]
                             [--keep-own CLASSES] [--track-shower-margin P] [--keep-margin CLASS=P,...] [--smooth R,A]
@@ -161,17 +161,6 @@ function labelledLogits(logits: Float32Array, labels: Uint8Array): LabelledLogit
     j++;
   }
   return out;
-}
-
-/** --smooth R,A: radius R and share A, in the ranges the model config takes (SmoothingSchema); none: no mix. */
-function smoothingFlag(spec: string): Smoothing | undefined {
-  if (spec.trim() === "none") return undefined;
-  const parts = spec.split(",").map((p) => p.trim());
-  const parsed = SmoothingSchema.safeParse({ radius: Number(parts[0]), share: Number(parts[1]) });
-  if (parts.length !== 2 || parts.some((p) => p === "") || !parsed.success) {
-    throw new UsageError(`--smooth ${spec}: expected RADIUS,SHARE with RADIUS an integer from 1 to 4 and SHARE in (0, 1], or none`);
-  }
-  return { radius: parsed.data.radius, share: parsed.data.share, constants: [] };
 }
 
 /** --keep-margin CLASS=P,...: percentage points per class (0 for classes not named); each named class must be kept. */

@@ -4,6 +4,7 @@ import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions } from "../train/trainer.j
 import type { Augmentation } from "../mirror-average.js";
 import { integerOpt, numberList, numberOpt, positiveNumberOpt, UsageError } from "./args.js";
 import { augmentFromFlag } from "./engine-flags.js";
+import { smoothingFlag } from "./smoothing-flag.js";
 
 type Values = Record<string, unknown>;
 
@@ -42,7 +43,14 @@ const RUN_FLAGS: RunFlag[] = [
   { flag: "lr", key: "lr", read: (v) => positiveNumberOpt("lr", v, 1) },
   { flag: "weight-decay", key: "weightDecay", read: (v) => numberOpt("weight-decay", v, 0, 0) },
   { flag: "track-shower-loss", key: "trackShowerWeight", read: (v) => numberOpt("track-shower-loss", v, 0, 0), absent: 0 },
+  { flag: "smooth", key: "lossSmoothing", read: readLossSmoothing },
 ];
+
+function readLossSmoothing(v: unknown): { radius: number; share: number } {
+  const mix = smoothingFlag(String(v));
+  if (!mix) throw new UsageError("--smooth none: a run without the mix is a run without --smooth");
+  return { radius: mix.radius, share: mix.share };
+}
 
 const readTeacherWeight = (v: unknown): number => numberOpt("teacher-weight", v, 0.5, 0, 1);
 const readTeacherAugment = (v: unknown): Augmentation => augmentFromFlag(v);
@@ -100,6 +108,8 @@ export function checkResumeFlags(values: Values, config: ModelConfig, held: Trai
   }
 }
 
+/** A held value as its flag is written: lists and the mix ({radius, share}) comma-separated. */
 function format(v: unknown): string {
-  return Array.isArray(v) ? v.join(",") : v === undefined ? "(none)" : String(v);
+  if (v === undefined) return "(none)";
+  return Array.isArray(v) ? v.join(",") : typeof v === "object" && v !== null ? Object.values(v).join(",") : String(v);
 }

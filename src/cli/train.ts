@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { instantiateKernels } from "../backend/wasm/module.js";
-import { parseModelConfig } from "../model/config.js";
+import { parseModelConfig, type ModelConfig } from "../model/config.js";
 import { openDataSource } from "../node/data-source.js";
 import { PrefetchedSource } from "../node/prefetched-source.js";
 import { loadModel, readJson } from "../node/model-io.js";
@@ -51,7 +51,10 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
                        mirror images (4 runs in 2D, 8 in 3D per event)
   --track-shower-loss B  each site also pays B x the cross-entropy of the two groups track (HIP, MIP)
                        and shower (shower, delta, Michel), which weighs the confusions across that line
-                       above those within a group (default 0)`;
+                       above those within a group (default 0)
+  --smooth R,A         take the loss on the scores mixed over neighbours as a model with this mix
+                       decides on them (radius R, share A; see calibrate --smooth); the model written
+                       has the mix, its constants at 0 (fit them with calibrate)`;
 
 export async function train(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -61,7 +64,7 @@ export async function train(argv: string[]): Promise<number> {
     out: { type: "string" }, "checkpoint-dir": { type: "string" }, "checkpoint-every": { type: "string" }, resume: { type: "boolean" },
     "time-limit": { type: "string" }, threads: { type: "string" }, curve: { type: "string" }, init: { type: "string" },
     teacher: { type: "string" }, "teacher-weight": { type: "string" }, "teacher-augment": { type: "string" },
-    "track-shower-loss": { type: "string" },
+    "track-shower-loss": { type: "string" }, smooth: { type: "string" },
   });
   if (values.help) { console.log(HELP); return 0; }
   const out = requireOpt("out", values.out);
@@ -147,7 +150,7 @@ export async function train(argv: string[]): Promise<number> {
     await fetched.close();
   }
   saveCheckpoint();
-  atomicWrite(out, writeModelFile(trainer.config, trainer.params, {
+  atomicWrite(out, writeModelFile(writtenConfig(trainer), trainer.params, {
     trainedBy: "sparsessnet train", data: data.describe, iterations: String(trainer.iteration), options: JSON.stringify(trainer.options),
   }));
   if (values.curve) await writeCurve(values.curve as string, trainer);
@@ -157,6 +160,14 @@ export async function train(argv: string[]): Promise<number> {
   await teacher?.close();
   await pool?.close();
   return trainer.iteration < total && !stop && Date.now() >= deadline ? 0 : stop ? 130 : 0;
+}
+
+/** The run's model config; a run trained through a mix writes a model that mixes alike (its
+ *  constants at 0, in place of any the init model had). */
+function writtenConfig(trainer: Trainer): ModelConfig {
+  const mix = trainer.options.lossSmoothing;
+  if (!mix) return trainer.config;
+  return { ...trainer.config, smoothing: { ...mix, constants: new Array<number>(trainer.config.classes).fill(0) } };
 }
 
 function atomicWrite(path: string, data: Uint8Array | string): void {

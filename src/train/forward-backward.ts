@@ -19,6 +19,7 @@ import { validateSparseTensor } from "../tensor/sparse-tensor.js";
 import { expectedTensors, packedLength, packParam, type WeightTensors } from "../weights/scn.js";
 import { hasWeightGradient, planGradients, planTrainingForward } from "./memory-plan.js";
 import { weightedSoftmaxLoss, type SoftTargets } from "./softmax-loss.js";
+import { mixedSoftmaxLoss, type NeighbourSums } from "./mixed-loss.js";
 
 export interface BatchNormStats { mean: Float64Array; variance: Float64Array; n: number }
 
@@ -52,6 +53,9 @@ function tilesBy(rb: Rulebook, outIdx: number): Tiles {
   return t;
 }
 
+/** The loss taken on scores mixed over neighbours (src/model/smoothing.ts without constants). */
+export interface LossMix { radius: number; share: number }
+
 export class ForwardBackward {
   readonly graph: Graph;
   /** Shared with the optimiser, which keeps its moments in the persistent region (adam-kernel.ts). */
@@ -69,8 +73,10 @@ export class ForwardBackward {
 
   /** One forward and backward pass. `options.taps: false` skips copying the named activations
    *  out (a training loop does not need them); `options.soft` mixes a teacher's probabilities
-   *  into the targets (softmax-loss.ts). */
-  run(params: WeightTensors, tensor: SparseTensor, labels: Int32Array, rowWeights: Float32Array, options: { taps?: boolean; soft?: SoftTargets; trackShowerWeight?: number } = {}): ForwardBackwardResult {
+   *  into the targets (softmax-loss.ts); `options.mix` takes the loss on the scores mixed over
+   *  neighbours as a model with that smoothing mixes them (mixed-loss.ts). */
+  run(params: WeightTensors, tensor: SparseTensor, labels: Int32Array, rowWeights: Float32Array,
+    options: { taps?: boolean; soft?: SoftTargets; trackShowerWeight?: number; mix?: LossMix } = {}): ForwardBackwardResult {
     const cfg = this.config, g = this.graph, k = this.k, arena = this.arena;
     validateSparseTensor(tensor, { dim: cfg.dim, channels: cfg.inputChannels, divisor: 2 ** (cfg.depth - 1) });
     const nRows = tensor.coords.length / tensor.dim;
@@ -166,7 +172,10 @@ export class ForwardBackward {
       let wsum = 0;
       rowWeights.forEach((w) => { wsum += w; });
       if (!(wsum > 0)) throw new InvalidInputError("the loss weights sum to zero");
-      const { loss, logits, gradLogits, gradSites: dSite } = weightedSoftmaxLoss(siteLogits, ls, sizes[0], C, siteOfRow, labels, rowWeights, wsum, options.soft, options.trackShowerWeight);
+      const { loss, logits, gradLogits, gradSites: dSite } = options.mix
+        ? mixedSoftmaxLoss(siteLogits, ls, sizes[0], C, siteOfRow, labels, rowWeights, wsum, options.mix.share,
+          this.neighbourSums(geo, C, options.mix.radius), options.soft, options.trackShowerWeight)
+        : weightedSoftmaxLoss(siteLogits, ls, sizes[0], C, siteOfRow, labels, rowWeights, wsum, options.soft, options.trackShowerWeight);
 
       // ---- backward ----
       // dL/db lives at grad(b) from its first contribution until the op that produced b is done
@@ -354,6 +363,22 @@ export class ForwardBackward {
       this.parallel?.drain(); // a weight gradient still running when an error came
       arena.resetEvent();
     }
+  }
+
+  /** The neighbour sums of the batch's level-0 sites within `radius` (assembly/smoothing.ts, the
+   *  walk the decision stage mixes with); scratch freed after each call. */
+  private neighbourSums(geo: Geometry, classes: number, radius: number): NeighbourSums {
+    const k = this.k, arena = this.arena, L = geo.levels[0], n = L.n;
+    return (values) => {
+      const mark = arena.mark();
+      const v = arena.alloc(n * classes * 8), sums = arena.alloc(n * classes * 8), counts = arena.alloc(n * 4);
+      const cursors = arena.alloc(k.smoothLines(geo.dim, radius) * 4);
+      new Float64Array(k.memory.buffer, v, n * classes).set(values);
+      k.neighbourSums(L.keys, L.coords, n, geo.dim, L.size[0], L.size[1], L.size[2] ?? 1, radius, v, classes, sums, counts, cursors);
+      const out = { sums: new Float64Array(k.memory.buffer, sums, n * classes).slice(), counts: arena.i32(counts, n).slice() };
+      arena.release(mark);
+      return out;
+    };
   }
 
   private rules(geo: Geometry, op: ConvOp): { rb: Rulebook; fin: number; fout: number } {

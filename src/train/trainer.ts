@@ -14,7 +14,7 @@ import { parseSafetensors, serializeSafetensors, typed, type Tensor } from "../w
 import type { WeightTensors } from "../weights/scn.js";
 import { Adam, updateRunningStats } from "./adam.js";
 import { AdamKernel } from "./adam-kernel.js";
-import { ForwardBackward } from "./forward-backward.js";
+import { ForwardBackward, type LossMix } from "./forward-backward.js";
 import { lossWeights, type WeightingScheme } from "./loss-weights.js";
 import type { Augmentation } from "../mirror-average.js";
 
@@ -56,6 +56,9 @@ export interface TrainerOptions {
   /** Weight of the track/shower term of the loss (weightedSoftmaxLoss): each site also pays this
    *  times the cross-entropy of the two groups, track (HIP, MIP) and shower (the rest). Default 0. */
   trackShowerWeight?: number;
+  /** The loss on the scores mixed over neighbours, as a model with this smoothing decides on them
+   *  (mixed-loss.ts); the model the run writes has that mix, its constants at 0. */
+  lossSmoothing?: LossMix;
 }
 
 /** Which teacher a run distils from: the model as named, its file's SHA-256 (a resumed run checks
@@ -217,7 +220,7 @@ export class Trainer {
       return res;
     }
     const labels = Int32Array.from(batch.labels, (l) => (l === IGNORE_LABEL ? 0 : l));
-    const r = this.fb.run(this.params, batch.tensor, labels, batch.weights, { taps: false, soft: this.softTargets(events, batch.offsets), trackShowerWeight: this.options.trackShowerWeight });
+    const r = this.fb.run(this.params, batch.tensor, labels, batch.weights, { taps: false, soft: this.softTargets(events, batch.offsets), trackShowerWeight: this.options.trackShowerWeight, mix: this.options.lossSmoothing });
     updateRunningStats(this.params, r.batchStats, this.options.bnMomentum);
     this.adam.apply(new Map([...this.params].filter(([name]) => r.grads.has(name))), r.grads);
     let sites = 0, correct = 0;

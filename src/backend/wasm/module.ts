@@ -62,8 +62,11 @@ export interface KernelExports {
   /** Neighbour smoothing of per-site scores and the labels decided on them (assembly/smoothing.ts). */
   smoothScores(keys: Ptr, coords: Ptr, n: number, dim: number, s0: number, s1: number, s2: number, radius: number,
     scores: Ptr, stride: number, c: number, share: number, constants: Ptr, sums: Ptr, counts: Ptr, cursors: Ptr, out: Ptr, outStride: number, labels: Ptr): void;
-  /** The cursors smoothScores needs (i32 each). */
+  /** The cursors smoothScores and neighbourSums need (i32 each). */
   smoothLines(dim: number, radius: number): number;
+  /** Per site, the f64 sums of values f64 [n, c] over its neighbours within `radius`, and their count. */
+  neighbourSums(keys: Ptr, coords: Ptr, n: number, dim: number, s0: number, s1: number, s2: number, radius: number,
+    values: Ptr, c: number, sums: Ptr, counts: Ptr, cursors: Ptr): void;
   convWeightGrad(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number, K: number,
     ruleStart: Ptr, ruleIn: Ptr, ruleOut: Ptr, dw: Ptr, nzStarts: Ptr, nzEntries: Ptr): void;
   convWeightGradOffsets(x: Ptr, xStride: number, g: Ptr, gStride: number, cin: number, coutPad: number,
