@@ -33,7 +33,8 @@ for (const threads of [2, 3]) {
   });
 }
 
-// The 3D net has a LeakyReLU so a leak other than zero goes through the threaded training step too.
+// The 3D net has a LeakyReLU so a leak other than zero goes through the threaded training step too,
+// and its loss goes through the mix over neighbours (train --smooth).
 test("training on 2 and 3 threads gives the single-thread losses and weights, bit for bit", async () => {
   const { instantiateKernels } = await import("../src/backend/wasm/module.js");
   const { createConvThreads } = await import("../src/node/threads.js");
@@ -49,7 +50,8 @@ test("training on 2 and 3 threads gives the single-thread losses and weights, bi
       return { index: e, tensor, labels, instances: Int32Array.from(labels) };
     });
     const source = { count: 3, event: (i: number) => events[i], describe: "random walks" };
-    const options = { seed: 5, batchSize: 2, weighting: "sparsessnet" as const, lr: 2e-3, weightDecay: 0, schedule: "constant" as const, iterations: 3, bnMomentum: 0.99 };
+    const options = { seed: 5, batchSize: 2, weighting: "sparsessnet" as const, lr: 2e-3, weightDecay: 0, schedule: "constant" as const, iterations: 3, bnMomentum: 0.99,
+      ...(dim === 3 ? { lossSmoothing: { radius: 2, share: 0.3 } } : {}) };
     const run = async (threads: number | "late") => {
       const pool = typeof threads === "number" && threads > 1 ? await createConvThreads(threads, { minSplitValues: 0 }) : undefined;
       try {
