@@ -45,16 +45,21 @@ function bruteSums(neighbours: number[][]): NeighbourSums {
   };
 }
 
-/** sum_r w_r (-sum_j t_rj log M_sj - b log M_s,group) / sum_r w_r, from per-site logits [sites, stride]. */
-function referenceLoss(logits: Float64Array, stride: number, neighbours: number[][], siteOfRow: Int32Array, labels: Int32Array,
-  w: Float32Array, share: number, b: number, soft?: { q: Float32Array; a: number }): number {
+/** Per site, the softmax scores of `logits` [sites, stride] mixed with its neighbours' mean. */
+function referenceMixed(logits: Float64Array, stride: number, neighbours: number[][], share: number): number[][] {
   const p = neighbours.map((_, s) => {
     const e = Array.from({ length: C }, (_, j) => Math.exp(logits[s * stride + j]));
     const z = e.reduce((x, y) => x + y, 0);
     return e.map((x) => x / z);
   });
-  const mixed = p.map((ps, s) => ps.map((x, j) => neighbours[s].length === 0 ? x
+  return p.map((ps, s) => ps.map((x, j) => neighbours[s].length === 0 ? x
     : (1 - share) * x + share * neighbours[s].reduce((acc, n) => acc + p[n][j], 0) / neighbours[s].length));
+}
+
+/** sum_r w_r (-sum_j t_rj log M_sj - b log M_s,group) / sum_r w_r, from per-site logits [sites, stride]. */
+function referenceLoss(logits: Float64Array, stride: number, neighbours: number[][], siteOfRow: Int32Array, labels: Int32Array,
+  w: Float32Array, share: number, b: number, soft?: { q: Float32Array; a: number }): number {
+  const mixed = referenceMixed(logits, stride, neighbours, share);
   let loss = 0, wsum = 0;
   siteOfRow.forEach((s, r) => {
     const y = labels[r], M = mixed[s];
@@ -119,6 +124,9 @@ test("mixed loss: the value against a brute-force float64 reference, and its gra
         assert.ok(Math.abs(res.gradSites[i] - numeric) < 1e-7, `dim ${dim} site ${s} class ${j}: ${res.gradSites[i]} against ${numeric}`);
       }
     }
+    // Each row's label is decided on its site's mixed scores.
+    const mixed = referenceMixed(logits, c.stride, c.neighbours, share);
+    c.siteOfRow.forEach((s, r) => { for (let j = 0; j < C; j++) assert.ok(Math.abs(res.decision![r * C + j] - mixed[s][j]) < 1e-7, `row ${r}`); });
     // Each site's gradient once over its rows.
     const perSite = new Float64Array(c.sites * C);
     c.siteOfRow.forEach((s, r) => { for (let j = 0; j < C; j++) perSite[s * C + j] += res.gradLogits[r * C + j]; });

@@ -54,7 +54,8 @@ weighting, Adam. Deterministic for a seed; a run resumed from its checkpoint con
                        above those within a group (default 0)
   --smooth R,A         take the loss on the scores mixed over neighbours as a model with this mix
                        decides on them (radius R, share A; see calibrate --smooth); the model written
-                       has the mix, its constants at 0 (fit them with calibrate)`;
+                       has the mix, its constants at 0 (fit them with calibrate); the accuracy shown
+                       is that of the mixed labels`;
 
 export async function train(argv: string[]): Promise<number> {
   const { values } = parse(argv, {

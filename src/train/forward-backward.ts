@@ -36,6 +36,9 @@ export interface ForwardBackwardResult {
   batchStats: Map<string, BatchNormStats>;
   /** dL/dlogits per input row [N, classes]. */
   gradLogits: Float32Array;
+  /** Per input row [N, classes], what the row's label is decided on: the logits, or with a mix the
+   *  mixed scores the loss was taken on. */
+  decision: Float32Array;
   /** Train-mode activations of the graph's named outputs, per input row. */
   taps: Map<string, { channels: number; data: Float32Array }>;
 }
@@ -172,7 +175,7 @@ export class ForwardBackward {
       let wsum = 0;
       rowWeights.forEach((w) => { wsum += w; });
       if (!(wsum > 0)) throw new InvalidInputError("the loss weights sum to zero");
-      const { loss, logits, gradLogits, gradSites: dSite } = options.mix
+      const { loss, logits, gradLogits, gradSites: dSite, decision } = options.mix
         ? mixedSoftmaxLoss(siteLogits, ls, sizes[0], C, siteOfRow, labels, rowWeights, wsum, options.mix.share,
           this.neighbourSums(geo, C, options.mix.radius), options.soft, options.trackShowerWeight)
         : weightedSoftmaxLoss(siteLogits, ls, sizes[0], C, siteOfRow, labels, rowWeights, wsum, options.soft, options.trackShowerWeight);
@@ -358,7 +361,7 @@ export class ForwardBackward {
         for (let r = 0; r < nRows; r++) data.set(v.subarray(siteOfRow[r] * stride(b), siteOfRow[r] * stride(b) + ch), r * ch);
         taps.set(name, { channels: ch, data });
       }
-      return { loss, logits, grads, gradFeatures, batchStats, gradLogits, taps };
+      return { loss, logits, grads, gradFeatures, batchStats, gradLogits, decision: decision ?? logits, taps };
     } finally {
       this.parallel?.drain(); // a weight gradient still running when an error came
       arena.resetEvent();

@@ -91,14 +91,15 @@ export function mixedSoftmaxLoss(siteLogits: Float32Array, stride: number, sites
     }
     for (let j = 0; j < C; j++) gradSites[s * stride + j] = p[s * C + j] * (scaled[s * C + j] - dot);
   }
-  // Per row: each site's gradient on its first row.
-  const gradLogits = new Float32Array(nRows * C);
+  // Per row: each site's gradient on its first row, and the mixed scores its label is decided on.
+  const gradLogits = new Float32Array(nRows * C), decision = new Float32Array(nRows * C);
   const given = new Uint8Array(sites);
   for (let r = 0; r < nRows; r++) {
     const s = siteOfRow[r];
+    for (let j = 0; j < C; j++) decision[r * C + j] = mixed[s * C + j];
     if (given[s]) continue;
     given[s] = 1;
     for (let j = 0; j < C; j++) gradLogits[r * C + j] = gradSites[s * stride + j];
   }
-  return { loss: loss / wsum, logits, gradLogits, gradSites };
+  return { loss: loss / wsum, logits, gradLogits, gradSites, decision };
 }

@@ -21,6 +21,9 @@ export interface WeightedLoss {
   gradLogits: Float32Array;
   /** dL/dlogits per site [sites, stride]: rows of the same site add up. */
   gradSites: Float64Array;
+  /** Per row [rows, classes], what its label is decided on when that is not the logits (the mixed
+   *  scores of mixed-loss.ts). */
+  decision?: Float32Array;
 }
 
 /** A teacher's class probabilities per row [rows, classes] and the share `weight` (0 to 1) of

@@ -80,7 +80,7 @@ export const DEFAULT_TRAINER_OPTIONS: Omit<TrainerOptions, "seed" | "iterations"
 export interface StepResult {
   iteration: number;
   loss: number;
-  /** Non-zero accuracy of the batch (train-mode predictions). */
+  /** Non-zero accuracy of the batch (train-mode predictions; through the mix, for a run with one). */
   accuracy: number;
   sites: number;
   ms: number;
@@ -228,7 +228,7 @@ export class Trainer {
     for (let i = 0; i < batch.labels.length; i++) {
       if (batch.labels[i] >= N_CLASSES) continue;
       let best = 0;
-      for (let c = 1; c < C; c++) if (r.logits[i * C + c] > r.logits[i * C + best]) best = c;
+      for (let c = 1; c < C; c++) if (r.decision[i * C + c] > r.decision[i * C + best]) best = c;
       sites++;
       if (best === batch.labels[i]) correct++;
     }
