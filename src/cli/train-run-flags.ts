@@ -1,5 +1,6 @@
 import { WEIGHTING_SCHEMES } from "../train/loss-weights.js";
 import type { ModelConfig } from "../model/config.js";
+import type { LossMix } from "../train/forward-backward.js";
 import { DEFAULT_TRAINER_OPTIONS, type TrainerOptions } from "../train/trainer.js";
 import type { Augmentation } from "../mirror-average.js";
 import { integerOpt, numberList, numberOpt, positiveNumberOpt, UsageError } from "./args.js";
@@ -46,7 +47,7 @@ const RUN_FLAGS: RunFlag[] = [
   { flag: "smooth", key: "lossSmoothing", read: readLossSmoothing },
 ];
 
-function readLossSmoothing(v: unknown): { radius: number; share: number } {
+function readLossSmoothing(v: unknown): LossMix {
   const mix = smoothingFlag(String(v));
   if (!mix) throw new UsageError("--smooth none: a run without the mix is a run without --smooth");
   return { radius: mix.radius, share: mix.share };
