@@ -7,6 +7,7 @@ import type { Engine } from "../engine.js";
 import { progress } from "../node/progress.js";
 import { countLabels, fitClassBiases, type BiasCounts, type LabelledLogits } from "../train/class-bias.js";
 import type { ModelConfig } from "../model/config.js";
+import { unfittedSmoothing } from "../model/smoothing.js";
 import { writeModelFile } from "../weights/model-file.js";
 import { integerOpt, numberOpt, parse, requireOpt, UsageError } from "./args.js";
 import { engineFromFlags } from "./engine-flags.js";
@@ -74,7 +75,7 @@ export async function calibrate(argv: string[]): Promise<number> {
   const smoothing = values.smooth !== undefined ? smoothingFlag(values.smooth) : source.config.smoothing;
   const { smoothing: _mix, ...network } = source.config;
   const config: ModelConfig = smoothing
-    ? { ...network, smoothing: { ...smoothing, constants: new Array<number>(source.config.classes).fill(0) } }
+    ? { ...network, smoothing: unfittedSmoothing(smoothing, source.config.classes) }
     : network;
   const spec = requireOpt("data", values.data);
   const data = openDataSource(spec);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { dirname, join } from "node:path";
 import { instantiateKernels } from "../backend/wasm/module.js";
 import { parseModelConfig, type ModelConfig } from "../model/config.js";
+import { unfittedSmoothing } from "../model/smoothing.js";
 import { openDataSource } from "../node/data-source.js";
 import { PrefetchedSource } from "../node/prefetched-source.js";
 import { loadModel, readJson } from "../node/model-io.js";
@@ -168,7 +169,7 @@ export async function train(argv: string[]): Promise<number> {
 function writtenConfig(trainer: Trainer): ModelConfig {
   const mix = trainer.options.lossSmoothing;
   if (!mix) return trainer.config;
-  return { ...trainer.config, smoothing: { ...mix, constants: new Array<number>(trainer.config.classes).fill(0) } };
+  return { ...trainer.config, smoothing: unfittedSmoothing(mix, trainer.config.classes) };
 }
 
 function atomicWrite(path: string, data: Uint8Array | string): void {

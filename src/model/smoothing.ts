@@ -25,3 +25,9 @@ export const SmoothingSchema = z.object({
 }).strict();
 
 export interface Smoothing { radius: number; share: number; constants: number[] }
+
+/** The mix of radius and share with every constant 0: what a model gets before its constants are
+ *  fitted (`calibrate`, and a run trained through the mix). */
+export function unfittedSmoothing(mix: { radius: number; share: number }, classes: number): Smoothing {
+  return { radius: mix.radius, share: mix.share, constants: new Array<number>(classes).fill(0) };
+}

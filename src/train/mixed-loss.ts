@@ -13,7 +13,7 @@
 // teacher's mixture, and the track/shower term on the groups' summed mixed scores.
 
 import { trackShowerOf } from "../data/labelled-event.js";
-import type { SoftTargets, WeightedLoss } from "./softmax-loss.js";
+import { checkTrackShowerWeight, type SoftTargets, type WeightedLoss } from "./softmax-loss.js";
 
 /** Per site, the float64 sums of `values` [sites, classes] over the site's neighbours, and how many. */
 export type NeighbourSums = (values: Float64Array) => { sums: Float64Array; counts: Int32Array };
@@ -31,8 +31,7 @@ export function mixedSoftmaxLoss(siteLogits: Float32Array, stride: number, sites
   share: number, neighbourSums: NeighbourSums, soft?: SoftTargets, trackShowerWeight = 0): WeightedLoss {
   const C = classes, nRows = siteOfRow.length, A = share, b = trackShowerWeight;
   if (!(A > 0 && A <= 1)) throw new Error(`mixed loss: share ${A} outside (0, 1]`);
-  if (!(b >= 0)) throw new Error(`track/shower loss weight ${b}: must be 0 or more`);
-  if (b > 0 && C !== 5) throw new Error(`track/shower loss: needs the 5 classes (HIP, MIP, shower, delta, Michel), not ${C}`);
+  checkTrackShowerWeight(b, C);
   // The sites' softmax scores.
   const p = new Float64Array(sites * C);
   for (let s = 0; s < sites; s++) {

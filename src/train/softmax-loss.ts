@@ -30,14 +30,19 @@ export interface WeightedLoss {
  *  the target they make up; the label makes up the rest. */
 export interface SoftTargets { probabilities: Float32Array; weight: number }
 
+/** The track/shower term's weight: 0 or more, and more than 0 only with the 5 classes it groups. */
+export function checkTrackShowerWeight(b: number, classes: number): void {
+  if (!(b >= 0)) throw new Error(`track/shower loss weight ${b}: must be 0 or more`);
+  if (b > 0 && classes !== 5) throw new Error(`track/shower loss: needs the 5 classes (HIP, MIP, shower, delta, Michel), not ${classes}`);
+}
+
 /** `siteLogits` holds the logits of `sites` sites, `stride` floats a site; row r reads site
  *  siteOfRow[r]. `wsum` is the sum of rowWeights (positive). */
 export function weightedSoftmaxLoss(siteLogits: Float32Array, stride: number, sites: number, classes: number,
   siteOfRow: Int32Array, labels: Int32Array, rowWeights: Float32Array, wsum: number, soft?: SoftTargets, trackShowerWeight = 0): WeightedLoss {
   const C = classes, nRows = siteOfRow.length;
   const b = trackShowerWeight;
-  if (!(b >= 0)) throw new Error(`track/shower loss weight ${b}: must be 0 or more`);
-  if (b > 0 && C !== 5) throw new Error(`track/shower loss: needs the 5 classes (HIP, MIP, shower, delta, Michel), not ${C}`);
+  checkTrackShowerWeight(b, C);
   const logits = new Float32Array(nRows * C), gradLogits = new Float32Array(nRows * C);
   const gradSites = new Float64Array(sites * stride);
   let loss = 0;
