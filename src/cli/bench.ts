@@ -8,7 +8,7 @@ import { loadModelInto } from "../node/model-io.js";
 import { randomModelFile } from "../node/random-model-file.js";
 import { integerOpt, parse, requireOpt, UsageError } from "./args.js";
 import { benchTrain, formatTrainBench } from "./bench-train.js";
-import { engineFromFlags } from "./engine-flags.js";
+import { createEngine, threadsFlag } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet bench --event <dir> [--filters 16|32] [--depth 5] [--model M] [--runs N] [--warmup N]
                         [--backend wasm] [--fast | --threads N] [--json]
@@ -55,7 +55,7 @@ export async function benchEvent(opts: BenchEventOptions): Promise<BenchReport> 
   const ev = readEventFile(opts.event);
   const modelPath = opts.model ?? randomModelFile(parseModelConfig({ dim: ev.tensor.dim, filters: opts.filters, depth: opts.depth, inputChannels: ev.tensor.channels }), 1234);
   const tStart = performance.now();
-  const { engine, close } = await engineFromFlags({ fast: opts.fast, threads: opts.threads });
+  const { engine, close } = await createEngine({ fast: Boolean(opts.fast), threads: opts.threads ?? 1 });
   // Start-up as a user sees it: read the model file (straight into wasm memory), parse it, pack
   // the weights. The engine keeps no other copy, so the peak memory is that of a run.
   const model = loadModelInto(engine, modelPath);
@@ -126,7 +126,7 @@ export async function bench(argv: string[]): Promise<number> {
     const r = await benchTrain({
       event: values.event ?? join(sharedDir(), "bench-events", "2d-512-train-batch8"), filters: integerOpt("filters", values.filters, 16, 1),
       depth: integerOpt("depth", values.depth, 5, 1), runs: integerOpt("runs", values.runs, 5, 1), warmup: integerOpt("warmup", values.warmup, 4, 0),
-      threads: integerOpt("threads", values.threads, 1, 1),
+      threads: threadsFlag(values.threads),
     });
     console.log(values.json ? JSON.stringify(r) : formatTrainBench(r));
     return 0;
@@ -138,7 +138,7 @@ export async function bench(argv: string[]): Promise<number> {
   const r = await benchEvent({
     event: requireOpt("event", values.event), filters: integerOpt("filters", values.filters, 16, 1), depth: integerOpt("depth", values.depth, 5, 1),
     runs: integerOpt("runs", values.runs, 5, 1), warmup: integerOpt("warmup", values.warmup, 2, 1), fast: Boolean(values.fast),
-    threads: integerOpt("threads", values.threads, undefined, 1), model: values.model,
+    threads: threadsFlag(values.threads), model: values.model,
   });
   if (values.json) { console.log(JSON.stringify(r)); return 0; }
   console.log(`${r.event}: ${r.nActive} sites, ${r.filters} filters, depth ${r.depth}, ${r.weights} weights, ${r.backend} ${r.mode}, ${r.threads} thread(s)`);

@@ -5,13 +5,30 @@ import { createThreadedEngine } from "../node/threads.js";
 import { nodeGpu } from "../node/webgpu.js";
 import { integerOpt, UsageError } from "./args.js";
 
+/** Most threads an engine runs an event on (one wasm instance each, sharing the memory). */
+export const MAX_THREADS = 9;
+
+/** --threads N as a verb's flags give it (text): 1 when absent. */
+export function threadsFlag(value: unknown): number {
+  return integerOpt("threads", value, 1, 1, MAX_THREADS);
+}
+
+/** An engine from a verb's --fast and --threads flags. */
 export async function engineFromFlags(values: { fast?: unknown; threads?: unknown }): Promise<{ engine: Engine; close: () => Promise<void> }> {
-  const threads = integerOpt("threads", values.threads, 1, 1, 9);
-  if (threads > 1) {
-    if (values.fast) throw new UsageError("--fast and --threads cannot be combined (the threaded build has the deterministic kernels only)");
-    return createThreadedEngine(threads);
+  return createEngine({ fast: Boolean(values.fast), threads: threadsFlag(values.threads) });
+}
+
+/** An engine of `threads` threads (deterministic kernels), or one thread in the fast or deterministic mode.
+ *  The options are read already: callers that hold numbers (bench) come here, not through the flags. */
+export async function createEngine(opts: { fast: boolean; threads: number }): Promise<{ engine: Engine; close: () => Promise<void> }> {
+  if (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > MAX_THREADS) {
+    throw new UsageError(`--threads ${opts.threads}: expected an integer from 1 to ${MAX_THREADS}`);
   }
-  const engine = await Engine.create({ mode: values.fast ? "fast" : "deterministic" });
+  if (opts.threads > 1) {
+    if (opts.fast) throw new UsageError("--fast and --threads cannot be combined (the threaded build has the deterministic kernels only)");
+    return createThreadedEngine(opts.threads);
+  }
+  const engine = await Engine.create({ mode: opts.fast ? "fast" : "deterministic" });
   if (engine.note) console.error(engine.note);
   return { engine, close: async () => {} };
 }
