@@ -5,7 +5,7 @@
 import { alignLine, Arena } from "./backend/wasm/arena.js";
 import { runConv, runGemmRows, type ConvArgs, type ParallelKernels } from "./backend/wasm/parallel-kernels.js";
 import { KernelTimings } from "./backend/wasm/kernel-timings.js";
-import { sparseInput } from "./backend/wasm/sparse-input.js";
+import { compressInput, countInput } from "./backend/wasm/sparse-input.js";
 import { instantiateKernels, relaxedSimdSupported, type KernelExports, type KernelMode } from "./backend/wasm/module.js";
 import { trackShowerOf } from "./data/labelled-event.js";
 import { EngineFault, ModelDamagedError, SparseSSNetError } from "./errors.js";
@@ -87,6 +87,10 @@ export interface SegmentationResult {
   /** When RunOptions.profile was set: the multiply-adds the convolution kernels actually did. The
    *  channel-sparse kernel skips the zero inputs, so this is at most convMultiplyAdds. */
   executedConvMultiplyAdds?: number;
+  /** Wasm backend: how many convolutions ran both kernels on this event, the engine timing them
+   *  against each other to learn which is faster here (kernel-timings.ts). Such an event takes
+   *  longer: on a model's events 2 to KERNEL_LEARNING_EVENTS, and now and then a single one later. */
+  kernelTrials?: number;
 }
 
 export type { ConvArgs, ParallelConv, ParallelKernels, WeightGradArgs } from "./backend/wasm/parallel-kernels.js";
@@ -311,9 +315,10 @@ export class Engine {
     if (tensor.coords.length === 0) return emptyResult(model.config, taps);
     return this.guarded(tensor, () => {
       const ev = this.begin(model, tensor, taps);
-      const prof = this.executeWasm(model, ev, options.profile ?? false, options.onConvolution);
-      const result = this.finish(model, ev, this.wasmScores(model, ev), prof?.ms);
-      if (prof) result.executedConvMultiplyAdds = prof.executedConvMultiplyAdds;
+      const done = this.executeWasm(model, ev, options.profile ?? false, options.onConvolution);
+      const result = this.finish(model, ev, this.wasmScores(model, ev), done.profile?.ms);
+      if (done.profile) result.executedConvMultiplyAdds = done.profile.executedConvMultiplyAdds;
+      result.kernelTrials = done.kernelTrials;
       return result;
     });
   }
@@ -417,12 +422,13 @@ export class Engine {
     return { geo, sizes, plan, ptr, stride, taps, t0, t1 };
   }
 
-  private executeWasm(model: Model, ev: EventState, profiling: boolean, onConvolution?: (call: ConvolutionCall) => void): { ms: Record<string, number>; executedConvMultiplyAdds: number } | undefined {
+  private executeWasm(model: Model, ev: EventState, profiling: boolean, onConvolution?: (call: ConvolutionCall) => void):
+    { profile?: { ms: Record<string, number>; executedConvMultiplyAdds: number }; kernelTrials: number } {
     const { graph } = model;
     const { geo, sizes, ptr, stride } = ev;
     const k = this.k;
     const profile: Record<string, number> | undefined = profiling ? { geometry: ev.t1 - ev.t0 } : undefined;
-    let executed = 0;
+    let executed = 0, kernelTrials = 0;
     for (const op of graph.ops) {
       let ts = profiling ? performance.now() : 0;
       switch (op.kind) {
@@ -435,21 +441,35 @@ export class Engine {
           const bn = ep.bnParam !== undefined ? model.paramPtr.get(ep.bnParam)! : 0;
           const cp = stride(op.output);
           const mark = this.arena.mark();
-          const tStart = performance.now();
-          const choice = this.kernelTimings.pick(op);
-          const [nzStarts, nzEntries] = sparseInput(k, this.arena, ptr(op.input), stride(op.input), sizes[I.level], I.channels, cp, rb.pairs, choice.pick);
-          if (profile) { // counting is not part of the convolution's time
-            const tc = performance.now();
-            executed += this.executedMultiplyAdds(rin, rb.pairs, I.channels, graph.buffers[op.output].channels, nzStarts);
-            ts += performance.now() - tc;
+          const x = ptr(op.input), xs = stride(op.input), n = sizes[I.level];
+          const counted = countInput(k, this.arena, x, xs, n, I.channels, cp, rb.pairs);
+          // One kernel, or on a trial event both, one after the other (the same bits; kernel-timings.ts).
+          const plan = counted ? this.kernelTimings.plan(op, counted.costs) : { kernels: ["dense"] as const, done: () => {} };
+          // A profiled run times its operations, not the kernels: one kernel, no trial recorded.
+          const kernels = profile ? plan.kernels.slice(0, 1) : plan.kernels;
+          if (kernels.length > 1) kernelTrials++;
+          let entries = 0;
+          const ms: number[] = [];
+          for (const kernel of kernels) {
+            const t0 = performance.now();
+            if (kernel === "sparse" && !entries) entries = compressInput(k, this.arena, x, xs, n, I.channels, cp, counted!);
+            const [nzStarts, nzEntries] = kernel === "sparse" ? [counted!.starts, entries] : [0, 0];
+            const args: ConvArgs = [x, xs, ptr(op.output), cp, nOut,
+              model.paramPtr.get(op.param)!, I.channels, cp, rb.K, tiles.starts, tiles.rows, tiles.n, 0, tiles.n, rin, rout,
+              ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
+              bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0, nzStarts, nzEntries];
+            if (kernel === kernels[kernels.length - 1]) {
+              onConvolution?.({ op: graph.ops.indexOf(op), kind: op.kind, level: op.level, inputRows: n, pairs: rb.pairs, args, memory: k.memory.buffer });
+            }
+            runConv(k, this.parallel, args);
+            ms.push(performance.now() - t0);
+            if (profile) { // counting is not part of the convolution's time
+              const tc = performance.now();
+              executed += this.executedMultiplyAdds(rin, rb.pairs, I.channels, graph.buffers[op.output].channels, nzStarts);
+              ts += performance.now() - tc;
+            }
           }
-          const args: ConvArgs = [ptr(op.input), stride(op.input), ptr(op.output), cp, nOut,
-            model.paramPtr.get(op.param)!, I.channels, cp, rb.K, tiles.starts, tiles.rows, tiles.n, 0, tiles.n, rin, rout,
-            ep.addend !== undefined ? ptr(ep.addend) : 0, ep.addend !== undefined ? stride(ep.addend) : 0,
-            bn, bn ? bn + cp * 4 : 0, ep.leak ?? 0, nzStarts, nzEntries];
-          onConvolution?.({ op: graph.ops.indexOf(op), kind: op.kind, level: op.level, inputRows: sizes[I.level], pairs: rb.pairs, args, memory: k.memory.buffer });
-          runConv(k, this.parallel, args);
-          if (!profile) choice.done(performance.now() - tStart); // (profiling adds the counting)
+          if (!profile) plan.done(ms); // (profiling adds the counting)
           this.arena.release(mark);
           break;
         }
@@ -483,7 +503,7 @@ export class Engine {
         profile[key] = (profile[key] ?? 0) + performance.now() - ts;
       }
     }
-    return profile && { ms: profile, executedConvMultiplyAdds: executed };
+    return { profile: profile && { ms: profile, executedConvMultiplyAdds: executed }, kernelTrials };
   }
 
   /** Multiply-adds a convolution does: all of its rulebook's, or with a channel-sparse input only

@@ -8,6 +8,7 @@ import { loadModelInto } from "../node/model-io.js";
 import { randomModelFile } from "../node/random-model-file.js";
 import { integerOpt, parse, requireOpt, UsageError } from "./args.js";
 import { benchTrain, formatTrainBench } from "./bench-train.js";
+import { KERNEL_LEARNING_EVENTS } from "../backend/wasm/kernel-timings.js";
 import { createEngine, threadsFlag } from "./engine-flags.js";
 
 const HELP = `usage: sparsessnet bench --event <dir> [--filters 16|32] [--depth 5] [--model M] [--runs N] [--warmup N]
@@ -17,7 +18,8 @@ const HELP = `usage: sparsessnet bench --event <dir> [--filters 16|32] [--depth 
 Per-event time of the U-ResNet (random weights) on a bench event folder (event.safetensors,
 manifest.json), next to SparseConvNet's single-thread CPU time recorded for that event and filter
 count (scn-timings.jsonl beside the folder). Reports the median of N runs after warm-up (default
-4 events, in which the engine also learns which convolution kernel is faster here), peak RSS,
+4 events and one more: on the first the engine runs the kernels its cost model picks, on the next
+four it runs both kernels of each convolution to learn which is faster here), peak RSS,
 wasm memory, multiply-adds and effective GFLOP/s, the GFLOP/s of the convolutions alone (the fastest of
 three profiled runs), and the start-up time (compile the wasm, load the weights, ready for the first
 event).
@@ -137,7 +139,7 @@ export async function bench(argv: string[]): Promise<number> {
   if (values.backend !== undefined && values.backend !== "wasm") throw new UsageError(`--backend ${values.backend}: bench measures the wasm backend (WebGPU timing needs a real GPU)`);
   const r = await benchEvent({
     event: requireOpt("event", values.event), filters: integerOpt("filters", values.filters, 16, 1), depth: integerOpt("depth", values.depth, 5, 1),
-    runs: integerOpt("runs", values.runs, 5, 1), warmup: integerOpt("warmup", values.warmup, 2, 1), fast: Boolean(values.fast),
+    runs: integerOpt("runs", values.runs, 5, 1), warmup: integerOpt("warmup", values.warmup, KERNEL_LEARNING_EVENTS - 1, 1), fast: Boolean(values.fast),
     threads: threadsFlag(values.threads), model: values.model,
   });
   if (values.json) { console.log(JSON.stringify(r)); return 0; }

@@ -22,27 +22,39 @@ export const SPARSE_INPUT_MIN_CHANNELS = 8;
 
 /** What the cost model predicts for one convolution, once the density of its input is known. */
 export interface KernelCosts { denseNs: number; sparseNs: number }
-/** Picks the kernel of a convolution from its predicted costs. */
-export type KernelPick = (c: KernelCosts) => "dense" | "sparse";
 /** The cost model's own choice: the lower prediction. */
-export const cheaperPredicted: KernelPick = (c) => (c.sparseNs < c.denseNs ? "sparse" : "dense");
+export const cheaperPredicted = (c: KernelCosts): "dense" | "sparse" => (c.sparseNs < c.denseNs ? "sparse" : "dense");
 
-/** The channel-sparse form of the n input rows (`cin` features each) of a convolution with `pairs`
- *  rulebook pairs and coutPad output columns, allocated on the arena: [starts, entries], or [0, 0]
- *  for the dense kernel. `pick` chooses between them from the predicted costs (default: the cost
- *  model's choice); inputs too narrow or too small to ever pay are dense without asking. The
- *  caller releases the memory (arena.release) once the convolution is done. */
-export function sparseInput(k: KernelExports, arena: Arena, x: Ptr, stride: number, n: number, cin: number, coutPad: number, pairs: number,
-  pick: KernelPick = cheaperPredicted): [Ptr, Ptr] {
-  if (cin < SPARSE_INPUT_MIN_CHANNELS || n === 0) return [0, 0];
+/** A convolution's input whose non-zeros have been counted: what each kernel would cost, and the
+ *  row starts of its channel-sparse form (on the arena), which `compressInput` completes. */
+export interface CountedInput { costs: KernelCosts; starts: Ptr; nnz: number }
+
+/** Counts the non-zeros of the n input rows (`cin` features each) of a convolution with `pairs`
+ *  rulebook pairs and coutPad output columns, and predicts both kernels' costs; undefined where the
+ *  input is too narrow or too small for the channel-sparse kernel to ever pay (the dense kernel
+ *  runs, nothing allocated). The caller releases the memory (arena.release) once the convolution is done. */
+export function countInput(k: KernelExports, arena: Arena, x: Ptr, stride: number, n: number, cin: number, coutPad: number, pairs: number): CountedInput | undefined {
+  if (cin < SPARSE_INPUT_MIN_CHANNELS || n === 0) return undefined;
   const indexCost = n * cin * INDEX_NS_PER_VALUE;
   const macs = pairs * cin * coutPad;
-  if (macs * DENSE_NS_PER_MAC <= indexCost) return [0, 0]; // not even an all-zero input would pay
+  if (macs * DENSE_NS_PER_MAC <= indexCost) return undefined; // not even an all-zero input would pay
   const starts = arena.alloc((n + 1) * 4);
   const nnz = k.nonzeroStarts(x, stride, n, cin, starts);
   const density = nnz / (n * cin);
-  if (pick({ denseNs: macs * DENSE_NS_PER_MAC, sparseNs: indexCost + macs * density * sparseNsPerMac(coutPad) }) === "dense") return [0, 0];
-  const entries = arena.alloc(nnz * 8 + 8); // compressRows writes one entry past the last
+  return { costs: { denseNs: macs * DENSE_NS_PER_MAC, sparseNs: indexCost + macs * density * sparseNsPerMac(coutPad) }, starts, nnz };
+}
+
+/** The entries of the counted input's channel-sparse form (value, weight-row offset), on the arena. */
+export function compressInput(k: KernelExports, arena: Arena, x: Ptr, stride: number, n: number, cin: number, coutPad: number, counted: CountedInput): Ptr {
+  const entries = arena.alloc(counted.nnz * 8 + 8); // compressRows writes one entry past the last
   k.compressRows(x, stride, n, cin, coutPad * 4, entries);
-  return [starts, entries];
+  return entries;
+}
+
+/** The channel-sparse form of a convolution's input where the cost model predicts it cheaper:
+ *  [starts, entries], or [0, 0] for the dense kernel (training's forward pass, which does not time its kernels). */
+export function sparseInput(k: KernelExports, arena: Arena, x: Ptr, stride: number, n: number, cin: number, coutPad: number, pairs: number): [Ptr, Ptr] {
+  const counted = countInput(k, arena, x, stride, n, cin, coutPad, pairs);
+  if (!counted || cheaperPredicted(counted.costs) === "dense") return [0, 0];
+  return [counted.starts, compressInput(k, arena, x, stride, n, cin, coutPad, counted)];
 }
