@@ -6,7 +6,7 @@
 // "Kernels compared in pairs"). Builds alternate, process by process.
 //
 // Usage: node dist/bench/kernel-choices.js <event dir> <build> [<build> ...] [--filters 16|32]
-//          [--processes N] [--warmup N]
+//          [--processes N]
 //   where a build is a package root holding a built dist/ (e.g. a git worktree after npm run build).
 // One line per process: build, convolutions on the dense kernel / all, median ms of 5 events after
 // the warm-up; then per build the processes' dense counts and medians.
@@ -15,39 +15,33 @@ import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { median } from "../src/util/stats.js";
-import { buildModule } from "./builds.js";
+import { warmedEngine } from "./builds.js";
 
-/** In the child: warm up, then the kernels of one more event and the median of five. */
-async function child(root: string, eventDir: string, filters: number, warmup: number): Promise<void> {
-  const { readEventFile } = await buildModule(root, "node/event-file.js");
-  const { parseModelConfig } = await buildModule(root, "model/config.js");
-  const { randomModelFile } = await buildModule(root, "node/random-model-file.js");
-  const { loadModelInto } = await buildModule(root, "node/model-io.js");
-  const { Engine } = await buildModule(root, "engine.js");
-  const ev = readEventFile(eventDir);
-  const engine = await Engine.create({ mode: "deterministic" });
-  const model = loadModelInto(engine, randomModelFile(parseModelConfig({ dim: ev.tensor.dim, filters, depth: 5, inputChannels: ev.tensor.channels }), 1234));
-  for (let i = 0; i < warmup; i++) engine.run(model, ev.tensor);
+/** In the child: warm up (warmedEngine: 6 events, as conv-replay and ab-builds do), then the kernels of one more
+ *  event and the median of five. */
+async function child(root: string, eventDir: string, filters: number): Promise<void> {
+  const engine = await warmedEngine(root, eventDir, filters);
   const picks: string[] = [];
   // args[6] is the input's channels, args[21] the channel-sparse row starts (0: the dense kernel).
-  engine.run(model, ev.tensor, { onConvolution: (c: { args: number[] }) => { if (c.args[6] >= 8) picks.push(c.args[21] ? "s" : "d"); } });
-  const times = Array.from({ length: 5 }, () => engine.run(model, ev.tensor).timings.totalMs);
+  engine.run({ onConvolution: (c: { args: number[] }) => { if (c.args[6] >= 8) picks.push(c.args[21] ? "s" : "d"); } });
+  const times = Array.from({ length: 5 }, () => engine.run().timings.totalMs);
+  await engine.close();
   console.log(JSON.stringify({ dense: picks.filter((p) => p === "d").length, convolutions: picks.length, medianMs: median(times) }));
 }
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { filters: { type: "string", default: "32" }, processes: { type: "string", default: "8" }, warmup: { type: "string", default: "6" }, child: { type: "string" } },
+    options: { filters: { type: "string", default: "32" }, processes: { type: "string", default: "8" }, child: { type: "string" } },
   });
-  if (values.child) return child(values.child, positionals[0], Number(values.filters), Number(values.warmup));
-  if (positionals.length < 2) throw new Error("usage: kernel-choices <event dir> <build> [<build> ...] [--filters 16|32] [--processes N] [--warmup N]");
+  if (values.child) return child(values.child, positionals[0], Number(values.filters));
+  if (positionals.length < 2) throw new Error("usage: kernel-choices <event dir> <build> [<build> ...] [--filters 16|32] [--processes N]");
   const [eventDir, ...builds] = positionals;
   const self = fileURLToPath(import.meta.url);
   const results = builds.map((): { dense: number; convolutions: number; medianMs: number }[] => []);
   for (let p = 0; p < Number(values.processes); p++) {
     builds.forEach((b, i) => {
-      const out = execFileSync(process.execPath, [self, eventDir, "--child", resolve(b), "--filters", values.filters!, "--warmup", values.warmup!], { encoding: "utf8" });
+      const out = execFileSync(process.execPath, [self, eventDir, "--child", resolve(b), "--filters", values.filters!], { encoding: "utf8" });
       const r = JSON.parse(out.trim().split("\n").pop()!);
       results[i].push(r);
       console.log(`${b}: ${r.dense} of ${r.convolutions} convolutions dense, median ${r.medianMs.toFixed(1)} ms`);
