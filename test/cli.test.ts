@@ -106,6 +106,10 @@ test("bad input exits 1 with the problem named; a bad flag exits 2", () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /InvalidInputError: row 1: coordinate 0 = 200 is outside \[0, 128\)/);
   assert.equal(run("segment", "--nope").status, 2);
+  // A file of many events given where one event goes: said so, with the flags that take it.
+  const h5 = run("segment", "--model", "default-3d", "--event", join(PROJECT_ROOT, "samples", "sim-3d-192.h5"), "--out", join(tmp, "y"));
+  assert.equal(h5.status, 1);
+  assert.match(h5.stderr, /sim-3d-192\.h5 is an HDF5 file of events, not one event .* segment --input/);
 });
 
 test("number flags: words, fractions and values out of range are refused with the flag named, before any work", () => {

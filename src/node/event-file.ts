@@ -23,7 +23,13 @@ export function readEventFile(path: string, spatialSize?: number[]): EventFile {
   if (!existsSync(file)) throw new InvalidInputError(`event file ${file} does not exist`);
   const manifestPath = join(dirname(file), "manifest.json");
   const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, "utf8")) as Record<string, unknown> : undefined;
-  const f = parseSafetensors(new Uint8Array(readFileSync(file)), file);
+  const bytes = new Uint8Array(readFileSync(file));
+  const kind = fileOfEventsKind(bytes);
+  if (kind) {
+    throw new InvalidInputError(`${file} is ${kind} file of events, not one event (a safetensors file or a folder with event.safetensors): ` +
+      `files of events are read by segment --input, evaluate --data and train --data`);
+  }
+  const f = parseSafetensors(bytes, file);
   const coordsRaw = f.tensors.get("coords");
   const featRaw = f.tensors.get("features");
   if (!coordsRaw) throw new InvalidInputError(`${file}: no "coords" tensor`);
@@ -48,4 +54,12 @@ export function readEventFile(path: string, spatialSize?: number[]): EventFile {
   const extra = new Map<string, { shape: number[] }>();
   for (const [name, t] of f.tensors) if (!["coords", "features", "batch"].includes(name)) extra.set(name, { shape: t.shape });
   return { tensor, path: file, manifest, extra };
+}
+
+/** "an HDF5" or "an npz" when the bytes start as such a file does (a file of many events), else undefined. */
+function fileOfEventsKind(b: Uint8Array): string | undefined {
+  const starts = (sig: number[]) => sig.every((x, i) => b[i] === x);
+  if (starts([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return "an HDF5";
+  if (starts([0x50, 0x4b, 0x03, 0x04])) return "an npz";
+  return undefined;
 }
