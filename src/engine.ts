@@ -315,10 +315,10 @@ export class Engine {
     if (tensor.coords.length === 0) return emptyResult(model.config, taps);
     return this.guarded(tensor, () => {
       const ev = this.begin(model, tensor, taps);
-      const done = this.executeWasm(model, ev, options.profile ?? false, options.onConvolution);
-      const result = this.finish(model, ev, this.wasmScores(model, ev), done.profile?.ms);
-      if (done.profile) result.executedConvMultiplyAdds = done.profile.executedConvMultiplyAdds;
-      result.kernelTrials = done.kernelTrials;
+      const ran = this.executeWasm(model, ev, options.profile ?? false, options.onConvolution);
+      const result = this.finish(model, ev, this.wasmScores(model, ev), ran.profile?.ms);
+      if (ran.profile) result.executedConvMultiplyAdds = ran.profile.executedConvMultiplyAdds;
+      result.kernelTrials = ran.kernelTrials;
       return result;
     });
   }

@@ -9,9 +9,11 @@
 // ratios. On a shared machine the speed drifts by tens of per cent from one event to the next (the
 // same 3D event took 109-215 ms in one process, session 60); two runs a millisecond apart see the
 // same machine. Until session 60 each kernel was timed on its own events (the other kernel's on
-// the events between), and in a noisy hour 11-16 of the 36 wide convolutions of 3D 192^3 at 32
-// filters kept the dense kernel, which there takes 1.3-1.7x as long (docs/performance.md).
+// the events between), and in 3 of 8 fresh processes 8-31 of the wide convolutions of 3D 192^3 at
+// 32 filters kept the dense kernel, which there takes 1.3-1.7x as long (docs/performance.md,
+// "Kernels compared in pairs").
 
+import { median } from "../../util/stats.js";
 import { cheaperPredicted, type KernelCosts } from "./sparse-input.js";
 
 export type Kernel = "dense" | "sparse";
@@ -122,7 +124,5 @@ export class KernelTimings {
  *  when no trial could be timed. */
 function fasterOf(ratios: number[], fallback: Kernel): Kernel {
   if (ratios.length === 0) return fallback;
-  const s = [...ratios].sort((a, b) => a - b);
-  const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return m > 1 ? "sparse" : "dense";
+  return median(ratios) > 1 ? "sparse" : "dense";
 }
