@@ -35,6 +35,17 @@ test("kernel choice: the first event runs the model's choice untimed, three tria
   assert.deepEqual(events(5, () => runOnce(t, other, 1.8e6, 2e6, () => 1)), [D, DS, SD, DS, D]);
 });
 
+test("kernel choice: a first trial that confirms the model's choice by 25% or more settles it; a closer one does not", () => {
+  const t = new KernelTimings();
+  // The model predicts sparse; sparse takes 0.7x dense (a ratio of 1.43): settled after one trial.
+  const a = {}, b = {}, c = {};
+  assert.deepEqual(events(4, () => runOnce(t, a, 2e6, 1.4e6, (k) => (k === "dense" ? 1 : 0.7))), [S, SD, S, S]);
+  // The model predicts dense; dense takes 0.75x sparse: settled too.
+  assert.deepEqual(events(4, () => runOnce(t, b, 1.4e6, 2e6, (k) => (k === "dense" ? 0.75 : 1))), [D, DS, D, D]);
+  // Sparse only 0.9x dense: three trials, then sparse.
+  assert.deepEqual(events(6, () => runOnce(t, c, 2e6, 1.4e6, (k) => (k === "dense" ? 1 : 0.9))), [S, SD, DS, SD, S, S]);
+});
+
 test("kernel choice: pairs outlive the machine's drift between events, and the median one busy run", () => {
   // Each event runs 1.5x slower than the one before (a shared machine getting busy); sparse really
   // takes 1.2x dense. Timed on alternate events, sparse would look faster; in pairs it does not.
@@ -105,8 +116,8 @@ test("kernel choice: clear-cut and too-short convolutions follow the model, unti
   // Nothing of the above was recorded: a close call now starts learning from scratch.
   assert.deepEqual(events(5, () => runOnce(t, conv, 2e6, 1.8e6, slowSparse)), [S, SD, DS, SD, D]);
   // A browser's coarse timer: every run reads 0 ms. The trials run, give no evidence, and the model's choice stays.
-  const z = new KernelTimings();
-  assert.deepEqual(events(6, () => runOnce(z, {}, 2e6, 1.8e6, () => 0)).slice(4), [S, S]);
+  const z = new KernelTimings(), zc = {};
+  assert.deepEqual(events(6, () => runOnce(z, zc, 2e6, 1.8e6, () => 0)), [S, SD, DS, SD, S, S]);
 });
 
 test("an engine that switches kernels while it learns gives the same bits on every event", async () => {

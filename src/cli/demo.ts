@@ -60,7 +60,7 @@ export async function demo(argv: string[]): Promise<number> {
       times.push(res.timings.totalMs);
       if (!trials) settledTimes.push(res.timings.totalMs);
       const m = acc.add(ev.labels!, res.labels);
-      console.log(`  ${name} ${file} event ${i}: ${res.nRows} sites, ${res.timings.totalMs.toFixed(1)} ms${trials ? ` (both kernels timed on ${trials} convolutions)` : ""}, ` +
+      console.log(`  ${name} ${file} event ${i}: ${res.nRows} sites, ${res.timings.totalMs.toFixed(1)} ms${trials ? ` (both kernels timed on ${trials} convolution${trials > 1 ? "s" : ""})` : ""}, ` +
         `accuracy ${(100 * m.nonzeroAccuracy).toFixed(1)}%, track/shower ${(100 * m.trackShowerAccuracy).toFixed(1)}%`);
       if (i === 0) {
         const png = join(outDir, `${name}-event0.png`);

@@ -5,8 +5,8 @@
 // changes, never a result.
 //
 // It compares the two kernels in pairs: on a trial event a convolution runs with both kernels, one
-// right after the other, each timed, and the choice follows the median of the last trials' time
-// ratios. On a shared machine the speed drifts by tens of per cent from one event to the next (the
+// right after the other, each timed, and the choice follows the first trial where it confirms the
+// cost model's choice clearly, else the median of three trials' time ratios. On a shared machine the speed drifts by tens of per cent from one event to the next (the
 // same 3D event took 109-215 ms in one process, session 60); two runs a millisecond apart see the
 // same machine. Until session 60 each kernel was timed on its own events (the other kernel's on
 // the events between), and in 3 of 8 fresh processes 8-31 of the wide convolutions of 3D 192^3 at
@@ -29,7 +29,11 @@ const CLEAR_CUT = 2.5;
  *  kernel finds in cache after the other mostly cancels. A trial event takes about twice as long
  *  (both kernels), so three of them cost about as much as three events more. */
 const TRIALS = 3;
-/** Events a convolution takes before its kernel is settled: the first, then the trials. Timings
+/** A first trial in which the cost model's choice is this many times faster than the other kernel
+ *  settles it: then measurement and model agree by a margin no busy moment is likely to fake, and
+ *  a wrong call would be the model's, as it would be without measuring. Two trial events saved. */
+const CONFIRMS = 1.25;
+/** Events a convolution takes, at most, before its kernel is settled: the first, then the trials. Timings
  *  that must not see a trial (the bench's runs) start after this many warm-up events. */
 export const KERNEL_LEARNING_EVENTS = 1 + TRIALS;
 /** After the trials, a trial again now and then, so that a choice made while the machine was busy
@@ -71,8 +75,9 @@ export class KernelTimings {
     const t = this.timings(conv);
     if (t.events++ === 0) return untimed(model);
     if (t.chosen === undefined) {
-      return this.trial(t, model, () => {
-        if (t.trials >= TRIALS) t.chosen = fasterOf(t.ratios, model);
+      return this.trial(t, model, (ratio) => {
+        const confirmed = t.trials === 1 && ratio !== undefined && (model === "sparse" ? ratio >= CONFIRMS : ratio <= 1 / CONFIRMS);
+        if (confirmed || t.trials >= TRIALS) t.chosen = fasterOf(t.ratios, model);
       });
     }
     if (++t.runs < t.nextRecheck) return untimed(t.chosen);
