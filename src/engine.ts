@@ -4,7 +4,7 @@
 
 import { alignLine, Arena } from "./backend/wasm/arena.js";
 import { runConv, runGemmRows, type ConvArgs, type ParallelKernels } from "./backend/wasm/parallel-kernels.js";
-import { KernelTimings } from "./backend/wasm/kernel-timings.js";
+import { KernelTimings, untimed } from "./backend/wasm/kernel-timings.js";
 import { compressInput, countInput } from "./backend/wasm/sparse-input.js";
 import { instantiateKernels, relaxedSimdSupported, type KernelExports, type KernelMode } from "./backend/wasm/module.js";
 import { trackShowerOf } from "./data/labelled-event.js";
@@ -444,7 +444,7 @@ export class Engine {
           const x = ptr(op.input), xs = stride(op.input), n = sizes[I.level];
           const counted = countInput(k, this.arena, x, xs, n, I.channels, cp, rb.pairs);
           // One kernel, or on a trial event both, one after the other (the same bits; kernel-timings.ts).
-          const plan = counted ? this.kernelTimings.plan(op, counted.costs) : { kernels: ["dense"] as const, done: () => {} };
+          const plan = counted ? this.kernelTimings.plan(op, counted.costs) : untimed("dense");
           // A profiled run times its operations, not the kernels: one kernel, no trial recorded.
           const kernels = profile ? plan.kernels.slice(0, 1) : plan.kernels;
           if (kernels.length > 1) kernelTrials++;

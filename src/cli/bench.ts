@@ -18,8 +18,8 @@ const HELP = `usage: sparsessnet bench --event <dir> [--filters 16|32] [--depth 
 Per-event time of the U-ResNet (random weights) on a bench event folder (event.safetensors,
 manifest.json), next to SparseConvNet's single-thread CPU time recorded for that event and filter
 count (scn-timings.jsonl beside the folder). Reports the median of N runs after warm-up (default
-4 events and one more: on the first the engine runs the kernels its cost model picks, on the next
-four it runs both kernels of each convolution to learn which is faster here), peak RSS,
+4 events and one more: on the first the engine runs the kernels its cost model picks, on up to
+three more it runs both kernels of a convolution to learn which is faster here), peak RSS,
 wasm memory, multiply-adds and effective GFLOP/s, the GFLOP/s of the convolutions alone (the fastest of
 three profiled runs), and the start-up time (compile the wasm, load the weights, ready for the first
 event).

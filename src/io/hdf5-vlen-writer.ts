@@ -9,6 +9,7 @@
 
 import { closeSync, openSync, writeSync } from "node:fs";
 import { InvalidInputError } from "../errors.js";
+import { HDF5_SIGNATURE } from "./hdf5-signature.js";
 
 /** f16 data is passed as Uint16Array holding IEEE half-precision bits (see toFloat16). */
 export type NumericType = "f16" | "f32" | "f64" | "i32" | "i64" | "u8" | "u16" | "i16" | "u32";
@@ -117,7 +118,7 @@ export class Hdf5VlenWriter {
       }
       const root = this.appendBlock(groupHeader(links));
       const sb = new Uint8Array(48), dv = new DataView(sb.buffer);
-      sb.set([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 2, 8, 8, 0]);
+      sb.set([...HDF5_SIGNATURE, 2, 8, 8, 0]);
       dv.setBigUint64(12, 0n, true);
       dv.setBigUint64(20, UNDEF, true);
       dv.setBigUint64(28, BigInt(this.offset), true);

@@ -5,6 +5,7 @@
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
+import { startsAsHdf5 } from "../io/hdf5-signature.js";
 import { InvalidInputError } from "../errors.js";
 import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { asFloat32, asInt32, parseSafetensors } from "../weights/safetensors.js";
@@ -24,7 +25,8 @@ export function readEventFile(path: string, spatialSize?: number[]): EventFile {
   const manifestPath = join(dirname(file), "manifest.json");
   const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, "utf8")) as Record<string, unknown> : undefined;
   const bytes = new Uint8Array(readFileSync(file));
-  const kind = fileOfEventsKind(bytes);
+  // Told apart as openEventFile tells them: HDF5 by its signature, npz by its name.
+  const kind = startsAsHdf5(bytes) ? "an HDF5" : /\.npz$/i.test(file) ? "an npz" : undefined;
   if (kind) {
     throw new InvalidInputError(`${file} is ${kind} file of events, not one event (a safetensors file or a folder with event.safetensors): ` +
       `files of events are read by segment --input, evaluate --data and train --data`);
@@ -56,10 +58,3 @@ export function readEventFile(path: string, spatialSize?: number[]): EventFile {
   return { tensor, path: file, manifest, extra };
 }
 
-/** "an HDF5" or "an npz" when the bytes start as such a file does (a file of many events), else undefined. */
-function fileOfEventsKind(b: Uint8Array): string | undefined {
-  const starts = (sig: number[]) => sig.every((x, i) => b[i] === x);
-  if (starts([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return "an HDF5";
-  if (starts([0x50, 0x4b, 0x03, 0x04])) return "an npz";
-  return undefined;
-}

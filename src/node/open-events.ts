@@ -8,6 +8,7 @@ import { InvalidInputError } from "../errors.js";
 import { sparseFromImage } from "../tensor/prepare.js";
 import { parseSafetensors, typed } from "../weights/safetensors.js";
 import { openH5 } from "./h5-open.js";
+import { startsAsHdf5 } from "../io/hdf5-signature.js";
 import { parseNpy } from "../io/npy.js";
 import { npzEvents } from "../io/npz-events.js";
 import { PilarnetReader, type LowEnergyMapping } from "../io/pilarnet.js";
@@ -30,15 +31,13 @@ export interface OpenOptions {
   window?: { min: number; max: number };
 }
 
-const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
 export function openEventFile(path: string, o: OpenOptions = {}): EventFileReader {
   if (!existsSync(path)) throw new InvalidInputError(`${path} does not exist`);
   if (statSync(path).isDirectory()) return single(safetensorsEvent(path), "safetensors");
   const head = new Uint8Array(8);
   const fd = openSync(path, "r");
   try { readSync(fd, head, 0, 8, 0); } finally { closeSync(fd); }
-  if (HDF5_MAGIC.every((b, i) => head[i] === b) || /\.(h5|hdf5)$/i.test(path)) return openHdf5(path, o);
+  if (startsAsHdf5(head) || /\.(h5|hdf5)$/i.test(path)) return openHdf5(path, o);
   if (/\.npz$/i.test(path)) return npzEvents(new Uint8Array(readFileSync(path)), path);
   if (/\.npy$/i.test(path)) return single(npyImage(path, o), "npy");
   if (/\.safetensors$/i.test(path)) return single(safetensorsEvent(path), "safetensors");

@@ -55,7 +55,8 @@ interface OpTimings {
  *  each timed, `done` taking their times in milliseconds in the same order. */
 export interface KernelPlan { kernels: [Kernel] | [Kernel, Kernel]; done: (ms: number[]) => void }
 
-const untimed = (k: Kernel): KernelPlan => ({ kernels: [k], done: () => {} });
+/** One kernel, nothing to record. */
+export const untimed = (k: Kernel): KernelPlan => ({ kernels: [k], done: () => {} });
 const other = (k: Kernel): Kernel => (k === "dense" ? "sparse" : "dense");
 
 /** Per convolution (any object that identifies it, e.g. a graph op): its trials and its choice. */
