@@ -356,8 +356,9 @@ export class Engine {
       tapBuffers.forEach((b) => { const d = out.taps.get(b)!; this.arena.f32(ev.ptr(b), d.length).set(d); });
       const scores = this.arena.alloc(out.scores.byteLength), labels = this.arena.alloc(n0 * 4);
       this.arena.f32(scores, out.scores.length).set(out.scores);
-      this.arena.i32(labels, n0).set(out.labels);
+      // A mixing model decides its labels on the mixed scores; the GPU's argmax is for the others.
       if (model.config.smoothing) this.smooth(model, ev, scores, ev.stride(lg), labels);
+      else this.arena.i32(labels, n0).set(out.labels);
       return this.finish(model, ev, { scores, labels });
     } finally {
       this.arena.resetEvent();

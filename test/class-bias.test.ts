@@ -2,9 +2,9 @@
 // counts against the metrics module on the same predictions.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DELTA, HIP, MIP, N_CLASSES, SHOWER_CLASS } from "../src/data/labelled-event.js";
+import { DELTA, HIP, IGNORE_LABEL, MIP, N_CLASSES, SHOWER_CLASS } from "../src/data/labelled-event.js";
 import { MetricsAccumulator } from "../src/metrics/segmentation-metrics.js";
-import { countWithBiases, fitClassBiases, type LabelledLogits } from "../src/train/class-bias.js";
+import { countLabels, countWithBiases, fitClassBiases, type BiasCounts, type LabelledLogits } from "../src/train/class-bias.js";
 
 /** Events of sites whose logits are 2 for the true class plus Gaussian noise (a fixed generator), -10
  *  for classes outside `classes`, and `shift` added to every site's logit of class `shifted`. */
@@ -52,18 +52,24 @@ test("class biases: counts agree with the metrics module on the same predictions
   const biases = [0.5, -0.25, 0, 0.125, 1];
   const c = countWithBiases(evs, biases);
   const acc = new MetricsAccumulator();
+  // countLabels on the same predictions, summed over the events, with an unlabelled site added to
+  // each event (left out by both counters).
+  let fromLabels: BiasCounts | undefined;
   for (const { logits, labels } of evs) {
     const predicted = labels.map((_, i) => {
       const row = [...logits.subarray(i * N_CLASSES, (i + 1) * N_CLASSES)].map((v, k) => v + biases[k]);
       return row.indexOf(Math.max(...row));
     });
     acc.add(labels, predicted);
+    fromLabels = countLabels(Uint8Array.of(...labels, IGNORE_LABEL), Uint8Array.of(...predicted, HIP), fromLabels);
   }
   const m = acc.result();
   assert.equal(c.sites, m.sites);
   assert.equal(c.right / c.sites, m.nonzeroAccuracy);
   assert.equal(c.trackShowerRight / c.sites, m.trackShowerAccuracy);
   c.classRight.forEach((r, k) => assert.equal(r / c.classSites[k], m.classAccuracy[k]));
+  assert.deepEqual(fromLabels, c);
+  assert.throws(() => countLabels(Uint8Array.of(1, 2), Uint8Array.of(1)), /1 predicted labels for 2 true labels/);
 });
 
 test("class biases: bad input is named", () => {

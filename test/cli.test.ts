@@ -96,6 +96,22 @@ test("widen, then segment: the same labels from twice the channels; a bad factor
   assert.match(bad.stderr, /--factor 1\.5/);
 });
 
+test("deepen, then segment: the same labels from one more level; the source is recorded; a bad channel count is named", () => {
+  const w = join(tmp, "shallow.safetensors"), deep = join(tmp, "deep.safetensors");
+  assert.equal(run("init-weights", "--dim", "2", "--filters", "4", "--depth", "3", "--out", w).status, 0);
+  const r = run("deepen", "--model", w, "--out", deep, "--seed", "7");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /depth 3 -> 4, planes 4,8,12,16/);
+  const metadata = parseSafetensors(new Uint8Array(readFileSync(deep))).metadata;
+  assert.equal(JSON.parse(metadata.config).depth, 4);
+  assert.equal(metadata.deepenedFrom, w);
+  assert.equal(metadata.deepenSeed, "7");
+  assert.deepEqual(sampleLabels(deep), sampleLabels(w));
+  const bad = run("deepen", "--model", w, "--channels", "0", "--out", deep);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--channels 0/);
+});
+
 test("bad input exits 1 with the problem named; a bad flag exits 2", () => {
   const ev = join(tmp, "bad.safetensors");
   writeFileSync(ev, serializeSafetensors({

@@ -1,8 +1,6 @@
-import { writeFileSync } from "node:fs";
-import { loadModel } from "../node/model-io.js";
-import { writeModelFile } from "../weights/model-file.js";
 import { addBlocksWeights } from "../weights/add-blocks.js";
-import { integerOpt, parse, requireOpt } from "./args.js";
+import { integerOpt } from "./args.js";
+import { runGrowVerb } from "./grow-model.js";
 
 const HELP = `usage: sparsessnet add-blocks --model M --out W [--reps N] [--seed S]
 
@@ -15,15 +13,16 @@ model's training from it with \`train --init W\`.
   --seed S      seed of the new blocks' random initialisation (default 1)`;
 
 export async function addBlocks(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { model: { type: "string" }, out: { type: "string" }, reps: { type: "string" }, seed: { type: "string" } });
-  if (values.help) { console.log(HELP); return 0; }
-  const seed = integerOpt("seed", values.seed, 1);
-  const reps = integerOpt("reps", values.reps, undefined, 1);
-  const out = requireOpt("out", values.out);
-  const source = requireOpt("model", values.model);
-  const m = loadModel(source);
-  const { config, weights } = addBlocksWeights(m.config, m.weights, seed, reps);
-  writeFileSync(out, writeModelFile(config, weights, { blocksAddedTo: source, addBlocksSeed: String(seed) }));
-  console.log(`wrote ${out}: ${m.config.reps} -> ${config.reps} residual blocks per side of each level`);
-  return 0;
+  return runGrowVerb(argv, {
+    help: HELP,
+    options: { reps: { type: "string" } },
+    grow(m, values, seed) {
+      const grown = addBlocksWeights(m.config, m.weights, seed, integerOpt("reps", values.reps, undefined, 1));
+      return {
+        grown,
+        provenance: { blocksAddedTo: m.source, addBlocksSeed: String(seed) },
+        summary: `${m.config.reps} -> ${grown.config.reps} residual blocks per side of each level`,
+      };
+    },
+  });
 }

@@ -97,7 +97,7 @@ export async function calibrate(argv: string[]): Promise<number> {
       // With a mix, the constants are added to the log of the mixed scores, as to the logits without.
       events.push(labelledLogits(smoothing ? res.scores.map(Math.log) : res.logits, ev.labels));
       // The floor model's counts only, of its own labels.
-      if (floorModel) floor = addCounts(floor, countLabels(ev.labels, engine.run(floorModel, ev.tensor).labels));
+      if (floorModel) floor = countLabels(ev.labels, engine.run(floorModel, ev.tensor).labels, floor);
       bar.update(events.length, {});
     }
   } finally {
@@ -202,15 +202,6 @@ function formatCounts(a: BiasCounts, b: BiasCounts): string {
     `  non-zero ${pct(a.right, a.sites)} -> ${pct(b.right, b.sites)}, track/shower ${pct(a.trackShowerRight, a.sites)} -> ${pct(b.trackShowerRight, b.sites)}`,
     `  ${CLASS_NAMES.map((c, k) => `${c} ${pct(a.classRight[k], a.classSites[k])} -> ${pct(b.classRight[k], b.classSites[k])}`).join(", ")}`,
   ].join("\n");
-}
-
-/** Per-event counts summed (the floor model's counts over the events, without keeping its logits). */
-function addCounts(sum: BiasCounts | undefined, c: BiasCounts): BiasCounts {
-  if (!sum) return c;
-  return {
-    sites: sum.sites + c.sites, right: sum.right + c.right, trackShowerRight: sum.trackShowerRight + c.trackShowerRight,
-    classRight: sum.classRight.map((r, k) => r + c.classRight[k]), classSites: sum.classSites.map((r, k) => r + c.classSites[k]),
-  };
 }
 
 /** The --floor model, which must label the same classes. Only the engine needs its weights, so they

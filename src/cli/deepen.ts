@@ -1,8 +1,6 @@
-import { writeFileSync } from "node:fs";
-import { loadModel } from "../node/model-io.js";
-import { writeModelFile } from "../weights/model-file.js";
 import { deepenWeights } from "../weights/deepen.js";
-import { integerOpt, parse, requireOpt } from "./args.js";
+import { integerOpt } from "./args.js";
+import { runGrowVerb } from "./grow-model.js";
 
 const HELP = `usage: sparsessnet deepen --model M --out W [--channels N] [--seed S]
 
@@ -15,15 +13,16 @@ reach of what lies below it. Start the deeper model's training from it with \`tr
   --seed S      seed of the new convolutions' random initialisation (default 1)`;
 
 export async function deepen(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { model: { type: "string" }, out: { type: "string" }, channels: { type: "string" }, seed: { type: "string" } });
-  if (values.help) { console.log(HELP); return 0; }
-  const seed = integerOpt("seed", values.seed, 1);
-  const channels = integerOpt("channels", values.channels, undefined, 1);
-  const out = requireOpt("out", values.out);
-  const source = requireOpt("model", values.model);
-  const m = loadModel(source);
-  const { config, weights } = deepenWeights(m.config, m.weights, seed, channels);
-  writeFileSync(out, writeModelFile(config, weights, { deepenedFrom: source, deepenSeed: String(seed) }));
-  console.log(`wrote ${out}: depth ${m.config.depth} -> ${config.depth}, planes ${config.planes.join(",")}`);
-  return 0;
+  return runGrowVerb(argv, {
+    help: HELP,
+    options: { channels: { type: "string" } },
+    grow(m, values, seed) {
+      const grown = deepenWeights(m.config, m.weights, seed, integerOpt("channels", values.channels, undefined, 1));
+      return {
+        grown,
+        provenance: { deepenedFrom: m.source, deepenSeed: String(seed) },
+        summary: `depth ${m.config.depth} -> ${grown.config.depth}, planes ${grown.config.planes.join(",")}`,
+      };
+    },
+  });
 }

@@ -1,8 +1,6 @@
-import { writeFileSync } from "node:fs";
-import { loadModel } from "../node/model-io.js";
-import { writeModelFile } from "../weights/model-file.js";
 import { widenWeights } from "../weights/widen.js";
-import { integerOpt, numberOpt, parse, requireOpt } from "./args.js";
+import { integerOpt, numberOpt } from "./args.js";
+import { runGrowVerb } from "./grow-model.js";
 
 const HELP = `usage: sparsessnet widen --model M --out W [--factor R] [--seed S] [--noise X]
 
@@ -22,16 +20,18 @@ channel move together (models/README.md).
                the control of a width experiment.`;
 
 export async function widen(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { model: { type: "string" }, out: { type: "string" }, factor: { type: "string" }, seed: { type: "string" }, noise: { type: "string" } });
-  if (values.help) { console.log(HELP); return 0; }
-  const factor = integerOpt("factor", values.factor, 2, 1);
-  const seed = integerOpt("seed", values.seed, 1);
-  const noise = numberOpt("noise", values.noise, 0, 0);
-  const out = requireOpt("out", values.out);
-  const source = requireOpt("model", values.model);
-  const m = loadModel(source);
-  const { config, weights } = widenWeights(m.config, m.weights, factor, seed, noise);
-  writeFileSync(out, writeModelFile(config, weights, { widenedFrom: source, widenFactor: String(factor), widenSeed: String(seed), widenNoise: String(noise) }));
-  console.log(`wrote ${out}: ${m.config.filters} -> ${config.filters} filters, planes ${config.planes.join(",")}${noise ? `, noise ${noise} x RMS` : ""}`);
-  return 0;
+  return runGrowVerb(argv, {
+    help: HELP,
+    options: { factor: { type: "string" }, noise: { type: "string" } },
+    grow(m, values, seed) {
+      const factor = integerOpt("factor", values.factor, 2, 1);
+      const noise = numberOpt("noise", values.noise, 0, 0);
+      const grown = widenWeights(m.config, m.weights, factor, seed, noise);
+      return {
+        grown,
+        provenance: { widenedFrom: m.source, widenFactor: String(factor), widenSeed: String(seed), widenNoise: String(noise) },
+        summary: `${m.config.filters} -> ${grown.config.filters} filters, planes ${grown.config.planes.join(",")}${noise ? `, noise ${noise} x RMS` : ""}`,
+      };
+    },
+  });
 }

@@ -19,10 +19,21 @@ export interface BiasCounts { sites: number; right: number; trackShowerRight: nu
 /** Steps of the coordinate search, coarse to fine (multiples of 1/16: exact in f32). */
 const STEPS = [1, 0.5, 0.25, 0.125, 0.0625];
 
+/** No sites counted yet. */
+export function emptyCounts(): BiasCounts {
+  return { sites: 0, right: 0, trackShowerRight: 0, classRight: new Array<number>(N_CLASSES).fill(0), classSites: new Array<number>(N_CLASSES).fill(0) };
+}
+
+/** Counts one site of true class `y` labelled `p` into `c`: the one tally of both counters below. */
+function tally(c: BiasCounts, y: number, p: number): void {
+  c.sites++; c.classSites[y]++;
+  if (p === y) { c.right++; c.classRight[y]++; }
+  if (trackShowerOf(p) === trackShowerOf(y)) c.trackShowerRight++;
+}
+
 /** Counts with `biases` added to every site's logits (argmax, first class on ties, as the engine). */
 export function countWithBiases(events: LabelledLogits[], biases: readonly number[]): BiasCounts {
-  const classRight = new Array<number>(N_CLASSES).fill(0), classSites = new Array<number>(N_CLASSES).fill(0);
-  let sites = 0, right = 0, trackShowerRight = 0;
+  const counts = emptyCounts();
   for (const { logits, labels } of events) {
     for (let i = 0; i < labels.length; i++) {
       let best = 0, top = logits[i * N_CLASSES] + biases[0];
@@ -30,30 +41,19 @@ export function countWithBiases(events: LabelledLogits[], biases: readonly numbe
         const v = logits[i * N_CLASSES + c] + biases[c];
         if (v > top) { top = v; best = c; }
       }
-      const y = labels[i];
-      sites++; classSites[y]++;
-      if (best === y) { right++; classRight[y]++; }
-      if (trackShowerOf(best) === trackShowerOf(y)) trackShowerRight++;
+      tally(counts, labels[i], best);
     }
   }
-  return { sites, right, trackShowerRight, classRight, classSites };
+  return counts;
 }
 
-/** Counts of a model's own labels (`predicted`, per site) against the true ones; sites labelled
- *  beyond the classes (IGNORE_LABEL) are left out. What a floor model reaches, whatever its decision
- *  stage (argmax of the logits, or of scores mixed over neighbours). */
-export function countLabels(truth: Uint8Array, predicted: Uint8Array): BiasCounts {
+/** Adds to `into` the counts of a model's own labels (`predicted`, per site) against the true ones;
+ *  sites labelled beyond the classes (IGNORE_LABEL) are left out. What a floor model reaches, whatever
+ *  its decision stage (argmax of the logits, or of scores mixed over neighbours). */
+export function countLabels(truth: Uint8Array, predicted: Uint8Array, into: BiasCounts = emptyCounts()): BiasCounts {
   if (truth.length !== predicted.length) throw new InvalidInputError(`${predicted.length} predicted labels for ${truth.length} true labels`);
-  const classRight = new Array<number>(N_CLASSES).fill(0), classSites = new Array<number>(N_CLASSES).fill(0);
-  let sites = 0, right = 0, trackShowerRight = 0;
-  truth.forEach((y, i) => {
-    if (y >= N_CLASSES) return;
-    const p = predicted[i];
-    sites++; classSites[y]++;
-    if (p === y) { right++; classRight[y]++; }
-    if (trackShowerOf(p) === trackShowerOf(y)) trackShowerRight++;
-  });
-  return { sites, right, trackShowerRight, classRight, classSites };
+  truth.forEach((y, i) => { if (y < N_CLASSES) tally(into, y, predicted[i]); });
+  return into;
 }
 
 /** The counts that the kept accuracies must reach: track/shower, and per class. */
