@@ -126,6 +126,11 @@ test("bad input exits 1 with the problem named; a bad flag exits 2", () => {
   const h5 = run("segment", "--model", "default-3d", "--event", join(PROJECT_ROOT, "samples", "sim-3d-192.h5"), "--out", join(tmp, "y"));
   assert.equal(h5.status, 1);
   assert.match(h5.stderr, /sim-3d-192\.h5 is an HDF5 file of events, not one event .* segment --input/);
+  const npz = join(tmp, "many.npz");
+  writeFileSync(npz, Uint8Array.of(0x50, 0x4b, 0x03, 0x04));
+  const z = run("segment", "--model", "default-3d", "--event", npz, "--out", join(tmp, "z"));
+  assert.equal(z.status, 1);
+  assert.match(z.stderr, /many\.npz is an npz file of events, not one event/);
 });
 
 test("number flags: words, fractions and values out of range are refused with the flag named, before any work", () => {

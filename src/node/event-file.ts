@@ -5,7 +5,7 @@
 
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, dirname } from "node:path";
-import { startsAsHdf5 } from "../io/hdf5-signature.js";
+import { eventsFileKind } from "../io/events-file-kind.js";
 import { InvalidInputError } from "../errors.js";
 import type { SparseTensor } from "../tensor/sparse-tensor.js";
 import { asFloat32, asInt32, parseSafetensors } from "../weights/safetensors.js";
@@ -25,10 +25,9 @@ export function readEventFile(path: string, spatialSize?: number[]): EventFile {
   const manifestPath = join(dirname(file), "manifest.json");
   const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, "utf8")) as Record<string, unknown> : undefined;
   const bytes = new Uint8Array(readFileSync(file));
-  // Told apart as openEventFile tells them: HDF5 by its signature, npz by its name.
-  const kind = startsAsHdf5(bytes) ? "an HDF5" : /\.npz$/i.test(file) ? "an npz" : undefined;
+  const kind = eventsFileKind(bytes, file);
   if (kind) {
-    throw new InvalidInputError(`${file} is ${kind} file of events, not one event (a safetensors file or a folder with event.safetensors): ` +
+    throw new InvalidInputError(`${file} is ${kind === "hdf5" ? "an HDF5" : "an npz"} file of events, not one event (a safetensors file or a folder with event.safetensors): ` +
       `files of events are read by segment --input, evaluate --data and train --data`);
   }
   const f = parseSafetensors(bytes, file);

@@ -8,7 +8,7 @@ import { InvalidInputError } from "../errors.js";
 import { sparseFromImage } from "../tensor/prepare.js";
 import { parseSafetensors, typed } from "../weights/safetensors.js";
 import { openH5 } from "./h5-open.js";
-import { startsAsHdf5 } from "../io/hdf5-signature.js";
+import { eventsFileKind } from "../io/events-file-kind.js";
 import { parseNpy } from "../io/npy.js";
 import { npzEvents } from "../io/npz-events.js";
 import { PilarnetReader, type LowEnergyMapping } from "../io/pilarnet.js";
@@ -37,8 +37,9 @@ export function openEventFile(path: string, o: OpenOptions = {}): EventFileReade
   const head = new Uint8Array(8);
   const fd = openSync(path, "r");
   try { readSync(fd, head, 0, 8, 0); } finally { closeSync(fd); }
-  if (startsAsHdf5(head) || /\.(h5|hdf5)$/i.test(path)) return openHdf5(path, o);
-  if (/\.npz$/i.test(path)) return npzEvents(new Uint8Array(readFileSync(path)), path);
+  const kind = eventsFileKind(head, path);
+  if (kind === "hdf5") return openHdf5(path, o);
+  if (kind === "npz") return npzEvents(new Uint8Array(readFileSync(path)), path);
   if (/\.npy$/i.test(path)) return single(npyImage(path, o), "npy");
   if (/\.safetensors$/i.test(path)) return single(safetensorsEvent(path), "safetensors");
   throw new InvalidInputError(`${path}: unknown event file format (expected .h5/.hdf5, .npz, .npy, .safetensors or an event folder)`);
